@@ -1,0 +1,49 @@
+# c360 — one task runner, used the same way on a laptop and in CI.
+# Needs only python3 (3.11), make and git: uv is installed if missing, the rest from this repo.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV := $(shell command -v uv 2>/dev/null || echo $(CURDIR)/.tools/bin/uv)
+RUN := $(UV) run --frozen
+CUSTOMERS ?= 50000
+SEED ?= 42
+
+.PHONY: help setup system-deps demo test test-fast lint synth bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/python -m pip install --quiet uv
+
+.venv/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+setup: .venv/.synced ## install the project and its dev tools with uv
+
+system-deps: ## Debian packages the tests need (headless Chromium for app screenshots)
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+		else echo "chromium is missing: sudo apt-get install chromium chromium-driver"; exit 1; fi; \
+	fi
+
+demo: setup ## generate, load, build, train, score at 50,000 customers, then open the app
+	$(RUN) c360 demo --customers $(CUSTOMERS) --seed $(SEED)
+
+test: setup system-deps ## the whole test suite
+	$(RUN) pytest
+
+lint: setup ## ruff
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+synth: setup ## cdktf.out/stacks/{dev,prod}/cdk.tf.json
+	$(RUN) c360 synth
+
+bench: setup ## benchmarks at the default scale (prints figures)
+	$(RUN) python benchmarks/bench_pipeline.py --customers $(CUSTOMERS)
+
+clean: ## remove local build outputs
+	rm -rf .c360 cdktf.out dbt/target dbt/logs

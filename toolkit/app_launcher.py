@@ -1,0 +1,25 @@
+"""Starts the Streamlit app on the local database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from toolkit.config import DB_PATH_ENV_VAR
+from toolkit.errors import C360Error
+
+APP_FILE = Path(__file__).resolve().parent.parent / "streamlit" / "streamlit_app.py"
+
+
+def launch_app(db_path: Path, *, port: int = 8501) -> None:
+    if not Path(db_path).exists():
+        raise C360Error(f"no database at {db_path}; run `c360 demo --no-app` first")
+    if not APP_FILE.exists():
+        raise C360Error(f"app file missing: {APP_FILE}")
+    env = {**os.environ, DB_PATH_ENV_VAR: str(Path(db_path).resolve())}
+    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(port)]
+    if os.environ.get("CI"):
+        command += ["--server.headless", "true"]
+    subprocess.run(command, env=env, check=False)

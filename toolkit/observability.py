@@ -1,0 +1,70 @@
+"""Tables in the ``observability`` schema shared by every step.
+
+Each owner writes its own rows; the DDL lives here so every writer and reader
+agrees on the columns (CONTRACT.md names the required ones).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+OBSERVABILITY_DDL = {
+    "pipeline_runs": """
+        create table if not exists observability.pipeline_runs (
+            run_id varchar not null,
+            env varchar not null,
+            step varchar not null,
+            status varchar not null,          -- running | succeeded | failed | skipped
+            started_at timestamp not null,
+            finished_at timestamp,
+            rows_in bigint,
+            rows_out bigint,
+            error varchar
+        )""",
+    "load_batches": """
+        create table if not exists observability.load_batches (
+            source varchar not null,
+            batch_id varchar not null,
+            source_file varchar not null,
+            rows_in bigint not null,
+            rows_loaded bigint not null,
+            rows_rejected bigint not null,
+            loaded_at timestamp not null
+        )""",
+    "data_quality_results": """
+        create table if not exists observability.data_quality_results (
+            run_id varchar,
+            checked_at timestamp not null,
+            layer varchar,
+            node_name varchar not null,
+            check_type varchar not null,      -- dbt test | model | load
+            status varchar not null,
+            failures bigint,
+            rows_affected bigint,
+            execution_seconds double,
+            message varchar
+        )""",
+    "layer_record_counts": """
+        create table if not exists observability.layer_record_counts (
+            run_id varchar,
+            counted_at timestamp not null,
+            layer varchar not null,
+            table_name varchar not null,
+            row_count bigint not null
+        )""",
+    "model_metrics": """
+        create table if not exists observability.model_metrics (
+            model_version varchar not null,
+            metric varchar not null,
+            value double,
+            trained_at timestamp not null,
+            split varchar,
+            promoted boolean
+        )""",
+}
+
+
+def ensure_observability_tables(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists observability")
+    for ddl in OBSERVABILITY_DDL.values():
+        con.execute(ddl)

@@ -1,0 +1,275 @@
+"""The pipeline DAG, declared once, and its local runner.
+
+``PIPELINE`` is data: the local runner executes it in order on DuckDB, and the
+cdktf stacks turn the same list into a Snowflake tasks DAG (one task per step,
+``after`` edges, each task calling the step's Snowflake procedure or dbt command).
+"""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+
+from toolkit.config import default_landing_dir, get_environment
+from toolkit.db import connect
+from toolkit.errors import C360Error, NotBuiltYet
+from toolkit.observability import ensure_observability_tables
+
+console = Console(stderr=True)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One node of the pipeline DAG.
+
+    ``local_handler`` is ``module:function`` taking a :class:`RunContext` and returning a
+    :class:`StepResult`. In Snowflake the step runs as ``snowflake_call`` (a ``CALL`` of a
+    Python procedure whose handler is ``snowflake_handler`` in the toolkit) or, for dbt
+    steps, as ``EXECUTE DBT PROJECT`` with ``dbt_args``.
+    """
+
+    name: str
+    description: str
+    after: tuple[str, ...]
+    local_handler: str
+    snowflake_procedure: str | None = None
+    snowflake_handler: str | None = None
+    dbt_args: str | None = None
+
+
+PIPELINE: tuple[Step, ...] = (
+    Step(
+        name="generate",
+        description="synthetic customers, snapshots and transactions into the landing area",
+        after=(),
+        local_handler="toolkit.steps:generate_step",
+        snowflake_procedure="C360_GENERATE",
+        snowflake_handler="toolkit.snowflake_procedures.generate_handler",
+    ),
+    Step(
+        name="load",
+        description="new landing batches into bronze; bad rows to bronze.rejected_rows",
+        after=("generate",),
+        local_handler="toolkit.steps:load_step",
+        snowflake_procedure="C360_LOAD",
+        snowflake_handler="toolkit.snowflake_procedures.load_handler",
+    ),
+    Step(
+        name="build",
+        description="dbt build: silver, SCD2 snapshot, gold star schema and marts, tests",
+        after=("load",),
+        local_handler="toolkit.steps:build_step",
+        dbt_args="build --exclude customer_360_profile",
+    ),
+    Step(
+        name="train",
+        description="train a new churn model version (promoted unless ROC-AUC drops)",
+        after=("build",),
+        local_handler="toolkit.steps:train_step",
+        snowflake_procedure="C360_TRAIN",
+        snowflake_handler="toolkit.snowflake_procedures.train_handler",
+    ),
+    Step(
+        name="score",
+        description="score every customer into gold.churn_predictions",
+        after=("train",),
+        local_handler="toolkit.steps:score_step",
+        snowflake_procedure="C360_SCORE",
+        snowflake_handler="toolkit.snowflake_procedures.score_handler",
+    ),
+    Step(
+        name="refresh_profile",
+        description="rebuild gold.customer_360_profile with the new churn scores",
+        after=("score",),
+        local_handler="toolkit.steps:refresh_profile_step",
+        dbt_args="build --select customer_360_profile+",
+    ),
+    Step(
+        name="observability",
+        description="record layer row counts and data-quality results",
+        after=("refresh_profile",),
+        local_handler="toolkit.steps:observability_step",
+        snowflake_procedure="C360_RECORD_OBSERVABILITY",
+        snowflake_handler="toolkit.snowflake_procedures.observability_handler",
+    ),
+)
+
+STEP_NAMES = tuple(step.name for step in PIPELINE)
+
+
+def topological_order(steps: tuple[Step, ...] = PIPELINE) -> list[Step]:
+    """Steps in an order that respects every ``after`` edge (stable for ties)."""
+    by_name = {step.name: step for step in steps}
+    for step in steps:
+        missing = [dep for dep in step.after if dep not in by_name]
+        if missing:
+            raise ValueError(f"step {step.name!r} depends on unknown step(s) {missing}")
+    ordered: list[Step] = []
+    done: set[str] = set()
+    while len(ordered) < len(steps):
+        ready = [s for s in steps if s.name not in done and all(d in done for d in s.after)]
+        if not ready:
+            raise ValueError("the pipeline DAG has a cycle")
+        for step in ready:
+            ordered.append(step)
+            done.add(step.name)
+    return ordered
+
+
+@dataclass
+class RunContext:
+    """What every local step handler receives."""
+
+    db_path: Path
+    landing_dir: Path
+    env: str
+    run_id: str
+    customers: int
+    seed: int
+    dirty_rate: float
+    extras: dict = field(default_factory=dict)
+
+
+@dataclass
+class StepResult:
+    rows_in: int | None = None
+    rows_out: int | None = None
+    message: str = ""
+
+
+def _resolve(handler: str) -> Callable[[RunContext], StepResult]:
+    module_name, _, function_name = handler.partition(":")
+    return getattr(importlib.import_module(module_name), function_name)
+
+
+def _record(
+    con, run_id: str, env: str, step: str, status: str, started: datetime, result=None, error=None
+):
+    con.execute(
+        """
+        insert into observability.pipeline_runs
+            (run_id, env, step, status, started_at, finished_at, rows_in, rows_out, error)
+        values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [
+            run_id,
+            env,
+            step,
+            status,
+            started,
+            datetime.now(),
+            result.rows_in if result else None,
+            result.rows_out if result else None,
+            error,
+        ],
+    )
+
+
+def _steps_already_done(db_path: Path, env: str) -> set[str]:
+    """Steps that succeeded in the latest run, if that run did not finish cleanly."""
+    if not db_path.exists():
+        return set()
+    con = connect(db_path)
+    try:
+        ensure_observability_tables(con)
+        latest = con.execute(
+            "select run_id from observability.pipeline_runs where env = ? order by started_at desc limit 1",
+            [env],
+        ).fetchone()
+        if not latest:
+            return set()
+        rows = con.execute(
+            "select step from observability.pipeline_runs where run_id = ? and status in ('succeeded', 'skipped')",
+            [latest[0]],
+        ).fetchall()
+        finished = {row[0] for row in rows}
+        if finished >= set(STEP_NAMES):
+            return set()  # the last run completed: a resume starts over
+        return finished
+    finally:
+        con.close()
+
+
+def run_pipeline(
+    db_path: Path,
+    *,
+    env: str = "local",
+    customers: int,
+    seed: int,
+    dirty_rate: float = 0.0,
+    resume: bool = False,
+    fresh: bool = False,
+    only: tuple[str, ...] | None = None,
+) -> str:
+    """Run the DAG locally; returns the run id. Raises :class:`C360Error` on a failed step."""
+    get_environment(env)
+    db_path = Path(db_path)
+    landing_dir = default_landing_dir(db_path)
+    if fresh:
+        for path in (db_path, Path(f"{db_path}.wal"), landing_dir):
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+    skip = _steps_already_done(db_path, env) if resume else set()
+    run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    ctx = RunContext(db_path, landing_dir, env, run_id, customers, seed, dirty_rate)
+    console.print(f"[bold]c360 pipeline[/bold] run {run_id} on {env} → {db_path}")
+    for step in topological_order():
+        if only is not None and step.name not in only:
+            continue
+        started = datetime.now()
+        if step.name in skip:
+            _write_status(
+                db_path,
+                run_id,
+                env,
+                step.name,
+                "skipped",
+                started,
+                error="succeeded in the previous run",
+            )
+            console.print(f"  ↷ {step.name:<16} skipped (succeeded in the previous run)")
+            continue
+        console.print(f"  ▶ {step.name:<16} {step.description}")
+        tick = time.perf_counter()
+        try:
+            result = _resolve(step.local_handler)(ctx)
+        except NotBuiltYet as exc:
+            _write_status(db_path, run_id, env, step.name, "skipped", started, error=str(exc))
+            console.print(f"  ↷ {step.name:<16} skipped: {exc}")
+            continue
+        except Exception as exc:
+            _write_status(
+                db_path,
+                run_id,
+                env,
+                step.name,
+                "failed",
+                started,
+                error=f"{type(exc).__name__}: {exc}",
+            )
+            raise C360Error(
+                f"step {step.name!r} failed: {exc} — fix it and rerun with `c360 pipeline run --resume`"
+            ) from exc
+        _write_status(db_path, run_id, env, step.name, "succeeded", started, result=result)
+        detail = f" {result.message}" if result and result.message else ""
+        console.print(f"  ✓ {step.name:<16} {time.perf_counter() - tick:6.1f}s{detail}")
+    return run_id
+
+
+def _write_status(db_path, run_id, env, step, status, started, result=None, error=None):
+    con = connect(db_path)
+    try:
+        ensure_observability_tables(con)
+        _record(con, run_id, env, step, status, started, result=result, error=error)
+    finally:
+        con.close()
