@@ -384,3 +384,35 @@ def funnel(result: CampaignResult) -> list[tuple[str, float]]:
 
 def cost_breakdown(result: CampaignResult) -> list[tuple[str, float]]:
     return [("Contact cost", result.contact_cost), ("Incentives paid", result.incentive_cost)]
+
+
+# --- one customer ----------------------------------------------------------------------
+
+_SEGMENT_ACTIONS = {
+    "High-Value Travelers": "Offer a travel perk (lounge passes or travel credit) with a personal call.",
+    "Stable Mid-Spenders": "Offer bonus points in their favourite category.",
+    "Budget-Conscious": "Waive the next annual fee.",
+    "Declining": "Offer spend-threshold cashback to win back activity.",
+    "New & Growing": "Offer bonus points on the next three months' spend to build the habit.",
+}
+
+# Risk-factor keywords that call for something more specific than the segment's offer.
+_FACTOR_ACTIONS = (
+    (("recency", "days since", "inactiv", "no transaction"), "They have gone quiet: reach out now."),
+    (("utiliz", "credit limit", "limit"), "Consider a pre-approved credit limit increase."),
+    (("declin", "drop", "decreas", "fell", "lower spend"), "Their spend is falling: lead with cashback."),
+)
+
+
+def suggest_retention_action(
+    segment: str | None, risk_category: str | None, factors: list[str] | tuple[str, ...] = ()
+) -> str:
+    """A short, rule-based next best action for one customer."""
+    if risk_category == "Low Risk":
+        return "No retention action needed: keep them in regular engagement and cross-sell."
+    action = _SEGMENT_ACTIONS.get(segment or "", "Offer a tailored cashback bonus.")
+    text = " ".join(str(f).lower() for f in factors)
+    extras = [advice for keys, advice in _FACTOR_ACTIONS if any(k in text for k in keys)]
+    if risk_category == "High Risk":
+        action = "Priority: " + action[0].lower() + action[1:]
+    return " ".join([action, *extras[:1]])

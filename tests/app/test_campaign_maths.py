@@ -238,3 +238,16 @@ def test_audience_filter_describes_itself():
         segments=("Declining",), risk_categories=("High Risk",), min_lifetime_value=5000
     ).describe()
     assert text == "Declining; High Risk; LTV ≥ $5,000"
+
+
+def test_suggested_retention_action():
+    from toolkit.campaign import suggest_retention_action
+
+    assert suggest_retention_action("Declining", "Low Risk").startswith("No retention action")
+    high = suggest_retention_action("High-Value Travelers", "High Risk", ["days since last txn"])
+    assert high == (
+        "Priority: offer a travel perk (lounge passes or travel credit) with a personal call. "
+        "They have gone quiet: reach out now."
+    )
+    assert suggest_retention_action("Budget-Conscious", "Medium Risk") == "Waive the next annual fee."
+    assert suggest_retention_action(None, "Medium Risk") == "Offer a tailored cashback bonus."
