@@ -1,0 +1,194 @@
+-- One wide row per customer: the current version of dim_customer with every metric,
+-- the segment and the latest churn score. Rebuilt after scoring (refresh_profile step).
+with
+
+as_of as (
+
+    select as_of_date from {{ ref('int_as_of_date') }}
+
+),
+
+customers as (
+
+    select * from {{ ref('dim_customer') }} where is_current
+
+),
+
+segments as (
+
+    select * from {{ ref('customer_segments') }}
+
+),
+
+ltv as (
+
+    select * from {{ ref('metric_customer_ltv') }}
+
+),
+
+atv as (
+
+    select * from {{ ref('metric_avg_transaction_value') }}
+
+),
+
+latest_month as (
+
+    select customer_id, mom_spend_change_pct, spend_trend_3m_pct
+    from {{ ref('metric_mom_spend_change') }}
+    where month = (
+        select cast({{ dbt.date_trunc('month', 'as_of_date') }} as date) from as_of
+    )
+
+),
+
+approved as (
+
+    select
+        transactions.customer_id,
+        transactions.transaction_id,
+        transactions.transaction_ts,
+        transactions.transaction_date,
+        transactions.amount,
+        transactions.channel,
+        categories.category_name
+    from {{ ref('fct_transactions') }} as transactions
+    inner join {{ ref('dim_merchant_category') }} as categories
+        on transactions.merchant_category_key = categories.merchant_category_key
+    where transactions.status = 'approved'
+
+),
+
+category_ranked as (
+
+    select
+        customer_id,
+        category_name,
+        row_number() over (
+            partition by customer_id order by sum(amount) desc, category_name
+        ) as category_rank
+    from approved
+    group by customer_id, category_name
+
+),
+
+top_categories as (
+
+    select
+        customer_id,
+        max(case when category_rank = 1 then category_name end) as top_category_1,
+        max(case when category_rank = 2 then category_name end) as top_category_2,
+        max(case when category_rank = 3 then category_name end) as top_category_3
+    from category_ranked
+    where category_rank <= 3
+    group by customer_id
+
+),
+
+-- the last approved transaction: only the customer's last day is ranked, not all history
+last_transaction as (
+
+    select approved.*
+    from approved
+    inner join ltv
+        on approved.customer_id = ltv.customer_id
+        and approved.transaction_date = ltv.last_transaction_date
+    qualify row_number() over (
+        partition by approved.customer_id
+        order by approved.transaction_ts desc, approved.transaction_id desc
+    ) = 1
+
+),
+
+churn as (
+
+    {{ optional_relation('scoring', 'churn_predictions', {
+        'customer_id': dbt.type_string(),
+        'churn_probability': dbt.type_float(),
+        'churn_risk_score': dbt.type_int(),
+        'churn_risk_category': dbt.type_string(),
+        'top_risk_factors': dbt.type_string(),
+        'model_version': dbt.type_string(),
+        'scored_at': dbt.type_timestamp(),
+    }) }}
+
+),
+
+clv as (
+
+    {{ optional_relation('scoring', 'customer_clv', {
+        'customer_id': dbt.type_string(),
+        'probability_alive': dbt.type_float(),
+        'projected_12m_ltv': dbt.type_float(),
+    }) }}
+
+)
+
+select
+    customers.customer_id,
+    customers.customer_key,
+    customers.full_name,
+    customers.email,
+    customers.phone,
+    customers.state,
+    customers.city,
+    customers.age,
+    customers.card_type,
+    customers.credit_limit,
+    customers.account_open_date,
+    segments.tenure_days,
+    segments.customer_segment,
+    segments.segment_reason,
+    ltv.lifetime_value,
+    cast(coalesce(clv.projected_12m_ltv, ltv.projected_12m_ltv) as {{ dbt.type_float() }})
+        as projected_12m_ltv,
+    case when clv.projected_12m_ltv is not null then 'clv_model'
+        else ltv.projected_12m_ltv_method end as projected_12m_ltv_method,
+    atv.avg_transaction_value,
+    atv.median_transaction_value,
+    segments.spend_last_90_days,
+    segments.spend_prior_90_days,
+    segments.transactions_last_90_days,
+    segments.travel_spend_pct,
+    latest_month.mom_spend_change_pct,
+    latest_month.spend_trend_3m_pct,
+    ltv.transaction_count,
+    ltv.first_transaction_date,
+    ltv.last_transaction_date,
+    {{ dbt.datediff('ltv.last_transaction_date', 'as_of.as_of_date', 'day') }}
+        as days_since_last_transaction,
+    last_transaction.amount as last_transaction_amount,
+    last_transaction.category_name as last_transaction_category,
+    last_transaction.channel as last_transaction_channel,
+    top_categories.top_category_1,
+    top_categories.top_category_2,
+    top_categories.top_category_3,
+    churn.churn_probability,
+    churn.churn_risk_score,
+    churn.churn_risk_category,
+    churn.top_risk_factors,
+    churn.model_version as churn_model_version,
+    churn.scored_at as churn_scored_at,
+    coalesce(clv.probability_alive, ltv.probability_alive) as probability_alive,
+    as_of.as_of_date
+from customers
+cross join as_of
+inner join segments
+    on customers.customer_id = segments.customer_id
+inner join ltv
+    on customers.customer_id = ltv.customer_id
+inner join atv
+    on customers.customer_id = atv.customer_id
+left join latest_month
+    on customers.customer_id = latest_month.customer_id
+left join top_categories
+    on customers.customer_id = top_categories.customer_id
+left join last_transaction
+    on customers.customer_id = last_transaction.customer_id
+left join churn
+    on customers.customer_id = churn.customer_id
+left join clv
+    on customers.customer_id = clv.customer_id
+{% if target.type == 'duckdb' %}
+order by customers.customer_id
+{% endif %}
