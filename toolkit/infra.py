@@ -1,14 +1,189 @@
-"""Synth, deploy and smoke-check the cdktf stacks. Implemented by issue #7."""
+"""Synthesize and deploy the cdktf stacks (one per cloud environment).
 
-from toolkit.errors import NotBuiltYet
+``synth`` builds the CDK Terrain app in-process and writes
+``cdktf.out/stacks/{dev,prod}/cdk.tf.json`` — plain Terraform JSON that ``terraform``
+runs directly, so the CDK is never a lock-in; ``synth(hcl=True)`` also writes the same
+stacks as HCL (``cdktf.out/hcl/stacks/<env>/cdk.tf``). ``deploy`` synthesizes, then drives
+Terraform on one stack with python-terraform: ``init`` → ``plan`` → ``apply`` of that
+saved plan after confirmation. Credentials come only from the environment.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from toolkit.errors import C360Error, NotBuiltYet
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CDKTF_JSON = REPO_ROOT / "cdktf.json"
+DEFAULT_OUTDIR = REPO_ROOT / "cdktf.out"
+PLAN_FILE = "c360.tfplan"
+
+# jsii runs the CDK in node; node 20 prints a large end-of-life banner on every start.
+NODE_BANNER_SILENCER = {"JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20"}
+
+# What the providers read from the environment (never from code or files in the repo).
+SNOWFLAKE_CREDENTIALS = (
+    "SNOWFLAKE_ORGANIZATION_NAME",
+    "SNOWFLAKE_ACCOUNT_NAME",
+    "SNOWFLAKE_USER",
+)
+SNOWFLAKE_KEY = ("SNOWFLAKE_PRIVATE_KEY", "SNOWFLAKE_PRIVATE_KEY_PATH")
+# any one of these identifies an AWS credential source: profile, static keys, or OIDC
+AWS_CREDENTIAL_SOURCES = ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_WEB_IDENTITY_TOKEN_FILE")
 
 
-def synth(*, hcl=False):
-    raise NotBuiltYet("c360 synth", 7)
+def cloud_environments() -> tuple[str, ...]:
+    from toolkit.config import CLOUD_ENVIRONMENTS
+
+    return CLOUD_ENVIRONMENTS
 
 
-def deploy(env, *, plan_only=False, auto_approve=False):
-    raise NotBuiltYet("c360 deploy", 7)
+def _cdktf_context() -> dict:
+    """The app context ``cdktn synth`` would pass: cdktf.json's context and target versions."""
+    config = json.loads(CDKTF_JSON.read_text())
+    context = dict(config.get("context", {}))
+    if "targetVersions" in config:
+        context["targetVersions"] = config["targetVersions"]
+    return context
+
+
+def build_app(outdir: Path | None = None, *, hcl: bool = False):
+    """The CDK app with one ``PlatformStack`` per cloud environment (ids ``dev``, ``prod``)."""
+    for name, value in NODE_BANNER_SILENCER.items():
+        os.environ.setdefault(name, value)
+    from cdktn import App
+
+    from stacks.platform import PlatformStack
+    from toolkit.config import ENVIRONMENTS
+
+    kwargs = {"context": _cdktf_context(), "hcl_output": hcl}
+    if outdir is not None:
+        kwargs["outdir"] = str(outdir)
+    app = App(**kwargs)
+    for name in cloud_environments():
+        PlatformStack(app, name, ENVIRONMENTS[name])
+    return app
+
+
+def synth(*, hcl: bool = False, outdir: Path | None = None) -> list[Path]:
+    """Write ``<outdir>/stacks/<env>/cdk.tf.json`` for every cloud environment; return the paths.
+
+    With ``hcl`` also write each stack as HCL under ``<outdir>/hcl/stacks/<env>/cdk.tf``.
+    """
+    outdir = Path(outdir or DEFAULT_OUTDIR)
+    try:
+        build_app(outdir).synth()
+        paths = [outdir / "stacks" / name / "cdk.tf.json" for name in cloud_environments()]
+        if hcl:
+            build_app(outdir / "hcl", hcl=True).synth()
+            paths += [outdir / "hcl" / "stacks" / name / "cdk.tf" for name in cloud_environments()]
+    except FileNotFoundError as exc:
+        raise C360Error(f"cannot synthesize: {exc.filename} not found (node is required)") from exc
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise C360Error(f"synth did not write {', '.join(missing)}")
+    return paths
+
+
+# ------------------------------------------------------------------ deploying
+def missing_credentials(environ: dict | None = None) -> list[str]:
+    """Names of the credential variables deploy needs and the environment lacks."""
+    environ = os.environ if environ is None else environ
+    missing = [name for name in SNOWFLAKE_CREDENTIALS if not environ.get(name)]
+    if not any(environ.get(name) for name in SNOWFLAKE_KEY):
+        missing.append(" or ".join(SNOWFLAKE_KEY))
+    if not any(environ.get(name) for name in AWS_CREDENTIAL_SOURCES):
+        missing.append(" or ".join(AWS_CREDENTIAL_SOURCES))
+    return missing
+
+
+def _terraform_environment() -> dict:
+    """The process environment for terraform; a key file path becomes the key itself."""
+    environ = dict(os.environ)
+    key_path = environ.get("SNOWFLAKE_PRIVATE_KEY_PATH")
+    if key_path and not environ.get("SNOWFLAKE_PRIVATE_KEY"):
+        try:
+            environ["SNOWFLAKE_PRIVATE_KEY"] = Path(key_path).expanduser().read_text()
+        except OSError as exc:
+            raise C360Error(f"cannot read SNOWFLAKE_PRIVATE_KEY_PATH: {exc.strerror}") from exc
+    environ.setdefault("TF_IN_AUTOMATION", "1")
+    return environ
+
+
+def _run(terraform, echo, *args, **kwargs) -> int:
+    code, out, err = terraform.cmd(*args, capture_output=True, **kwargs)
+    if out:
+        echo(out.rstrip())
+    if err:
+        echo(err.rstrip())
+    return code
+
+
+def deploy(
+    env: str, *, plan_only: bool = False, auto_approve: bool = False, echo=print, confirm=None
+) -> int:
+    """Plan (and, on confirmation, apply) one environment's stack; returns terraform's last exit code."""
+    from python_terraform import IsFlagged, Terraform
+
+    if env not in cloud_environments():
+        raise C360Error(
+            f"deploy needs a cloud environment ({' or '.join(cloud_environments())}), not {env!r}"
+        )
+    terraform_bin = shutil.which("terraform")
+    if terraform_bin is None:
+        raise C360Error("terraform is not on PATH: install Terraform >= 1.10 to deploy")
+    missing = missing_credentials()
+    if missing:
+        raise C360Error(f"missing credentials in the environment: {', '.join(missing)}")
+
+    stack_dir = synth()[list(cloud_environments()).index(env)].parent
+    environ = _terraform_environment()
+    terraform = Terraform(working_dir=str(stack_dir), terraform_bin_path=terraform_bin)
+    # python-terraform copies os.environ for each command
+    saved = dict(os.environ)
+    os.environ.update(environ)
+    try:
+        if _run(terraform, echo, "init", input=False, no_color=IsFlagged, reconfigure=IsFlagged):
+            raise C360Error(f"terraform init failed for {env} (see the output above)")
+        code = _run(
+            terraform,
+            echo,
+            "plan",
+            input=False,
+            no_color=IsFlagged,
+            detailed_exitcode=IsFlagged,
+            out=PLAN_FILE,
+        )
+        if code == 1:
+            raise C360Error(f"terraform plan failed for {env} (see the output above)")
+        if code == 0:
+            echo(f"{env}: no changes")
+            return 0
+        if plan_only:
+            echo(f"{env}: plan saved to {stack_dir / PLAN_FILE} (--plan-only: not applied)")
+            return code
+        if not auto_approve:
+            confirm = confirm or _confirm
+            if not confirm(f"Apply this plan to {env}?"):
+                echo(f"{env}: not applied")
+                return code
+        if _run(terraform, echo, "apply", PLAN_FILE, input=False, no_color=IsFlagged):
+            raise C360Error(f"terraform apply failed for {env} (see the output above)")
+        echo(f"{env}: applied")
+        return 0
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def _confirm(question: str) -> bool:
+    import typer
+
+    return typer.confirm(question, default=False)
 
 
 def smoke(env):

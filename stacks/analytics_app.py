@@ -1,0 +1,87 @@
+"""The app side: Streamlit app object from the git repository and the semantic model.
+
+The Streamlit app runs from the repository root (so ``toolkit`` is importable) with
+``streamlit/streamlit_app.py`` as main file, on the app warehouse, owned by the app role.
+The Cortex Analyst semantic model (``toolkit/assistant/semantic_model.yaml``) is copied
+from the git repository to an internal stage (Cortex Analyst reads semantic model files
+from a stage); ``COPY FILES`` reruns whenever the statement changes, and
+``sql/setup/refresh_from_git.sql`` refreshes it after a new commit.
+"""
+
+from __future__ import annotations
+
+from cdktn import TerraformProvider
+from cdktn_provider_snowflake.execute import Execute
+from cdktn_provider_snowflake.stage_internal import StageInternal
+from cdktn_provider_snowflake.streamlit import Streamlit
+from constructs import Construct
+
+from stacks.naming import PLATFORM_SCHEMA, Names
+from toolkit.config import Environment
+
+STREAMLIT_MAIN_FILE = "streamlit/streamlit_app.py"
+SEMANTIC_MODEL_DIR = "toolkit/assistant"
+SEMANTIC_MODEL_FILE = "semantic_model.yaml"
+
+
+class AnalyticsApp(Construct):
+    """Exposes ``streamlit``, ``semantic_stage`` and ``semantic_model_path`` (``@stage/file``)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        env: Environment,
+        names: Names,
+        database: str,
+        schemas: dict,
+        repository_fq: str,
+        repository_stage_path: str,
+        sysadmin: TerraformProvider,
+        app: TerraformProvider,
+        ready: list,
+    ):
+        super().__init__(scope, id_)
+        platform = schemas[PLATFORM_SCHEMA].name
+        self.semantic_stage = StageInternal(
+            self,
+            "semantic_stage",
+            provider=sysadmin,
+            database=database,
+            schema=platform,
+            name=names.semantic_stage,
+            encryption={"snowflake_sse": {}},
+            directory={"enable": True},
+            comment="Cortex Analyst semantic model, copied from the git repository",
+        )
+        stage_path = f"{names.database}.{PLATFORM_SCHEMA}.{names.semantic_stage}"
+        self.semantic_model_path = f"@{stage_path}/{SEMANTIC_MODEL_FILE}"
+        self.publish_semantic_model = Execute(
+            self,
+            "publish_semantic_model",
+            provider=sysadmin,
+            execute=(
+                f"COPY FILES INTO @{stage_path} "
+                f"FROM @{repository_stage_path}/{SEMANTIC_MODEL_DIR}/ "
+                f"FILES = ('{SEMANTIC_MODEL_FILE}')"
+            ),
+            revert=f"REMOVE @{stage_path}/{SEMANTIC_MODEL_FILE}",
+            query=f"LIST @{stage_path}",
+            depends_on=[self.semantic_stage, *ready],
+        )
+        self.streamlit = Streamlit(
+            self,
+            "streamlit",
+            provider=app,
+            database=database,
+            schema=platform,
+            name=names.streamlit_app,
+            title=f"c360 — Customer 360 ({env.name})",
+            stage=repository_fq,
+            directory_location=f"branches/{env.git_branch}",
+            main_file=STREAMLIT_MAIN_FILE,
+            query_warehouse=env.warehouse("app").name,
+            comment="the four-tab c360 app, from the repository root",
+            depends_on=ready,
+        )

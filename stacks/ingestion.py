@@ -1,0 +1,148 @@
+"""Ingestion: storage integration → external S3 stage → bronze tables, Snowpipe and stream.
+
+The bronze tables come from the toolkit's own DDL (``toolkit.bronze``), so the load
+procedure and the pipe write the same columns. Transactions auto-ingest through a pipe
+(S3 event → Snowflake's SQS queue → ``COPY INTO BRONZE.RAW_TRANSACTIONS``); an
+append-only stream on that table triggers the incremental task of the pipeline DAG.
+"""
+
+from __future__ import annotations
+
+from cdktn import TerraformProvider
+from cdktn_provider_snowflake.pipe import Pipe
+from cdktn_provider_snowflake.stage_external_s3 import StageExternalS3
+from cdktn_provider_snowflake.storage_integration_aws import StorageIntegrationAws
+from cdktn_provider_snowflake.stream_on_table import StreamOnTable
+from cdktn_provider_snowflake.table import Table, TableColumn
+from constructs import Construct
+
+from stacks.naming import LANDING_PREFIXES, PLATFORM_SCHEMA, Names, fq
+from stacks.tables import columns_of
+from toolkit.bronze import BRONZE_DDL
+from toolkit.observability import OBSERVABILITY_DDL
+
+# Tables the stack creates up front (the toolkit's "create table if not exists" then
+# finds them): what the pipe, stream, masking and finalizer need on day one.
+BRONZE_TABLES = ("raw_customers", "raw_transactions", "raw_merchant_categories", "rejected_rows")
+OBSERVABILITY_TABLES = ("pipeline_runs", "load_batches")
+
+_SNOWFLAKE_TYPES = {"TIMESTAMPNTZ": "TIMESTAMP_NTZ", "DOUBLE": "FLOAT", "BIGINT": "NUMBER(38,0)"}
+
+
+def _snowflake_type(sql_type: str) -> str:
+    if sql_type.startswith("DECIMAL"):
+        return "NUMBER" + sql_type[len("DECIMAL") :].replace(" ", "")
+    return _SNOWFLAKE_TYPES.get(sql_type, sql_type)
+
+
+def transactions_copy_statement(names: Names) -> str:
+    """The pipe's COPY: parquet columns by name, lineage from the file's metadata."""
+    table = fq(names.database, "BRONZE", "RAW_TRANSACTIONS")
+    stage = f"@{names.database}.{PLATFORM_SCHEMA}.{names.landing_stage}/transactions/"
+    return (
+        f"COPY INTO {table} (TRANSACTION_ID, CUSTOMER_ID, TRANSACTION_TS, AMOUNT, "
+        "MERCHANT_CATEGORY_ID, CHANNEL, STATUS, _BATCH_ID, _SOURCE_FILE, _LOADED_AT) "
+        "FROM (SELECT $1:transaction_id::VARCHAR, $1:customer_id::VARCHAR, "
+        "$1:transaction_ts::TIMESTAMP_NTZ, $1:amount::NUMBER(12,2), "
+        "$1:merchant_category_id::VARCHAR, $1:channel::VARCHAR, $1:status::VARCHAR, "
+        "SPLIT_PART(METADATA$FILENAME, '/', -2), METADATA$FILENAME, CURRENT_TIMESTAMP() "
+        f"FROM {stage}) "
+        f"FILE_FORMAT = (FORMAT_NAME = '{names.database}.{PLATFORM_SCHEMA}.{names.parquet_format}')"
+    )
+
+
+class Ingestion(Construct):
+    """Exposes ``integration`` (with ``describe_output`` for the AWS trust), ``stage``,
+    ``tables`` (lower-case name → Table), ``pipe`` and ``stream``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        names: Names,
+        database: str,
+        schemas: dict,
+        parquet_format,
+        reader_role_arn: str,
+        bucket_name: str,
+        provider: TerraformProvider,
+    ):
+        super().__init__(scope, id_)
+        self.integration = StorageIntegrationAws(
+            self,
+            "storage_integration",
+            provider=provider,
+            name=names.storage_integration,
+            enabled=True,
+            storage_provider="S3",
+            storage_aws_role_arn=reader_role_arn,
+            storage_aws_external_id=names.snowflake_external_id,
+            storage_allowed_locations=[
+                f"s3://{names.landing_bucket}/{p}" for p in LANDING_PREFIXES
+            ],
+            comment=f"reads s3://{names.landing_bucket}",
+        )
+        self.stage = StageExternalS3(
+            self,
+            "landing_stage",
+            provider=provider,
+            database=database,
+            schema=schemas[PLATFORM_SCHEMA].name,
+            name=names.landing_stage,
+            # the bucket attribute orders the stage after the bucket exists
+            url=f"s3://{bucket_name}/",
+            storage_integration=self.integration.name,
+            directory={"enable": True},
+            comment="the landing bucket (customers/, transactions/, merchant_categories/)",
+        )
+
+        self.tables: dict[str, Table] = {}
+        for schema, ddl_by_table, wanted in (
+            ("BRONZE", BRONZE_DDL, BRONZE_TABLES),
+            ("OBSERVABILITY", OBSERVABILITY_DDL, OBSERVABILITY_TABLES),
+        ):
+            for table in wanted:
+                self.tables[table] = Table(
+                    self,
+                    f"table_{table}",
+                    provider=provider,
+                    database=database,
+                    schema=schemas[schema].name,
+                    name=table.upper(),
+                    # change tracking feeds the stream on transactions
+                    change_tracking=table == "raw_transactions",
+                    column=[
+                        TableColumn(
+                            name=column.name,
+                            type=_snowflake_type(column.type),
+                            nullable=column.nullable,
+                        )
+                        for column in columns_of(ddl_by_table[table])
+                    ],
+                    comment=f"declared from toolkit DDL ({schema.lower()}.{table})",
+                )
+
+        self.pipe = Pipe(
+            self,
+            "transactions_pipe",
+            provider=provider,
+            database=database,
+            schema=schemas["BRONZE"].name,
+            name=names.transactions_pipe,
+            auto_ingest=True,
+            copy_statement=transactions_copy_statement(names),
+            comment="auto-ingest of transactions/ (S3 event notifications)",
+            depends_on=[self.stage, self.tables["raw_transactions"], parquet_format],
+        )
+        self.stream = StreamOnTable(
+            self,
+            "transactions_stream",
+            provider=provider,
+            database=database,
+            schema=schemas["BRONZE"].name,
+            name=names.transactions_stream,
+            table=self.tables["raw_transactions"].fully_qualified_name,
+            append_only="true",
+            comment="new bronze transactions for the incremental task",
+        )

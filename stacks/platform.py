@@ -1,0 +1,268 @@
+"""``PlatformStack``: one environment of c360 on AWS + Snowflake, from its config.
+
+Instantiated once per cloud environment in ``toolkit.config.ENVIRONMENTS`` (stack ids
+``dev`` and ``prod``); every difference between the two comes from that config.
+
+Providers take credentials only from the environment: AWS from the usual chain
+(``AWS_PROFILE`` or GitHub OIDC web identity), Snowflake from ``SNOWFLAKE_ORGANIZATION_NAME``,
+``SNOWFLAKE_ACCOUNT_NAME``, ``SNOWFLAKE_USER`` and ``SNOWFLAKE_PRIVATE_KEY`` (key-pair JWT).
+Snowflake work is split between provider aliases by role — SYSADMIN creates objects,
+SECURITYADMIN creates roles and grants, the pipeline role creates (so owns) the
+procedures, dbt project and tasks, the app role the Streamlit app. None is ACCOUNTADMIN.
+"""
+
+from __future__ import annotations
+
+from cdktn import S3Backend, TerraformOutput, TerraformStack
+from cdktn_aws.provider import AwsProvider
+from cdktn_provider_snowflake.provider import SnowflakeProvider
+from constructs import Construct
+
+from stacks.analytics_app import AnalyticsApp
+from stacks.git_source import GitSource
+from stacks.governance import Governance
+from stacks.ingestion import Ingestion
+from stacks.landing_zone import LandingZone
+from stacks.naming import PII_COLUMNS, PLATFORM_SCHEMA, Names, fq
+from stacks.pipeline_dag import PipelineDag
+from stacks.procedures import Procedures
+from stacks.rbac import Rbac
+from stacks.snowflake_foundation import SnowflakeFoundation
+from toolkit.config import Environment
+
+# Preview resources of the Snowflake provider 2.22 this stack uses (opt-in by design).
+SNOWFLAKE_PREVIEW_FEATURES = [
+    "snowflake_api_integration_resource",
+    "snowflake_pipe_resource",
+    "snowflake_procedure_python_resource",
+    "snowflake_procedure_sql_resource",
+    "snowflake_table_resource",
+    "snowflake_table_column_masking_policy_application_resource",
+]
+
+
+class PlatformStack(TerraformStack):
+    """The AWS landing zone and the Snowflake platform of one environment."""
+
+    def __init__(self, scope: Construct, id_: str, env: Environment):
+        super().__init__(scope, id_)
+        if not env.is_cloud:
+            raise ValueError(f"environment {env.name!r} is not a cloud environment")
+        self.env = env
+        names = Names(env)
+
+        S3Backend(
+            self,
+            bucket=env.state_bucket,
+            key=env.state_key,
+            region=env.aws_region,
+            encrypt=True,
+            use_lockfile=True,
+        )
+        AwsProvider(
+            self,
+            "aws",
+            region=env.aws_region,
+            default_tags=[
+                AwsProvider.DefaultTagsProperty(tags={"project": "c360", "environment": env.name})
+            ],
+        )
+        snowflake = {
+            role: SnowflakeProvider(
+                self,
+                f"snowflake_{alias}",
+                alias=alias,
+                role=role,
+                authenticator="SNOWFLAKE_JWT",
+                preview_features_enabled=SNOWFLAKE_PREVIEW_FEATURES,
+            )
+            for alias, role in (
+                ("sysadmin", "SYSADMIN"),
+                ("securityadmin", "SECURITYADMIN"),
+                ("pipeline", names.role("pipeline")),
+                ("app", names.role("app")),
+            )
+        }
+        sysadmin = snowflake["SYSADMIN"]
+        securityadmin = snowflake["SECURITYADMIN"]
+        pipeline_provider = snowflake[names.role("pipeline")]
+        app_provider = snowflake[names.role("app")]
+
+        # ---------------------------------------------------------------- AWS
+        landing = LandingZone(
+            self, "landing_zone", names=names, noncurrent_days=env.landing_noncurrent_days
+        )
+
+        # ----------------------------------------------------------- Snowflake
+        foundation = SnowflakeFoundation(
+            self, "snowflake_foundation", env=env, names=names, provider=sysadmin
+        )
+        database = foundation.database.name
+        schemas = foundation.schemas
+        rbac = Rbac(
+            self,
+            "rbac",
+            env=env,
+            names=names,
+            database=database,
+            schemas=schemas,
+            warehouses=foundation.warehouses,
+            sysadmin=sysadmin,
+            securityadmin=securityadmin,
+        )
+        ingestion = Ingestion(
+            self,
+            "ingestion",
+            names=names,
+            database=database,
+            schemas=schemas,
+            parquet_format=foundation.parquet_format,
+            reader_role_arn=landing.reader_role_arn,
+            bucket_name=landing.bucket_name,
+            provider=sysadmin,
+        )
+        landing.trust_snowflake(
+            iam_user_arn=ingestion.integration.describe_output.get(0).iam_user_arn,
+            external_id=names.snowflake_external_id,
+        )
+        landing.notify_snowpipe(
+            queue_arn=ingestion.pipe.notification_channel, prefix="transactions/"
+        )
+
+        governance = Governance(
+            self,
+            "governance",
+            names=names,
+            database=database,
+            schemas=schemas,
+            pii_table=ingestion.tables["raw_customers"],
+            provider=sysadmin,
+        )
+
+        git = GitSource(
+            self,
+            "git_source",
+            env=env,
+            names=names,
+            database=database,
+            schemas=schemas,
+            sysadmin=sysadmin,
+            pipeline=pipeline_provider,
+            pipeline_ready=self._object_grants(rbac, names, ingestion, governance, foundation),
+        )
+        repository_grants = [
+            rbac.grant_on_object(
+                f"{role}_git_repository_read",
+                role,
+                object_type="GIT REPOSITORY",
+                object_name=git.repository_fq,
+                privileges=["READ"],
+                depends_on=[git.repository],
+            )
+            for role in ("pipeline", "app")
+        ]
+        pipeline_ready = [*rbac.ready_for["pipeline"], repository_grants[0]]
+        procedures = Procedures(
+            self,
+            "procedures",
+            names=names,
+            database=database,
+            schemas=schemas,
+            repository_fq=git.repository_fq,
+            provider=pipeline_provider,
+            ready=[*pipeline_ready, *ingestion.tables.values()],
+        )
+        PipelineDag(
+            self,
+            "pipeline_dag",
+            env=env,
+            names=names,
+            database=database,
+            schemas=schemas,
+            stream_name=fq(names.database, "BRONZE", names.transactions_stream),
+            provider=pipeline_provider,
+            ready=[
+                *pipeline_ready,
+                git.dbt_project,
+                ingestion.stream,
+                *procedures.python.values(),
+                *procedures.sql.values(),
+            ],
+        )
+        app = AnalyticsApp(
+            self,
+            "analytics_app",
+            env=env,
+            names=names,
+            database=database,
+            schemas=schemas,
+            repository_fq=git.repository_fq,
+            repository_stage_path=git.stage_path,
+            sysadmin=sysadmin,
+            app=app_provider,
+            ready=[*rbac.ready_for["app"], repository_grants[1]],
+        )
+        rbac.grant_on_object(
+            "app_semantic_stage_read",
+            "app",
+            object_type="STAGE",
+            object_name=fq(names.database, PLATFORM_SCHEMA, names.semantic_stage),
+            privileges=["READ"],
+            depends_on=[app.semantic_stage],
+        )
+
+        TerraformOutput(self, "landing_bucket", value=landing.bucket_name)
+        TerraformOutput(self, "snowflake_reader_role_arn", value=landing.reader_role_arn)
+        TerraformOutput(self, "database", value=names.database)
+        TerraformOutput(self, "semantic_model_path", value=app.semantic_model_path)
+
+    @staticmethod
+    def _object_grants(rbac, names, ingestion, governance, foundation) -> list:
+        """Grants on schema objects to the roles that use them; the pipeline waits for them."""
+        grants = [
+            rbac.grant_on_object(
+                f"{role}_landing_stage_usage",
+                role,
+                object_type="STAGE",
+                object_name=fq(names.database, PLATFORM_SCHEMA, names.landing_stage),
+                privileges=["USAGE"],
+                depends_on=[ingestion.stage],
+            )
+            for role in ("loader", "pipeline")
+        ]
+        for kind, resource, name in (
+            ("parquet", foundation.parquet_format, names.parquet_format),
+            ("csv", foundation.csv_format, names.csv_format),
+        ):
+            grants.append(
+                rbac.grant_on_object(
+                    f"loader_{kind}_format_usage",
+                    "loader",
+                    object_type="FILE FORMAT",
+                    object_name=fq(names.database, PLATFORM_SCHEMA, name),
+                    privileges=["USAGE"],
+                    depends_on=[resource],
+                )
+            )
+        grants.append(
+            rbac.grant_on_object(
+                "pipeline_stream_select",
+                "pipeline",
+                object_type="STREAM",
+                object_name=fq(names.database, "BRONZE", names.transactions_stream),
+                privileges=["SELECT"],
+                depends_on=[ingestion.stream],
+            )
+        )
+        for column in PII_COLUMNS:
+            grants.append(
+                rbac.grant_on_object(
+                    f"pipeline_apply_mask_{column.lower()}",
+                    "pipeline",
+                    object_type="MASKING POLICY",
+                    object_name=governance.policy_names[column],
+                    privileges=["APPLY"],
+                    depends_on=[governance.policies[column]],
+                )
+            )
+        return grants

@@ -1,0 +1,265 @@
+"""RBAC: access roles per schema, functional roles per job, all rolled up to SYSADMIN.
+
+Access roles are database roles (``<SCHEMA>_READ``, ``<SCHEMA>_WRITE``) holding the
+object privileges, current *and future*, on one schema; WRITE inherits READ. Functional
+roles are account roles (``<PREFIX>_LOADER`` …) that receive access roles and warehouse
+usage, and are granted to SYSADMIN so the hierarchy ends there, never at ACCOUNTADMIN.
+
+| functional role | gets |
+|---|---|
+| loader      | BRONZE write, OBSERVABILITY write, load warehouse |
+| transformer | BRONZE read, SILVER/GOLD/OBSERVABILITY write, transform warehouse |
+| analyst     | GOLD read only, app warehouse (usage) |
+| app         | GOLD + OBSERVABILITY read, app warehouse |
+| pipeline    | loader + transformer; owns the tasks DAG and procedures; EXECUTE TASK |
+
+Database roles are created by SYSADMIN (the database owner); every grant is made by
+SECURITYADMIN (MANAGE GRANTS), which managed-access schemas require.
+"""
+
+from __future__ import annotations
+
+from cdktn import TerraformProvider
+from cdktn_provider_snowflake.account_role import AccountRole
+from cdktn_provider_snowflake.database_role import DatabaseRole
+from cdktn_provider_snowflake.grant_account_role import GrantAccountRole
+from cdktn_provider_snowflake.grant_database_role import GrantDatabaseRole
+from cdktn_provider_snowflake.grant_privileges_to_account_role import (
+    GrantPrivilegesToAccountRole,
+)
+from cdktn_provider_snowflake.grant_privileges_to_database_role import (
+    GrantPrivilegesToDatabaseRole,
+)
+from constructs import Construct
+
+from stacks.naming import DATA_SCHEMAS, FUNCTIONAL_ROLES, PLATFORM_SCHEMA, Names, fq
+from toolkit.config import Environment
+
+READ_PRIVILEGES = {"TABLES": ["SELECT", "REFERENCES"], "VIEWS": ["SELECT", "REFERENCES"]}
+WRITE_PRIVILEGES = {"TABLES": ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]}
+WRITE_SCHEMA_PRIVILEGES = ["CREATE TABLE", "CREATE VIEW", "CREATE TEMPORARY TABLE"]
+
+# functional role → access roles (database roles) it receives
+ACCESS = {
+    "loader": ("BRONZE_WRITE", "OBSERVABILITY_WRITE"),
+    "transformer": ("BRONZE_READ", "SILVER_WRITE", "GOLD_WRITE", "OBSERVABILITY_WRITE"),
+    "analyst": ("GOLD_READ",),
+    "app": ("GOLD_READ", "OBSERVABILITY_READ"),
+    "pipeline": (),
+}
+WAREHOUSE_OF = {"loader": "load", "transformer": "transform", "analyst": "app", "app": "app"}
+# pipeline inherits both jobs it orchestrates
+INHERITS = {"pipeline": ("loader", "transformer")}
+# where each functional role may create objects in PLATFORM
+PLATFORM_CREATE = {
+    "pipeline": ["CREATE TASK", "CREATE PROCEDURE", "CREATE STAGE", "CREATE STREAM"],
+    "app": ["CREATE STREAMLIT"],
+}
+
+
+class Rbac(Construct):
+    """Roles and grants. Exposes ``functional`` (name → AccountRole) and ``role_name(x)``."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        env: Environment,
+        names: Names,
+        database: str,
+        schemas: dict,
+        warehouses: dict,
+        sysadmin: TerraformProvider,
+        securityadmin: TerraformProvider,
+    ):
+        super().__init__(scope, id_)
+        self.names = names
+        self._securityadmin = securityadmin
+        # grants a role needs before objects can be created as that role
+        self.ready_for: dict[str, list] = {name: [] for name in FUNCTIONAL_ROLES}
+        db_fq = fq(names.database)
+
+        # ---- access roles: one READ and one WRITE database role per data schema
+        self.access: dict[str, DatabaseRole] = {}
+        for schema in DATA_SCHEMAS:
+            schema_fq = fq(names.database, schema)
+            for level in ("READ", "WRITE"):
+                key = f"{schema}_{level}"
+                self.access[key] = DatabaseRole(
+                    self,
+                    f"db_role_{key.lower()}",
+                    provider=sysadmin,
+                    database=database,
+                    name=key,
+                    comment=f"{level.lower()} access to {schema}",
+                    depends_on=[schemas[schema]],
+                )
+            read_role, write_role = self.access[f"{schema}_READ"], self.access[f"{schema}_WRITE"]
+            GrantDatabaseRole(
+                self,
+                f"{schema.lower()}_write_inherits_read",
+                provider=securityadmin,
+                database_role_name=read_role.fully_qualified_name,
+                parent_database_role_name=write_role.fully_qualified_name,
+            )
+            GrantPrivilegesToDatabaseRole(
+                self,
+                f"{schema.lower()}_read_database_usage",
+                provider=securityadmin,
+                database_role_name=read_role.fully_qualified_name,
+                privileges=["USAGE"],
+                on_database=db_fq,
+            )
+            GrantPrivilegesToDatabaseRole(
+                self,
+                f"{schema.lower()}_read_schema_usage",
+                provider=securityadmin,
+                database_role_name=read_role.fully_qualified_name,
+                privileges=["USAGE"],
+                on_schema={"schema_name": schema_fq},
+                depends_on=[schemas[schema]],
+            )
+            GrantPrivilegesToDatabaseRole(
+                self,
+                f"{schema.lower()}_write_schema_create",
+                provider=securityadmin,
+                database_role_name=write_role.fully_qualified_name,
+                privileges=WRITE_SCHEMA_PRIVILEGES,
+                on_schema={"schema_name": schema_fq},
+                depends_on=[schemas[schema]],
+            )
+            for level, role, privileges in (
+                ("read", read_role, READ_PRIVILEGES),
+                ("write", write_role, WRITE_PRIVILEGES),
+            ):
+                for plural, granted in privileges.items():
+                    for scope_kind in ("all", "future"):
+                        GrantPrivilegesToDatabaseRole(
+                            self,
+                            f"{schema.lower()}_{level}_{scope_kind}_{plural.lower()}",
+                            provider=securityadmin,
+                            database_role_name=role.fully_qualified_name,
+                            privileges=granted,
+                            on_schema_object={
+                                scope_kind: {"object_type_plural": plural, "in_schema": schema_fq}
+                            },
+                            depends_on=[schemas[schema]],
+                        )
+
+        # ---- functional roles
+        self.functional: dict[str, AccountRole] = {}
+        for functional in FUNCTIONAL_ROLES:
+            self.functional[functional] = AccountRole(
+                self,
+                f"role_{functional}",
+                provider=securityadmin,
+                name=names.role(functional),
+                comment=f"c360 {env.name} {functional} (functional role)",
+            )
+        for functional, role in self.functional.items():
+            to_sysadmin = GrantAccountRole(
+                self,
+                f"{functional}_to_sysadmin",
+                provider=securityadmin,
+                role_name=role.name,
+                parent_role_name="SYSADMIN",
+            )
+            # the Terraform user acts as a functional role through SYSADMIN's hierarchy
+            self.ready_for[functional].append(to_sysadmin)
+            for access_role in ACCESS[functional]:
+                GrantDatabaseRole(
+                    self,
+                    f"{access_role.lower()}_to_{functional}",
+                    provider=securityadmin,
+                    database_role_name=self.access[access_role].fully_qualified_name,
+                    parent_role_name=role.name,
+                )
+            for child in INHERITS.get(functional, ()):
+                GrantAccountRole(
+                    self,
+                    f"{child}_to_{functional}",
+                    provider=securityadmin,
+                    role_name=self.functional[child].name,
+                    parent_role_name=role.name,
+                )
+            if functional in WAREHOUSE_OF:
+                warehouse = warehouses[WAREHOUSE_OF[functional]]
+                GrantPrivilegesToAccountRole(
+                    self,
+                    f"{functional}_warehouse_usage",
+                    provider=securityadmin,
+                    account_role_name=role.name,
+                    privileges=["USAGE"],
+                    on_account_object={"object_type": "WAREHOUSE", "object_name": warehouse.name},
+                )
+
+        # ---- PLATFORM schema: usage for the roles that run or serve things, create rights
+        platform_fq = fq(names.database, PLATFORM_SCHEMA)
+        for functional in ("loader", "transformer", "app", "pipeline"):
+            usage = GrantPrivilegesToAccountRole(
+                self,
+                f"{functional}_platform_usage",
+                provider=securityadmin,
+                account_role_name=self.functional[functional].name,
+                privileges=["USAGE"],
+                on_schema={"schema_name": platform_fq},
+                depends_on=[schemas[PLATFORM_SCHEMA]],
+            )
+            self.ready_for[functional].append(usage)
+        for functional, privileges in PLATFORM_CREATE.items():
+            create = GrantPrivilegesToAccountRole(
+                self,
+                f"{functional}_platform_create",
+                provider=securityadmin,
+                account_role_name=self.functional[functional].name,
+                privileges=privileges,
+                on_schema={"schema_name": platform_fq},
+                depends_on=[schemas[PLATFORM_SCHEMA]],
+            )
+            self.ready_for[functional].append(create)
+        execute_task = GrantPrivilegesToAccountRole(
+            self,
+            "pipeline_execute_task",
+            provider=securityadmin,
+            account_role_name=self.functional["pipeline"].name,
+            privileges=["EXECUTE TASK"],
+            on_account=True,
+        )
+        self.ready_for["pipeline"].append(execute_task)
+        for functional in ("pipeline", "app"):
+            database_usage = GrantPrivilegesToAccountRole(
+                self,
+                f"{functional}_database_usage",
+                provider=securityadmin,
+                account_role_name=self.functional[functional].name,
+                privileges=["USAGE"],
+                on_account_object={"object_type": "DATABASE", "object_name": db_fq},
+            )
+            self.ready_for[functional].append(database_usage)
+        for functional, role in self.functional.items():
+            self.ready_for[functional].append(role)
+
+    def role_name(self, functional: str) -> str:
+        return self.functional[functional].name
+
+    def grant_on_object(
+        self,
+        id_: str,
+        functional: str,
+        *,
+        object_type: str,
+        object_name: str,
+        privileges: list[str],
+        depends_on: list | None = None,
+    ) -> GrantPrivilegesToAccountRole:
+        """Grant privileges on one schema object to a functional role (used by other constructs)."""
+        return GrantPrivilegesToAccountRole(
+            self,
+            id_,
+            provider=self._securityadmin,
+            account_role_name=self.functional[functional].name,
+            privileges=privileges,
+            on_schema_object={"object_type": object_type, "object_name": object_name},
+            depends_on=depends_on,
+        )
