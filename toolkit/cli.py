@@ -318,7 +318,7 @@ def smoke(env: Annotated[str, typer.Argument(help="dev or prod", callback=_cloud
 
     Example: c360 smoke dev
     """
-    from toolkit.infra import smoke as smoke_checks
+    from toolkit.smoke import smoke as smoke_checks
 
     smoke_checks(env)
 
