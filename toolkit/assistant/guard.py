@@ -1,0 +1,263 @@
+"""What the assistant refuses, and the read-only check on every statement it runs.
+
+Two gates: `screen_question` declines requests before any parsing (data changes,
+personal data the model does not hold, topics outside the portfolio), and
+`checked_select` verifies the SQL itself — one statement, a SELECT, no DDL/DML
+anywhere in the tree, only gold tables — and caps its rows.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlglot
+from sqlglot import exp
+
+MAX_ROWS = 1000
+ALLOWED_SCHEMAS = {"gold"}
+
+# Verbs that ask to change data. Matched as whole words at the start of a clause or
+# anywhere in a clear imperative ("please delete ..."); "declined" is not "decline".
+_IMPERATIVE = (
+    r"^(?:(?:please|kindly|now|then|ok|okay|hey|so)\s*,?\s+|(?:can|could|would|will) you\s+(?:please\s+)?"
+    r"|i (?:want|need|would like|'d like) (?:you )?to\s+|let'?s\s+|go ahead and\s+)*"
+)
+_WRITE_PATTERNS = [
+    # Verbs that only ever mean changing data, anywhere in the question.
+    r"\b(delete|drop|truncate|insert|upsert|alter|grant|revoke|erase|wipe|purge|overwrite)\b",
+    r"\b(update|modify|edit|rename|remove|destroy)\b(?!\s+(?:date|time|history|frequency))",
+    # Verbs that change data when the question is an instruction ("set the limit to ...").
+    _IMPERATIVE
+    + r"(set|change|reset|raise|lower|increase|decrease|bump|cut|adjust|add|assign|move|upgrade|"
+    r"downgrade|close|cancel|freeze|unfreeze|block|unblock|mark|flag|approve|reject|decline|refund|"
+    r"reverse|write|save|store|load|import|upload|create|send|email|text|call|"
+    r"enroll|enrol|unsubscribe|reactivate|deactivate|suspend|restore|fix|correct)\s+"
+    # "change in spend", "decline rate by channel" are questions, not instructions.
+    r"(?!(?:in|of|over|from|between|per|by|across|rate|rates|trend|trends)\b)",
+    r"\b(?:and|then)\s+(set|change|reset|raise|lower|increase|decrease|delete|remove|update|"
+    r"upgrade|downgrade|close|cancel|freeze|block|mark|flag)\s+(?:their|the|them|its|it|his|her)\b",
+    r";\s*\w",
+    r"--|/\*",
+]
+
+_PII_TERMS = {
+    "social security": "social security numbers",
+    "ssn": "social security numbers",
+    "passport": "passport numbers",
+    "driver's license": "driver's licence numbers",
+    "drivers license": "driver's licence numbers",
+    "password": "passwords",
+    "pin": "PINs",
+    "cvv": "card security codes",
+    "cvc": "card security codes",
+    "card number": "card numbers",
+    "credit card number": "card numbers",
+    "account number": "account numbers",
+    "routing number": "bank routing numbers",
+    "phone": "phone numbers",
+    "telephone": "phone numbers",
+    "mobile number": "phone numbers",
+    "cell number": "phone numbers",
+    "email": "e-mail addresses",
+    "e-mail": "e-mail addresses",
+    "emails": "e-mail addresses",
+    "street address": "street addresses",
+    "home address": "street addresses",
+    "mailing address": "street addresses",
+    "address": "street addresses",
+    "addresses": "street addresses",
+    "zip code": "postal codes",
+    "zip": "postal codes",
+    "postal code": "postal codes",
+    "date of birth": "dates of birth",
+    "birthday": "dates of birth",
+    "birth date": "dates of birth",
+    "dob": "dates of birth",
+    "income": "income",
+    "salary": "income",
+    "salaries": "income",
+    "credit score": "credit bureau scores",
+    "fico": "credit bureau scores",
+    "ip address": "IP addresses",
+    "gender": "gender",
+    "race": "ethnicity",
+    "ethnicity": "ethnicity",
+    "religion": "religion",
+    "medical record": "medical records",
+}
+
+_OUT_OF_SCOPE = {
+    "weather": "the weather",
+    "forecast for tomorrow": "the weather",
+    "temperature": "the weather",
+    "rain": "the weather",
+    "snow": "the weather",
+    "stock": "stock prices",
+    "stocks": "stock prices",
+    "share price": "stock prices",
+    "bitcoin": "crypto prices",
+    "crypto": "crypto prices",
+    "exchange rate": "exchange rates",
+    "interest rate": "interest rates",
+    "apr": "interest rates",
+    "mortgage": "mortgages",
+    "loan": "loans",
+    "loans": "loans",
+    "news": "the news",
+    "sports": "sports",
+    "score of the game": "sports",
+    "recipe": "recipes",
+    "employee": "employees",
+    "employees": "employees",
+    "staff": "employees",
+    "competitor": "competitors",
+    "competitors": "competitors",
+    "market share": "market share",
+    "gdp": "the economy",
+    "inflation": "the economy",
+    "unemployment rate": "the economy",
+    "president": "politics",
+    "election": "politics",
+    "joke": "jokes",
+    "poem": "poems",
+    "translate": "translation",
+    "capital of": "general knowledge",
+    "who won": "general knowledge",
+    "tweet": "social media",
+    "twitter": "social media",
+    "instagram": "social media",
+    "fraud": "fraud cases",
+    "chargeback": "chargebacks",
+    "dispute": "disputes",
+    "disputes": "disputes",
+    "complaint": "complaints",
+    "complaints": "complaints",
+    "call center": "contact-centre data",
+    "marketing email": "campaign data",
+    "budget for": "budgets",
+    "profit": "profit and cost",
+    "profitability": "profit and cost",
+    "cost": "profit and cost",
+    "costs": "profit and cost",
+    "interest income": "profit and cost",
+    "fees": "fees",
+    "fee": "fees",
+    "balance": "card balances",
+    "balances": "card balances",
+    "outstanding": "card balances",
+    "delinquent": "delinquency",
+    "delinquency": "delinquency",
+    "late payment": "delinquency",
+    "rewards points": "rewards",
+    "points balance": "rewards",
+    "cashback": "rewards",
+    "nps": "survey data",
+    "satisfaction": "survey data",
+}
+
+
+def _contains(text: str, phrase: str) -> bool:
+    return re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text) is not None
+
+
+def screen_question(question: str) -> str | None:
+    """A reason to decline the question outright, or None when it may be parsed."""
+    text = " ".join(question.lower().split())
+    if not text.strip(" ?.!"):
+        return "Ask a question about customers, segments, churn risk or transactions."
+    if len(text) > 500:
+        return "That question is too long; ask one thing at a time."
+    for pattern in _WRITE_PATTERNS:
+        if re.search(pattern, text):
+            return (
+                "I can only read data: requests to change, add or delete data are not allowed here."
+            )
+    if re.search(r"\b(select|from|where|join)\b.*\b(from|where|table)\b", text) and re.search(
+        r"\b(select\s+\*|from\s+\w+\.\w+)", text
+    ):
+        return "Ask in plain English; I do not run SQL typed into the question."
+    for phrase, what in _PII_TERMS.items():
+        if _contains(text, phrase):
+            return (
+                f"I can't answer that: {what} are not in the data I can query "
+                "(the assistant only sees the customer 360 profile, segments, churn "
+                "scores and transactions)."
+                if what.endswith("s")
+                else f"I can't answer that: {what} is not in the data I can query."
+            )
+    for phrase, what in _OUT_OF_SCOPE.items():
+        if _contains(text, phrase):
+            return (
+                f"I can't answer questions about {what}: I only know this card "
+                "portfolio's customers, segments, churn risk and transactions."
+            )
+    return None
+
+
+class UnsafeSQL(ValueError):
+    """The statement is not a single read-only SELECT over the gold tables."""
+
+
+_FORBIDDEN = (
+    exp.Insert,
+    exp.Update,
+    exp.Delete,
+    exp.Drop,
+    exp.Create,
+    exp.Alter,
+    exp.Merge,
+    exp.Command,
+    exp.Set,
+    exp.Use,
+    exp.Pragma,
+    exp.Copy,
+    exp.Grant,
+    exp.TruncateTable,
+    exp.Into,
+)
+
+
+def checked_select(sql: str, *, dialect: str = "duckdb", max_rows: int = MAX_ROWS) -> str:
+    """The statement with a row cap, after proving it is one read-only SELECT."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except sqlglot.errors.ParseError as error:
+        raise UnsafeSQL(f"the SQL does not parse: {error}") from error
+    if len(statements) != 1:
+        raise UnsafeSQL("exactly one statement is allowed")
+    (tree,) = statements
+    if not isinstance(tree, exp.Query):
+        raise UnsafeSQL(f"only SELECT is allowed, not {tree.key.upper()}")
+    for node in tree.walk():
+        if isinstance(node, _FORBIDDEN):
+            raise UnsafeSQL(f"{type(node).__name__.upper()} is not allowed")
+        if isinstance(node, exp.Anonymous) and str(node.name).lower() in {
+            "read_csv",
+            "read_parquet",
+            "read_json",
+            "read_csv_auto",
+            "glob",
+            "system",
+        }:
+            raise UnsafeSQL(f"function {node.name} is not allowed")
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    for table in tree.find_all(exp.Table):
+        name = table.name.lower()
+        if not table.args.get("db") and name in ctes:
+            continue
+        if table.db.lower() not in ALLOWED_SCHEMAS:
+            raise UnsafeSQL(f"table {table.sql()} is outside the gold schema")
+        if isinstance(table.this, exp.Anonymous):
+            raise UnsafeSQL("table functions are not allowed")
+    limit = tree.args.get("limit")
+    current = None
+    if isinstance(limit, exp.Limit):
+        try:
+            current = int(limit.expression.name)
+        except (TypeError, ValueError):
+            current = None
+    if current is None or current > max_rows:
+        tree = tree.limit(max_rows, copy=False) if current is None else tree
+        if current is not None and current > max_rows:
+            limit.set("expression", exp.Literal.number(max_rows))
+    return tree.sql(dialect=dialect)

@@ -1,0 +1,110 @@
+"""Phrase → meaning index built from the semantic model (names, synonyms, sample values).
+
+Every logical name, synonym and sample value becomes a token tuple; a question is
+tagged by greedy longest match. State names come from the `state_name` dimension's
+CASE expression, so the YAML stays the only place they are written down.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sqlglot
+from sqlglot import exp
+
+from toolkit.assistant.model import SemanticModel, load_model
+from toolkit.assistant.text import phrase_key
+
+# Two-letter state codes that are also English words only count when typed in capitals.
+AMBIGUOUS_CODES = {
+    "in", "or", "me", "oh", "hi", "ok", "de", "la", "al", "co", "ma", "id", "mo", "ar",
+    "mi", "ne", "pa", "ms", "wa", "nd", "sd", "ut", "ia", "ri", "mt", "ga", "va", "sc",
+    "ks", "nc", "dc", "ct", "ak", "wi", "md", "mn", "nh", "vt", "wv", "ky", "nv",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Item:
+    kind: str  # metric | column | value | filter | table
+    table: str
+    name: str  # metric / column / filter name; for value: the column
+    value: str | None = None
+    phrase_len: int = 1
+
+
+@dataclass
+class Lexicon:
+    phrases: dict[tuple[str, ...], list[Item]]
+    max_len: int
+    state_names: dict[str, str]  # "Texas" -> "TX"
+
+    def add(self, phrase: str, item: Item) -> None:
+        key = phrase_key(phrase)
+        if not key:
+            return
+        bucket = self.phrases.setdefault(key, [])
+        if item not in bucket:
+            bucket.append(item)
+        self.max_len = max(self.max_len, len(key))
+
+
+def state_name_map(model: SemanticModel) -> dict[str, str]:
+    column = model.tables["customers"].columns.get("state_name")
+    if column is None:
+        return {}
+    case = sqlglot.parse_one(column.expr, read="snowflake")
+    mapping = {}
+    for branch in case.args.get("ifs", []):
+        code = branch.this
+        name = branch.args["true"]
+        if isinstance(code, exp.Literal) and isinstance(name, exp.Literal):
+            mapping[name.this] = code.this
+    return mapping
+
+
+def build_lexicon(model: SemanticModel, extra_values: dict | None = None) -> Lexicon:
+    lex = Lexicon(phrases={}, max_len=1, state_names=state_name_map(model))
+    for table in model.tables.values():
+        for synonym in (table.name, *table.synonyms):
+            lex.add(synonym, Item("table", table.name, table.name))
+        for column in table.columns.values():
+            for synonym in (column.name.replace("_", " "), *column.synonyms):
+                lex.add(synonym, Item("column", table.name, column.name))
+            if column.data_type in ("VARCHAR",) and column.name != "customer_id":
+                for value in column.sample_values:
+                    lex.add(value, Item("value", table.name, column.name, value))
+        for metric in table.metrics.values():
+            for synonym in (metric.name.replace("_", " "), *metric.synonyms):
+                lex.add(synonym, Item("metric", table.name, metric.name))
+        for flt in table.filters.values():
+            for synonym in flt.synonyms:
+                lex.add(synonym, Item("filter", table.name, flt.name))
+    for name, code in lex.state_names.items():
+        lex.add(name, Item("value", "customers", "state", code))
+    for (table, column), values in (extra_values or {}).items():
+        for value in values:
+            lex.add(str(value), Item("value", table, column, str(value)))
+    # "travel spend" is the travel filter *and* the spend metric: give compound phrases
+    # the metric their tail names, so the filter does not swallow the measure.
+    for key, items in lex.phrases.items():
+        if any(i.kind == "metric" for i in items) or not any(
+            i.kind in ("filter", "value") for i in items
+        ):
+            continue
+        for cut in range(1, len(key)):
+            tail = lex.phrases.get(key[cut:], [])
+            metrics = [i for i in tail if i.kind == "metric"]
+            if metrics:
+                items.extend(metrics)
+                break
+    return lex
+
+
+@lru_cache(maxsize=8)
+def default_lexicon(extra: tuple = ()) -> Lexicon:
+    extra_values = defaultdict(list)
+    for table, column, value in extra:
+        extra_values[(table, column)].append(value)
+    return build_lexicon(load_model(), dict(extra_values))

@@ -1,0 +1,168 @@
+"""The local engine: screen → parse → (verified query | compiled plan) → checked SELECT → run.
+
+Runs on DuckDB. Everything executed is one read-only SELECT (checked with sqlglot),
+row-capped and interrupted after a timeout; with a db_path the database is opened
+read-only.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from decimal import Decimal
+from functools import lru_cache
+
+import duckdb
+
+from toolkit.assistant.answer import answer_line
+from toolkit.assistant.compiler import compile_plan
+from toolkit.assistant.guard import MAX_ROWS, UnsafeSQL, checked_select, screen_question
+from toolkit.assistant.lexicon import build_lexicon
+from toolkit.assistant.model import load_model
+from toolkit.assistant.parser import CannotAnswer, Parser
+from toolkit.assistant.verified import closest_by_text, expand
+
+TIMEOUT_SECONDS = 10.0
+# Dimensions whose values are looked up in the data (like Cortex Search on a dimension):
+# the YAML lists a sample, the database has them all.
+VALUE_LOOKUPS = (("customers", "city"), ("merchant_categories", "category_name"))
+
+
+def result(question, *, sql=None, columns=None, rows=None, answer=None, error=None) -> dict:
+    return {
+        "question": question,
+        "sql": sql,
+        "columns": columns or [],
+        "rows": rows or [],
+        "answer": answer,
+        "error": error,
+    }
+
+
+def _jsonable(value):
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@lru_cache(maxsize=8)
+def _parser_for(extra: tuple) -> Parser:
+    values: dict = {}
+    for table, column, value in extra:
+        values.setdefault((table, column), []).append(value)
+    model = load_model()
+    return Parser(model, build_lexicon(model, values))
+
+
+@lru_cache(maxsize=8)
+def _verified_signatures(extra: tuple) -> list:
+    parser = _parser_for(extra)
+    out = []
+    for vq in parser.model.verified_queries:
+        try:
+            out.append((parser.parse(vq.question).signature(), vq))
+        except CannotAnswer:
+            continue
+    return out
+
+
+class _DataContext:
+    """Per-database facts the parser needs: as-of date and looked-up dimension values."""
+
+    _cache: dict = {}
+
+    @classmethod
+    def get(cls, con) -> tuple[dt.date | None, tuple]:
+        key = id(con)
+        cached = cls._cache.get(key)
+        if cached is not None and cached[0] is con:
+            return cached[1], cached[2]
+        model = load_model()
+        try:
+            asof = con.execute(
+                "select max(transaction_date) from gold.fct_transactions"
+            ).fetchone()[0]
+        except duckdb.Error:
+            asof = None
+        extra = []
+        for table, column in VALUE_LOOKUPS:
+            t = model.tables[table]
+            expr = t.columns[column].expr
+            try:
+                # Identifiers come from the semantic model, not from the question.
+                rows = con.execute(
+                    f"select distinct {expr} from {t.schema}.{t.physical} where {expr} is not null limit 500"  # noqa: S608
+                ).fetchall()
+            except duckdb.Error:
+                rows = []
+            extra.extend((table, column, str(r[0])) for r in rows)
+        value = (asof, tuple(sorted(extra)))
+        cls._cache = {key: (con, *value)}
+        return value
+
+
+def _run(con, sql: str, timeout: float):
+    timer = threading.Timer(timeout, con.interrupt)
+    timer.start()
+    try:
+        cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description]
+        rows = cursor.fetchmany(MAX_ROWS)
+    finally:
+        timer.cancel()
+    return columns, [[_jsonable(v) for v in row] for row in rows]
+
+
+def plan_question(question: str, con):
+    """(plan or None, sql in DuckDB dialect, verified query name or None). Raises CannotAnswer."""
+    asof, extra = _DataContext.get(con)
+    parser = _parser_for(extra)
+    model = parser.model
+    try:
+        state_plan = parser.parse_with(question, asof=asof)
+    except CannotAnswer:
+        vq = closest_by_text(model, question)
+        if vq is None:
+            raise
+        return None, expand(model, vq.sql), vq.name
+    signature = state_plan.signature()
+    for sig, vq in _verified_signatures(extra):
+        if sig == signature:
+            return state_plan, expand(model, vq.sql), vq.name
+    return state_plan, compile_plan(model, state_plan, dialect="duckdb"), None
+
+
+def ask_local(question: str, con, *, timeout: float = TIMEOUT_SECONDS) -> dict:
+    started = time.perf_counter()
+    reason = screen_question(question)
+    if reason:
+        return result(question, error=reason)
+    try:
+        plan, sql, verified = plan_question(question, con)
+    except CannotAnswer as decline:
+        return result(question, error=str(decline))
+    try:
+        sql = checked_select(sql, dialect="duckdb")
+    except UnsafeSQL as unsafe:  # a bug in the compiler, never user-fixable
+        return result(question, error=f"refused to run generated SQL: {unsafe}")
+    try:
+        columns, rows = _run(con, sql, timeout)
+    except duckdb.InterruptException:
+        return result(question, error=f"the query took longer than {timeout:g} s and was stopped")
+    except duckdb.Error as error:
+        return result(
+            question, error=f"the database could not answer: {str(error).splitlines()[0]}"
+        )
+    answer = answer_line(plan, columns, rows, verified=verified)
+    out = result(question, sql=sql, columns=columns, rows=rows, answer=answer)
+    out["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
+    if verified:
+        out["verified_query"] = verified
+    return out

@@ -1,0 +1,707 @@
+"""Deterministic question → `Plan` parser over the semantic model.
+
+Steps: tokenise; claim multi-word model phrases that contain time words ("spend last
+90 days", "day of week"); extract time expressions; tag the rest by longest match
+against the lexicon; then read measures, groupings, filters, comparisons, ordering
+and limits off the tagged sequence. Any content word it cannot place makes it
+decline (`CannotAnswer`) rather than guess.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+
+from toolkit.assistant.lexicon import AMBIGUOUS_CODES, Item, Lexicon
+from toolkit.assistant.model import SemanticModel
+from toolkit.assistant.plan import Plan
+from toolkit.assistant.text import Token, tokenize
+from toolkit.assistant.timeparse import UNITS, Period, TimeInfo, extract_time
+
+
+class CannotAnswer(Exception):
+    """The question cannot be mapped onto the semantic model without guessing."""
+
+
+def sql(text: str) -> exp.Expression:
+    return sqlglot.parse_one(text, read="snowflake")
+
+
+# --- vocabulary the parser understands without the model --------------------------------
+
+AGG_WORDS = {
+    "average": "AVG", "avg": "AVG", "mean": "AVG", "typical": "AVG",
+    "total": "SUM", "sum": "SUM", "overall": "SUM", "combined": "SUM", "aggregate": "SUM", "cumulative": "SUM",
+    "median": "MEDIAN", "max": "MAX", "maximum": "MAX", "min": "MIN", "minimum": "MIN",
+}  # fmt: skip
+DESC_WORDS = {
+    "highest",
+    "most",
+    "largest",
+    "biggest",
+    "top",
+    "best",
+    "greatest",
+    "max",
+    "maximum",
+    "higher",
+    "more",
+    "leading",
+    "strongest",
+}
+ASC_WORDS = {
+    "lowest",
+    "least",
+    "smallest",
+    "fewest",
+    "bottom",
+    "worst",
+    "min",
+    "minimum",
+    "lower",
+    "fewer",
+    "weakest",
+}
+COUNT_WORDS = {"many", "number", "count", "#"}
+GROUP_LEAD = {"by", "per", "each", "across", "every"}
+LIST_WORDS = {
+    "list",
+    "show",
+    "who",
+    "which",
+    "find",
+    "display",
+    "name",
+    "identify",
+    "get",
+    "give",
+    "pull",
+    "return",
+    "see",
+}
+NEGATIONS = {
+    "not",
+    "non",
+    "excluding",
+    "exclude",
+    "except",
+    "without",
+    "no",
+    "nor",
+    "isn't",
+    "aren't",
+    "other",
+}
+PERCENT_WORDS = {"percentage", "percent", "share", "proportion", "fraction", "ratio", "pct", "%"}
+OPEN_WORDS = {
+    "opened",
+    "open",
+    "joined",
+    "join",
+    "signed",
+    "sign",
+    "signup",
+    "new",
+    "acquired",
+    "onboarded",
+    "started",
+    "enrolled",
+}
+VERBS = {"are", "is", "were", "was", "have", "has", "had", "made", "make", "use", "used", "shop", "shopped",
+         "went", "go", "goe", "fall", "fell", "belong", "hold", "held", "came", "come", "do", "did"}  # fmt: skip
+
+FILLER = set(
+    ["what", "whats", "which", "who", "whom", "whose", "how", "is", "are", "was", "were", "be", "been", "being", "the", "a", "an", "of", "in", "on", "for", "to", "by", "per", "with", "and", "or", "from", "at", "as", "there", "their", "them", "they", "our", "we", "us", "do", "does", "did", "have", "has", "had", "having", "show", "me", "give", "list", "tell", "find", "get", "display", "return", "report", "provide", "i", "want", "need", "see", "know", "please", "can", "could", "would", "you", "your", "all", "each", "every", "any", "that", "this", "these", "those", "it", "its", "than", "then", "breakdown", "broken", "down", "split", "grouped", "across", "between", "among", "amongst", "top", "bottom", "highest", "lowest", "most", "least", "largest", "biggest", "smallest", "fewest", "best", "worst", "greatest", "many", "much", "number", "count", "total", "sum", "average", "avg", "mean", "median", "max", "maximum", "min", "minimum", "typical", "overall", "combined", "aggregate", "cumulative", "currently", "current", "right", "now", "so", "far", "ever", "rank", "ranked", "ranking", "sort", "sorted", "order", "ordered", "descending", "ascending", "desc", "asc", "compare", "comparison", "versus", "vs", "against", "look", "like", "distribution", "wise", "level", "made", "make", "hold", "holding", "holder", "where", "when", "using", "use", "used", "only", "just", "also", "both", "either", "including", "include", "along", "together", "respectively", "separately", "currently", "percentage", "percent", "share", "proportion", "fraction", "ratio", "pct", "%", "what's", "split", "up", "whole", "entire", "base", "book", "get", "got", "put", "into", "out", "about", "around", "roughly", "approximately", "approx", "exactly", "equal", "equals", "equal", "to", "over", "above", "under", "below", "more", "less", "fewer", "greater", "higher", "lower", "least", "at", "than", "exceeding", "exceed", "exceeds", "beyond", "excess", "up", "no", "nor", "not", "non", "excluding", "exclude", "except", "without", "other", "value", "values", "amount", "figure", "figures", "numbers", "stat", "stats", "statistic", "statistics", "metric", "metrics", "info", "information", "detail", "details", "data", "portfolio", "book", "business", "card", "holding", "whole", "currently", "today", "date", "as", "has", "within", "during", "latest", "recent", "lately", "one", "ones", "someone", "anyone", "everyone", "people", "person", "name", "names", "identify", "pull", "see", "view", "kind", "type", "sort", "across", "breakdown", "customers'", "customer's", "doing", "performing", "perform", "look", "looking", "good", "well", "bad", "poorly", "rate", "do", "they", "them", "those", "spending?", "generate", "generated", "contributing", "contribute", "contributes", "came", "come", "go", "goe", "went", "belong", "belonging", "fall", "fell", "falls", "shop", "shopped", "shopping", "buy", "bought", "purchased", "paid", "pay", "transact", "transacted", "making", "spent?", "who've", "have'nt"]
+)  # fmt: skip
+COMPARATORS = [
+    (("at", "least"), ">="), (("no", "less", "than"), ">="), (("not", "less", "than"), ">="),
+    (("minimum", "of"), ">="), (("or", "more"), ">=:post"), (("or", "above"), ">=:post"),
+    (("or", "higher"), ">=:post"), (("or", "greater"), ">=:post"), (("and", "above"), ">=:post"),
+    (("and", "up"), ">=:post"), (("and", "over"), ">=:post"), (("or", "older"), ">=:post"),
+    (("at", "most"), "<="), (("no", "more", "than"), "<="), (("not", "more", "than"), "<="),
+    (("up", "to"), "<="), (("maximum", "of"), "<="), (("or", "less"), "<=:post"),
+    (("or", "fewer"), "<=:post"), (("or", "below"), "<=:post"), (("or", "under"), "<=:post"),
+    (("and", "below"), "<=:post"), (("and", "under"), "<=:post"), (("or", "younger"), "<=:post"),
+    (("more", "than"), ">"), (("greater", "than"), ">"), (("higher", "than"), ">"),
+    (("bigger", "than"), ">"), (("larger", "than"), ">"), (("older", "than"), ">"),
+    (("in", "excess", "of"), ">"), (("exceeding",), ">"), (("exceed",), ">"), (("exceeds",), ">"),
+    (("over",), ">"), (("above",), ">"), (("beyond",), ">"), (("greater",), ">"),
+    (("less", "than"), "<"), (("fewer", "than"), "<"), (("lower", "than"), "<"),
+    (("smaller", "than"), "<"), (("younger", "than"), "<"), (("under",), "<"), (("below",), "<"),
+    (("equal", "to"), "="), (("exactly",), "="), (("equal",), "="),
+    (("between",), "between"),
+]  # fmt: skip
+DISPLAY_COLUMN = {
+    "customers": "customer_id",
+    "merchant_categories": "category_name",
+    "customer_segments": "customer_segment",
+    "transactions": "transaction_id",
+    "dates": "full_date",
+    "churn_predictions": "customer_id",
+}
+# Facts that add up (money, counts); everything else averages when no aggregation is named.
+SUMMABLE_FACTS = {"lifetime_value", "projected_12m_ltv", "spend_last_90_days", "spend_prior_90_days",
+                  "amount", "transaction_count", "transactions_last_90_days"}  # fmt: skip
+MONEY = {"lifetime_value", "projected_12m_ltv", "avg_transaction_value", "spend_last_90_days",
+         "spend_prior_90_days", "credit_limit", "amount", "total_spend", "average_transaction_amount",
+         "median_transaction_amount", "largest_transaction_amount", "smallest_transaction_amount",
+         "spend_per_customer", "total_lifetime_value", "average_lifetime_value", "median_lifetime_value",
+         "total_projected_12m_ltv", "average_projected_12m_ltv", "average_credit_limit",
+         "total_credit_limit", "total_spend_last_90_days", "total_spend_prior_90_days",
+         "average_transaction_value_per_customer"}  # fmt: skip
+PERCENT_METRICS = {"decline_rate", "approval_rate", "spend_change_90d_pct", "average_mom_spend_change_pct",
+                   "average_travel_spend_pct", "mom_spend_change_pct", "travel_spend_pct"}  # fmt: skip
+COUNT_METRICS = {"customer_count", "transaction_count", "active_customer_count", "declined_transaction_count",
+                 "high_risk_customer_count"}  # fmt: skip
+AGG_LABEL = {"AVG": "average", "SUM": "total", "MEDIAN": "median", "MAX": "max", "MIN": "min"}
+
+
+@dataclass
+class Tag:
+    start: int
+    end: int
+    items: list[Item]
+
+    def first(self, kind: str) -> Item | None:
+        return next((i for i in self.items if i.kind == kind), None)
+
+
+# --- tagging -----------------------------------------------------------------------------
+
+
+def _allowed(item: Item, tokens: list[Token], start: int, end: int) -> bool:
+    if item.kind == "value" and item.name == "state" and end - start == 1:
+        raw = tokens[start].raw
+        code = raw.lower()
+        if code in AMBIGUOUS_CODES and raw != raw.upper():
+            return False
+    return True
+
+
+def tag(
+    tokens: list[Token], taken: list[bool], lex: Lexicon, *, only_time_words=False
+) -> list[Tag]:
+    tags: list[Tag] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        if taken[i]:
+            i += 1
+            continue
+        found = None
+        for length in range(min(lex.max_len, n - i), 0, -1):
+            if any(taken[i : i + length]):
+                continue
+            key = tuple(t.key for t in tokens[i : i + length])
+            items = lex.phrases.get(key)
+            if not items:
+                continue
+            if only_time_words and (
+                length < 2
+                or not any(
+                    k in UNITS or k in {"last", "prior", "previous", "over", "week"} for k in key
+                )
+            ):
+                continue
+            items = [it for it in items if _allowed(it, tokens, i, i + length)]
+            if items:
+                found = Tag(i, i + length, items)
+                break
+        if found:
+            tags.append(found)
+            for j in range(found.start, found.end):
+                taken[j] = True
+            i = found.end
+        else:
+            i += 1
+    return tags
+
+
+# --- the parser --------------------------------------------------------------------------
+
+
+class Parser:
+    def __init__(self, model: SemanticModel, lexicon: Lexicon):
+        self.model = model
+        self.lex = lexicon
+
+    # helpers over the model
+    def col(self, table: str, name: str):
+        return self.model.tables[table].columns[name]
+
+    def col_expr(self, table: str, name: str) -> exp.Expression:
+        return sql(self.col(table, name).expr)
+
+    def parse(self, question: str) -> Plan:
+        return self.parse_with(question, asof=None)
+
+    def parse_with(self, question: str, *, asof) -> Plan:
+        state = _State(question, self)
+        state.asof = asof
+        return state.plan()
+
+
+class _State:
+    """One question being parsed; small methods read one aspect each."""
+
+    def __init__(self, question: str, parser: Parser):
+        self.q = question
+        self.p = parser
+        self.model = parser.model
+        self.tokens = tokenize(question)
+        n = len(self.tokens)
+        self.taken = [False] * n
+        protected = tag(self.tokens, self.taken, parser.lex, only_time_words=True)
+        self.time: TimeInfo = extract_time(self.tokens, self.taken)
+        self.tags = sorted(
+            protected + tag(self.tokens, self.taken, parser.lex), key=lambda t: t.start
+        )
+        self.used = list(self.taken)  # tokens explained so far
+        self.words = [t.text if t.number is None else "#" for t in self.tokens]
+
+    # -- token helpers
+    def w(self, i: int) -> str:
+        return self.words[i] if 0 <= i < len(self.words) else ""
+
+    def mark(self, *idx: int) -> None:
+        for i in idx:
+            if 0 <= i < len(self.used):
+                self.used[i] = True
+
+    def tag_at(self, i: int) -> Tag | None:
+        return next((t for t in self.tags if t.start <= i < t.end), None)
+
+    def prev_word_idx(
+        self, i: int, skip=("the", "a", "an", "their", "of", "customer", "each", "all")
+    ) -> int:
+        j = i - 1
+        while j >= 0 and self.w(j) in skip and not self.tag_at(j):
+            j -= 1
+        return j
+
+    def has_word(self, *words: str) -> bool:
+        return any(w in words for w in self.words)
+
+    # -- main
+    def plan(self) -> Plan:
+        ids = [i for i, t in enumerate(self.tokens) if t.customer_id]
+        comparisons = self.read_comparisons()
+        percent = self.read_percent()
+        groups, group_tags = self.read_groups()
+        filters = self.read_filters(group_tags, percent)
+        measures, fact_tags = self.read_measures(comparisons, group_tags)
+        order_desc, limit, superlative = self.read_order()
+        for i in ids:
+            self.mark(i)
+        plan = self.assemble(
+            measures,
+            fact_tags,
+            groups,
+            filters,
+            comparisons,
+            percent,
+            ids,
+            order_desc,
+            limit,
+            superlative,
+        )
+        self.check_leftovers()
+        return plan
+
+    # -- percentages
+    def read_percent(self):
+        idx = [
+            i for i, w in enumerate(self.words)
+            if w in PERCENT_WORDS and not self.tag_at(i) and not self.taken[i]
+        ]  # fmt: skip
+        if not idx:
+            return None
+        i = idx[0]
+        self.mark(i)
+        verb = next(
+            (j for j in range(i + 1, len(self.words)) if self.w(j) in VERBS and not self.tag_at(j)),
+            None,
+        )
+        return {"at": i, "verb": verb}
+
+    # -- group-bys
+    def read_groups(self):
+        groups: list[tuple[str, str]] = []  # (table, column)
+        group_tags: set[int] = set()
+        first_content = next(
+            (i for i, w in enumerate(self.words) if w not in {"in", "for", "on"}), 0
+        )
+        for t in self.tags:
+            col = t.first("column")
+            table_item = t.first("table")
+            value = t.first("value")
+            if not col and not table_item:
+                continue
+            if value and not col:
+                continue
+            j = self.prev_word_idx(
+                t.start, skip=("the", "a", "an", "their", "customer", "card", "of")
+            )
+            lead = self.w(j)
+            lead2 = self.w(j - 1)
+            is_group = False
+            if (
+                lead in GROUP_LEAD
+                or (lead == "in" and lead2 == "each")
+                or (lead == "for" and self.w(t.start - 1) in {"each", "every", "all"})
+            ):
+                is_group = True
+                self.mark(j)
+                if lead2 in {"split", "broken", "grouped", "breakdown", "each", "for"}:
+                    self.mark(j - 1)
+            elif lead in {"which", "what"} and j <= first_content + 1:
+                is_group = True
+                self.mark(j)
+            elif lead == "in" and self.w(j - 1) in {"which", "what"}:
+                is_group = True
+                self.mark(j, j - 1)
+            elif self.w(t.end) in {"breakdown", "split", "distribution", "wise", "mix"}:
+                is_group = True
+                self.mark(t.end)
+            elif lead == "#" and self.w(j - 1) in {"top", "bottom"} or lead in {"top", "bottom"}:
+                is_group = True
+            if not is_group:
+                continue
+            if col:
+                column = self.p.col(col.table, col.name)
+                if column.kind == "fact":
+                    if col.name != "age":
+                        continue  # "top customers by LTV": a fact after "by" ranks, it does not group
+                    col = Item("column", col.table, "age_band")
+                groups.append((col.table, col.name))
+            else:
+                if table_item.table in (
+                    "customers",
+                    "churn_predictions",
+                    "customer_segments",
+                    "transactions",
+                ):
+                    # "top customers", "which customers": the caller decides between a list and a group.
+                    groups.append((table_item.table, "__entity__"))
+                else:
+                    groups.append((table_item.table, DISPLAY_COLUMN[table_item.table]))
+            group_tags.add(t.start)
+            self.mark(*range(t.start, t.end))
+        return groups, group_tags
+
+    # -- categorical filters (values + named filters), with negation and OR within a column
+    def read_filters(self, group_tags, percent):
+        out = []  # list of dict(kind, table, name/col, values, negate, pos)
+        for t in self.tags:
+            if t.start in group_tags:
+                continue
+            value = t.first("value")
+            flt = t.first("filter")
+            col = t.first("column")
+            if not value and not flt:
+                continue
+            if col and not value and not flt:
+                continue
+            negate = False
+            j = t.start - 1
+            while (
+                j >= 0
+                and self.w(j) in {"the", "a", "an", "customer", "card"}
+                and not self.tag_at(j)
+            ):
+                j -= 1
+            if self.w(j) in NEGATIONS or (self.w(j) == "than" and self.w(j - 1) == "other"):
+                negate = True
+                self.mark(j)
+                if self.w(j) == "than":
+                    self.mark(j - 1)
+            self.mark(*range(t.start, t.end))
+            if value:
+                # prefer the customers table for shared columns (segment, risk band)
+                values = [it for it in t.items if it.kind == "value"]
+                chosen = next((v for v in values if v.table == "customers"), values[0])
+                if chosen.name == "state_name":
+                    chosen = next((v for v in values if v.name == "state"), chosen)
+                out.append({"kind": "value", "table": chosen.table, "col": chosen.name,
+                            "values": [chosen.value], "negate": negate, "pos": t.start})  # fmt: skip
+            else:
+                filters = [it for it in t.items if it.kind == "filter"]
+                chosen = filters[0]
+                out.append({"kind": "filter", "table": chosen.table, "col": chosen.name,
+                            "values": [], "negate": negate, "pos": t.start})  # fmt: skip
+        # merge values on one column into IN lists ("Gold and Platinum")
+        merged = []
+        for f in out:
+            prev = next(
+                (m for m in merged if m["kind"] == "value" and f["kind"] == "value"
+                 and m["table"] == f["table"] and m["col"] == f["col"] and m["negate"] == f["negate"]),
+                None,
+            )  # fmt: skip
+            if prev:
+                prev["values"].extend(v for v in f["values"] if v not in prev["values"])
+            else:
+                merged.append(f)
+        return merged
+
+    # -- numeric comparisons
+    def read_comparisons(self):
+        found = []
+        n = len(self.tokens)
+        i = 0
+        while i < n:
+            if self.used[i] or self.tag_at(i):
+                i += 1
+                continue
+            match = None
+            for words, op in COMPARATORS:
+                if tuple(self.w(i + k) for k in range(len(words))) == words:
+                    match = (words, op)
+                    break
+            if not match:
+                i += 1
+                continue
+            words, op = match
+            if op.endswith(":post"):
+                # "5 or more transactions": the number sits before the phrase
+                num_idx = i - 1
+                if self.tokens[num_idx].number is None if num_idx >= 0 else True:
+                    i += 1
+                    continue
+                found.append({"op": op.split(":")[0], "num": [num_idx], "at": num_idx, "end": i + len(words),
+                              "words": words})  # fmt: skip
+                self.mark(*range(i, i + len(words)), num_idx)
+                i += len(words)
+                continue
+            k = i + len(words)
+            while self.w(k) in {"a", "an", "the", "of"} and self.tokens[k].number is None:
+                k += 1
+            if k >= n or self.tokens[k].number is None:
+                i += 1
+                continue
+            nums = [k]
+            end = k + 1
+            if (
+                op == "between"
+                and self.w(k + 1) == "and"
+                and k + 2 < n
+                and self.tokens[k + 2].number is not None
+            ):
+                nums = [k, k + 2]
+                end = k + 3
+            elif op == "between":
+                i += 1
+                continue
+            self.mark(*range(i, end))
+            found.append({"op": op, "num": nums, "at": i, "end": end, "words": words})
+            i = end
+        # "aged 65", "age 30 to 40" and similar are not handled: they fall through to leftovers.
+        return found
+
+    def comparison_target(self, cmp) -> Item | None:
+        """The fact/metric a comparison constrains: to its left, else just after the number."""
+        if (
+            cmp["words"]
+            and cmp["words"][0] in {"older", "younger"}
+            or self.w(cmp["at"] - 1) in {"aged", "age"}
+        ):
+            if self.w(cmp["at"] - 1) in {"aged"}:
+                self.mark(cmp["at"] - 1)
+            return Item("column", "customers", "age")
+        j = cmp["at"] - 1
+        steps = 0
+        while j >= 0 and steps < 5:
+            t = self.tag_at(j)
+            if t is not None:
+                item = t.first("metric") or self._fact(t)
+                if item:
+                    return item
+                break
+            if self.w(j) not in {"is", "are", "was", "were", "with", "a", "an", "the", "their", "whose", "of",
+                                 "has", "have", "having", "where", "that", "who", "and", "s"}:  # fmt: skip
+                break
+            j -= 1
+            steps += 1
+        k = cmp["end"]
+        while self.w(k) in {
+            "in",
+            "of",
+            "the",
+            "dollar",
+            "dollars",
+            "usd",
+            "year",
+            "old",
+        } and not self.tag_at(k):
+            if self.w(k) in {"year", "old"}:
+                self.mark(k)
+                if self.w(k) == "old":
+                    return Item("column", "customers", "age")
+            k += 1
+        t = self.tag_at(k)
+        if t is not None:
+            item = t.first("metric") or self._fact(t)
+            if item:
+                return item
+            table = t.first("table")
+            if table and table.table == "transactions":
+                self.mark(*range(t.start, t.end))
+                return Item("column", "customers", "transaction_count")
+        return None
+
+    def _fact(self, t: Tag) -> Item | None:
+        for it in t.items:
+            if it.kind == "column" and self.p.col(it.table, it.name).kind == "fact":
+                return it
+        return None
+
+    # -- measures
+    def agg_before(self, start: int) -> tuple[str | None, int | None]:
+        j = start - 1
+        while (
+            j >= 0
+            and self.w(j) in {"the", "of", "customer", "per", "their", "a"}
+            and not self.tag_at(j)
+        ):
+            j -= 1
+        if self.w(j) in AGG_WORDS and not self.tag_at(j):
+            return AGG_WORDS[self.w(j)], j
+        if self.w(j) in {"highest", "largest", "biggest"} and j <= 2:
+            return "MAX", j
+        if self.w(j) in {"lowest", "smallest"} and j <= 2:
+            return "MIN", j
+        return None, None
+
+    def read_measures(self, comparisons, group_tags):
+        cmp_targets = set()
+        for c in comparisons:
+            target = self.comparison_target(c)
+            c["target"] = target
+            if target is not None:
+                for t in self.tags:
+                    if (t.first("metric") or self._fact(t)) == target and (
+                        t.end <= c["at"] + 1
+                        and t.end >= c["at"] - 5
+                        or c["end"] <= t.start <= c["end"] + 4
+                    ):
+                        cmp_targets.add(t.start)
+                        self.mark(*range(t.start, t.end))
+                        break
+        measures = []
+        fact_tags = []
+        for t in self.tags:
+            if t.start in group_tags or t.start in cmp_targets:
+                continue
+            metric = t.first("metric")
+            fact = self._fact(t)
+            if metric is None and fact is None:
+                continue
+            if (t.first("value") or t.first("filter")) and not metric and not fact:
+                continue
+            agg, agg_idx = self.agg_before(t.start)
+            if metric is not None and fact is not None and agg:
+                metric = None  # "average LTV" composes AVG(lifetime_value) below
+            if metric is not None:
+                if agg_idx is not None:
+                    self.mark(agg_idx)
+                measures.append({"kind": "metric", "item": metric, "agg": agg, "pos": t.start})
+            else:
+                if agg_idx is not None:
+                    self.mark(agg_idx)
+                measures.append({"kind": "fact", "item": fact, "agg": agg, "pos": t.start})
+            fact_tags.append(t)
+            self.mark(*range(t.start, t.end))
+        return measures, fact_tags
+
+    # -- ordering and limits
+    def read_order(self):
+        desc = None
+        limit = None
+        superlative = False
+        for i, w in enumerate(self.words):
+            if self.tag_at(i) or (self.used[i] and w not in DESC_WORDS | ASC_WORDS):
+                continue
+            if w in DESC_WORDS | ASC_WORDS:
+                if w in {"more", "fewer", "higher", "lower"} and self.w(i + 1) == "than":
+                    continue
+                if desc is None:
+                    desc = w in DESC_WORDS
+                self.mark(i)
+                nxt = self.tokens[i + 1] if i + 1 < len(self.tokens) else None
+                prv = self.tokens[i - 1] if i > 0 else None
+                if nxt is not None and nxt.number is not None and not self.used[i + 1]:
+                    limit = int(nxt.number)
+                    self.mark(i + 1)
+                elif prv is not None and prv.number is not None and not self.used[i - 1]:
+                    limit = int(prv.number)
+                    self.mark(i - 1)
+                elif w not in {"top", "bottom"}:
+                    superlative = True
+        if desc is None:
+            # "10 customers with the ..." without a superlative word keeps the default order
+            for i, t in enumerate(self.tokens):
+                if (
+                    t.number is not None
+                    and not self.used[i]
+                    and self.w(i - 1) in {"first", "show", "list", "give"}
+                ):
+                    limit = int(t.number)
+                    self.mark(i)
+        for i, w in enumerate(self.words):
+            if w in {"descending", "desc"}:
+                desc = True
+            elif w in {"ascending", "asc"}:
+                desc = False
+        return desc, limit, superlative
+
+    def check_leftovers(self) -> None:
+        unknown = []
+        for i, token in enumerate(self.tokens):
+            if self.used[i] or False:
+                continue
+            if token.number is not None:
+                unknown.append(token.raw)
+                continue
+            if token.text in FILLER or token.text.rstrip("'") in FILLER:
+                continue
+            unknown.append(token.raw)
+        if unknown:
+            words = ", ".join(f"'{u}'" for u in unknown[:4])
+            raise CannotAnswer(
+                f"I can't tell what {words} refers to in the customer, segment, churn and "
+                "transaction data, so I won't guess. Try rephrasing with the metrics and "
+                "attributes the assistant knows (e.g. spend, LTV, churn risk, segment, card type, state)."
+            )
+
+    # -- building the plan
+    def assemble(
+        self,
+        measures,
+        fact_tags,
+        groups,
+        filters,
+        comparisons,
+        percent,
+        ids,
+        desc,
+        limit,
+        superlative,
+    ):
+        from toolkit.assistant.planning import build_plan
+
+        return build_plan(
+            self, measures, groups, filters, comparisons, percent, ids, desc, limit, superlative
+        )
+
+
+def period_words(periods: list[Period]) -> str:
+    return ", ".join(p.kind for p in periods)
+
+
+def is_open_question(state: _State) -> bool:
+    return any(w in OPEN_WORDS for w in state.words)
+
+
+_NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")

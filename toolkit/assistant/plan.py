@@ -1,0 +1,87 @@
+"""The intermediate query plan: what to measure, how to group, filter, order and limit.
+
+The parser produces a `Plan`; the compiler turns it into SQL for DuckDB or Snowflake.
+Expressions are sqlglot trees over one logical table's *unqualified* physical
+columns; the compiler qualifies them with the table's alias.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+
+@dataclass
+class Measure:
+    label: str
+    table: str
+    expr: exp.Expression
+    uses_status: bool = False
+    style: str = "number"  # number | money | count | percent | ratio | date | text
+
+
+@dataclass
+class Column:
+    label: str
+    table: str
+    expr: exp.Expression
+    style: str = "text"
+
+
+@dataclass
+class Condition:
+    table: str
+    expr: exp.Expression
+    uses_status: bool = False
+    describe: str = ""
+
+
+@dataclass
+class SemiJoin:
+    """``customers.customer_id IN (SELECT customer_id FROM transactions ...)``."""
+
+    conditions: list[Condition]
+    having: exp.Expression | None = None
+    describe: str = ""
+
+
+@dataclass
+class Plan:
+    base: str
+    measures: list[Measure] = field(default_factory=list)
+    groups: list[Column] = field(default_factory=list)
+    columns: list[Column] = field(default_factory=list)  # list mode: raw columns
+    conditions: list[Condition] = field(default_factory=list)
+    semi_joins: list[SemiJoin] = field(default_factory=list)
+    having: list[exp.Expression] = field(default_factory=list)
+    order: list[tuple[str, bool]] = field(default_factory=list)  # (output label, descending)
+    limit: int | None = None
+    subject: str = ""  # "customers", "transactions", ...
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def is_list(self) -> bool:
+        return bool(self.columns) and not self.measures
+
+    def signature(self) -> tuple:
+        """What the plan asks, independent of labels: used to match verified queries."""
+
+        def sql(e):
+            return e.sql(dialect="snowflake") if e is not None else ""
+
+        return (
+            self.base,
+            tuple(sorted(sql(m.expr) for m in self.measures)),
+            tuple(sorted(sql(g.expr) for g in self.groups)),
+            tuple(sorted(sql(c.expr) for c in self.columns)),
+            tuple(sorted(sql(c.expr) for c in self.conditions)),
+            tuple(
+                sorted(
+                    (tuple(sorted(sql(c.expr) for c in s.conditions)), sql(s.having))
+                    for s in self.semi_joins
+                )
+            ),
+            tuple(sorted(sql(h) for h in self.having)),
+            self.limit,
+        )

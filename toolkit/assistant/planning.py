@@ -1,0 +1,688 @@
+"""Turn what the parser read (measures, groups, filters, comparisons, time) into a Plan.
+
+Resolution rules live here: which table is the base, when a customer question needs
+a semi-join into transactions, default aggregations, approved-only spend, and how
+time ranges bind to a date column.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from toolkit.assistant.compiler import qualify
+from toolkit.assistant.parser import (
+    AGG_LABEL,
+    COUNT_METRICS,
+    MONEY,
+    PERCENT_METRICS,
+    SUMMABLE_FACTS,
+    CannotAnswer,
+    is_open_question,
+    sql,
+)
+from toolkit.assistant.plan import Column, Condition, Measure, Plan, SemiJoin
+from toolkit.assistant.timeparse import Period
+
+TXN_SIDE = {"transactions", "merchant_categories", "dates"}
+CUSTOMER_SIDE = {"customers", "customer_segments", "churn_predictions"}
+ASOF = "(SELECT MAX(transaction_date) FROM gold.fct_transactions)"
+
+
+def reachable(model, base: str) -> set[str]:
+    """Tables joinable from `base` without fanning rows out (many-to-one / one-to-one)."""
+    seen = {base}
+    frontier = [base]
+    while frontier:
+        current = frontier.pop()
+        for rel in model.relationships:
+            nxt = None
+            if rel.left_table == current:
+                nxt = rel.right_table
+            elif rel.right_table == current and rel.relationship_type == "one_to_one":
+                nxt = rel.left_table
+            if nxt and nxt not in seen:
+                seen.add(nxt)
+                frontier.append(nxt)
+    return seen
+
+
+def uses_status(expression: exp.Expression) -> bool:
+    return any(c.name == "status" for c in expression.find_all(exp.Column))
+
+
+def _style(name: str) -> str:
+    if name in MONEY:
+        return "money"
+    if name in PERCENT_METRICS:
+        return "percent"
+    if name in COUNT_METRICS:
+        return "count"
+    return "number"
+
+
+# --- time ---------------------------------------------------------------------------------
+
+
+def period_condition(
+    column: exp.Expression, period: Period, asof_date
+) -> tuple[exp.Expression, str]:
+    """A predicate on `column` for the period, relative to the as-of date."""
+    c = column.sql(dialect="snowflake")
+    a = ASOF
+    if period.kind == "rolling":
+        unit, n = period.unit, period.n
+        if unit == "WEEK":
+            unit, n = "DAY", n * 7
+        if unit == "QUARTER":
+            unit, n = "MONTH", n * 3
+        text = f"{c} > DATEADD({unit}, -{int(n)}, {a}) AND {c} <= {a}"
+        plural = "s" if period.n != 1 else ""
+        return sql(text), f"in the last {period.n} {period.unit.lower()}{plural}"
+    if period.kind == "previous":
+        u = period.unit
+        text = f"{c} >= DATEADD({u}, -1, DATE_TRUNC('{u}', {a})) AND {c} < DATE_TRUNC('{u}', {a})"
+        return sql(text), f"in the previous {u.lower()}"
+    if period.kind == "current":
+        u = period.unit
+        return sql(f"{c} >= DATE_TRUNC('{u}', {a}) AND {c} <= {a}"), f"this {u.lower()} to date"
+    if period.kind == "day":
+        return sql(f"{c} = DATEADD(DAY, -{int(period.n)}, {a})"), "on the latest day"
+    year = period.year
+    if period.kind in ("month", "quarter") and year is None:
+        if asof_date is None:
+            raise CannotAnswer("I need the data's as-of date to place that period.")
+        latest = asof_date.month if period.kind == "month" else (asof_date.month - 1) // 3 + 1
+        wanted = period.month if period.kind == "month" else period.quarter
+        year = asof_date.year if wanted <= latest else asof_date.year - 1
+    if period.kind == "year":
+        return sql(f"YEAR({c}) = {int(year)}"), f"in {year}"
+    if period.kind == "month":
+        return (
+            sql(f"YEAR({c}) = {int(year)} AND MONTH({c}) = {int(period.month)}"),
+            f"in {period.month:02d}/{year}",
+        )
+    if period.kind == "quarter":
+        return sql(
+            f"YEAR({c}) = {int(year)} AND QUARTER({c}) = {int(period.quarter)}"
+        ), f"in Q{period.quarter} {year}"
+    if period.kind in ("since", "before"):
+        month = period.month or 1
+        if period.year is None:
+            raise CannotAnswer("Say which year (for example 'since June 2024').")
+        start = f"DATE '{int(period.year):04d}-{int(month):02d}-01'"
+        if period.kind == "since":
+            return sql(f"{c} >= {start}"), f"since {month:02d}/{period.year}"
+        return sql(f"{c} < {start}"), f"before {month:02d}/{period.year}"
+    raise CannotAnswer("I don't understand that time period.")
+
+
+def grain_column(table: str, column: str, expr: exp.Expression, grain: str) -> Column:
+    c = expr.sql(dialect="snowflake")
+    prefix = column.replace("_date", "")
+    if grain == "YEAR":
+        return Column(f"{prefix}_year", table, sql(f"YEAR({c})"), style="year")
+    if grain == "DAY":
+        return Column(
+            f"{prefix}_date" if not column.endswith("_date") else column, table, expr, style="date"
+        )
+    return Column(
+        f"{prefix}_{grain.lower()}", table, sql(f"DATE_TRUNC('{grain}', {c})"), style="date"
+    )
+
+
+# --- the plan -----------------------------------------------------------------------------
+
+
+def build_plan(
+    st, measures, groups, filters, comparisons, percent, ids, desc, limit, superlative
+) -> Plan:
+    model = st.model
+    p = st.p
+    words = set(st.words)
+    entity_tags = [t for t in st.tags if t.first("table") and not t.first("metric")]
+    entities = [t.first("table").table for t in entity_tags]
+    for t in entity_tags:
+        st.mark(*range(t.start, t.end))
+    count_word = ("many" in words and "how" in words) or "number" in words or "count" in words
+    open_q = is_open_question(st)
+    if open_q:
+        st.mark(*[i for i, w in enumerate(st.words) if w in {"opened", "open", "joined", "join", "signed",
+                                                              "sign", "up", "signup", "new", "acquired",
+                                                              "onboarded", "started", "enrolled", "account"}])  # fmt: skip
+
+    entity_group = next((g for g in groups if g[1] == "__entity__"), None)
+    groups = [g for g in groups if g[1] != "__entity__"]
+    list_mode = False
+    if entity_group is not None:
+        if entity_group[0] == "transactions":
+            # "top 10 transactions": a list of transactions
+            list_mode = True
+        else:
+            groups.insert(0, ("customers", "customer_id"))
+
+    # ---- measures
+    out: list[Measure] = []
+    for m in measures:
+        item = m["item"]
+        if m["kind"] == "metric":
+            metric = model.tables[item.table].metrics[item.name]
+            name, table, expr_text = metric.name, metric.table, metric.expr
+            if m["agg"] == "AVG" and name == "total_spend":
+                if {"transaction", "purchase"} & words and "per" in words:
+                    name, expr_text = "average_transaction_amount", "AVG(amount)"
+                else:
+                    name, expr_text = (
+                        "spend_per_customer",
+                        "SUM(amount) / COUNT(DISTINCT customer_id)",
+                    )
+            elif m["agg"] == "AVG" and name == "transaction_count":
+                name, expr_text = (
+                    "transactions_per_customer",
+                    "COUNT(transaction_id) / COUNT(DISTINCT customer_id)",
+                )
+            elif m["agg"] in ("MAX", "MIN") and name == "total_spend" and not groups:
+                name = (
+                    "largest_transaction_amount"
+                    if m["agg"] == "MAX"
+                    else "smallest_transaction_amount"
+                )
+                expr_text = f"{m['agg']}(amount)"
+            out.append(
+                Measure(name, table, sql(expr_text), uses_status(sql(expr_text)), _style(name))
+            )
+        else:
+            column = p.col(item.table, item.name)
+            agg = m["agg"]
+            if agg is None:
+                if (
+                    entity_group is not None
+                    or ids
+                    or (
+                        entities
+                        and not count_word
+                        and any(w in words for w in ("list", "show", "who", "which"))
+                        and not groups
+                    )
+                ):
+                    list_mode = True
+                    out.append(
+                        Measure(item.name, item.table, sql(column.expr), style=_style(item.name))
+                    )
+                    out[-1].style = "raw:" + out[-1].style
+                    continue
+                agg = "SUM" if item.name in SUMMABLE_FACTS else "AVG"
+            label = f"{AGG_LABEL[agg]}_{item.name}"
+            expr = sql(f"{agg}({column.expr})")
+            style = _style(item.name)
+            if item.name == "age" or item.name.startswith("churn") or item.name.startswith("days"):
+                style = "number"
+            out.append(Measure(label, item.table, expr, style=style))
+
+    wants_list = bool(
+        {"list", "show", "display", "find", "give", "who", "which", "identify", "pull"} & words
+    )
+    if (
+        entity_group is None
+        and entities
+        and entities[0] == "customers"
+        and wants_list
+        and not out
+        and not count_word
+        and percent is None
+        and not superlative
+    ):
+        entity_group = ("customers", "__entity__")
+    if (
+        entity_group is not None
+        and entity_group[0] == "customers"
+        and not out
+        and not count_word
+        and percent is None
+        and not (superlative and not comparisons)
+    ):
+        list_mode = True  # "which customers in Texas have LTV over 70k": list them
+        groups = [g for g in groups if g != ("customers", "customer_id")]
+    subject_table = None
+    if not list_mode and not [m for m in out if not m.style.startswith("raw:")]:
+        # No aggregate named: counts ("how many", "most customers"), percentages, lists.
+        if entities:
+            subject_table = entities[0]
+        elif groups:
+            subject_table = groups[0][0]
+        if (
+            count_word
+            or superlative
+            or percent is not None
+            or (groups and not list_mode and not out)
+        ):
+            subject = subject_table or "customers"
+            if ids and subject == "customers":
+                pass
+            elif subject == "customers" or subject in ("customer_segments", "churn_predictions"):
+                out.insert(
+                    0,
+                    Measure(
+                        "customer_count", "customers", sql("COUNT(customer_id)"), style="count"
+                    ),
+                )
+            elif subject == "transactions":
+                out.insert(
+                    0,
+                    Measure(
+                        "transaction_count",
+                        "transactions",
+                        sql("COUNT(transaction_id)"),
+                        style="count",
+                    ),
+                )
+            elif subject == "merchant_categories" and count_word and not groups:
+                out.insert(
+                    0,
+                    Measure(
+                        "category_count",
+                        "merchant_categories",
+                        sql("COUNT(DISTINCT category_name)"),
+                        style="count",
+                    ),
+                )
+            elif subject == "merchant_categories":
+                out.insert(
+                    0,
+                    Measure(
+                        "transaction_count",
+                        "transactions",
+                        sql("COUNT(transaction_id)"),
+                        style="count",
+                    ),
+                )
+            else:
+                raise CannotAnswer("I couldn't tell what to count or measure.")
+        if (
+            count_word
+            and not entities
+            and groups
+            and not superlative
+            and len(groups) == 1
+            and not out[1:]
+        ):
+            # "how many states ..." counts distinct values of the dimension
+            table, name = groups[0]
+            if st.w(0) == "how" or "number" in words:
+                pass
+    raw_columns = [m for m in out if m.style.startswith("raw:")]
+    out = [m for m in out if not m.style.startswith("raw:")]
+    if list_mode and out:
+        # "top 10 customers by spend in 2024": aggregate per customer instead of listing
+        list_mode = False
+        if not any(g == ("customers", "customer_id") for g in groups):
+            groups.insert(0, ("customers", "customer_id"))
+    if list_mode or (ids and not out):
+        return _list_plan(
+            st, raw_columns, filters, comparisons, ids, desc, limit, entity_group, superlative
+        )
+    if not out:
+        raise CannotAnswer(
+            "I couldn't find a measure (such as spend, LTV, churn score or a count) in the question."
+        )
+
+    # ---- base table
+    tables = {m.table for m in out}
+    if len(tables) > 1:
+        raise CannotAnswer(
+            "Those measures live at different grains (customers vs transactions); ask for them separately."
+        )
+    base = tables.pop()
+    group_tables = {g[0] for g in groups}
+    txn_needed = bool(group_tables & TXN_SIDE) or bool(st.time.grain and not open_q)
+    if base in CUSTOMER_SIDE and txn_needed:
+        if [m.label for m in out] == ["customer_count"]:
+            out = [
+                Measure(
+                    "active_customer_count",
+                    "transactions",
+                    sql("COUNT(DISTINCT customer_id)"),
+                    style="count",
+                )
+            ]
+            base = "transactions"
+        else:
+            raise CannotAnswer(
+                "Customer-level measures can't be split by transaction attributes without double counting."
+            )
+    if base == "merchant_categories":
+        raise CannotAnswer("Ask about spend or transactions per merchant category.")
+    reach = reachable(model, base)
+    for table, _ in groups:
+        if table not in reach:
+            raise CannotAnswer(f"I can't relate {table.replace('_', ' ')} to that measure.")
+
+    plan = Plan(base=base, measures=out, subject=subject_table or base)
+    # ---- groups
+    for table, name in groups:
+        column = p.col(table, name)
+        plan.groups.append(Column(name, table, sql(column.expr), style="text"))
+        if (table, name) == ("customers", "customer_id"):
+            plan.groups.append(Column("full_name", "customers", sql("full_name")))
+    # ---- time
+    date_col = _date_column(base, open_q, st)
+    if st.time.grain:
+        if date_col is None:
+            raise CannotAnswer("That measure has no date to split over time.")
+        table, name = date_col
+        plan.groups.insert(0, grain_column(table, name, p.col_expr(table, name), st.time.grain))
+    semi = SemiJoin(conditions=[])
+    for period in st.time.periods:
+        if date_col is None:
+            raise CannotAnswer("That measure has no date to restrict to a period.")
+        table, name = date_col
+        cond, text = period_condition(p.col_expr(table, name), period, getattr(st, "asof", None))
+        target = semi.conditions if table in TXN_SIDE and base in CUSTOMER_SIDE else plan.conditions
+        target.append(Condition(table, cond, describe=text))
+        plan.notes.append(text)
+    if date_col is None and base in CUSTOMER_SIDE and st.time.periods:
+        pass
+
+    # ---- filters
+    numerator: list[Condition] = []
+    verb = percent["verb"] if percent else None
+    for f in filters:
+        cond = _filter_condition(p, model, f)
+        is_num = percent is not None and (verb is None or f["pos"] > verb)
+        if is_num:
+            numerator.append(cond)
+        elif cond.table in TXN_SIDE and base in CUSTOMER_SIDE:
+            semi.conditions.append(cond)
+        elif cond.table not in reach:
+            raise CannotAnswer(f"I can't relate {cond.table.replace('_', ' ')} to that measure.")
+        else:
+            plan.conditions.append(cond)
+    # ---- comparisons
+    for c in comparisons:
+        target = c.get("target")
+        if target is None:
+            raise CannotAnswer("I can't tell which measure the number in the question applies to.")
+        op = c["op"]
+        values = [st.tokens[i] for i in c["num"]]
+        nums = [_scaled(target, v) for v in values]
+        if target.kind == "metric":
+            metric = model.tables[target.table].metrics[target.name]
+            mexpr = sql(metric.expr)
+            pred = _compare(mexpr, op, nums)
+            if base in CUSTOMER_SIDE and metric.table == "transactions":
+                semi.having = pred if semi.having is None else exp.and_(semi.having, pred)
+            elif plan.groups and metric.table == base:
+                plan.having.append(pred)
+            else:
+                raise CannotAnswer("I can't apply that threshold to this question.")
+            continue
+        column = p.col(target.table, target.name)
+        if (
+            target.table == "customers"
+            and target.name in ("lifetime_value", "transaction_count")
+            and st.time.periods
+        ):
+            # "customers who spent over $500 in 2024": per-customer spend inside the period
+            mexpr = sql(
+                "SUM(amount)" if target.name == "lifetime_value" else "COUNT(transaction_id)"
+            )
+            pred = _compare(mexpr, op, nums)
+            if base in CUSTOMER_SIDE:
+                semi.having = pred if semi.having is None else exp.and_(semi.having, pred)
+                continue
+        pred = _compare(sql(column.expr), op, nums)
+        cond = Condition(target.table, pred, describe=target.name)
+        is_num = percent is not None and verb is not None and c["at"] > verb
+        if is_num:
+            numerator.append(cond)
+        elif cond.table in TXN_SIDE and base in CUSTOMER_SIDE:
+            semi.conditions.append(cond)
+        elif cond.table not in reach:
+            raise CannotAnswer(f"I can't relate {target.name.replace('_', ' ')} to that measure.")
+        else:
+            plan.conditions.append(cond)
+    for i in ids:
+        cust = st.tokens[i].customer_id
+        if base in CUSTOMER_SIDE or "customers" in reach:
+            plan.conditions.append(
+                Condition(
+                    "customers",
+                    exp.EQ(this=sql("customer_id"), expression=exp.Literal.string(cust)),
+                )
+            )
+    if semi.conditions or semi.having is not None:
+        plan.semi_joins.append(semi)
+    # ---- percentages
+    if percent is not None:
+        if not numerator:
+            raise CannotAnswer(
+                "A percentage needs a condition, e.g. 'what percentage of customers are high risk'."
+            )
+        plan.measures = [_percent_measure(plan, numerator, model)]
+    # ---- order and limit
+    _order(plan, st, desc, limit, superlative)
+    return plan
+
+
+def _date_column(base, open_q, st):
+    if base == "transactions":
+        return ("transactions", "transaction_date")
+    if base in CUSTOMER_SIDE:
+        if open_q:
+            return ("customers", "account_open_date")
+        return ("transactions", "transaction_date")
+    return None
+
+
+def _scaled(target, token) -> float:
+    value = token.number
+    if target.name in ("churn_probability",) and (token.is_percent or value > 1):
+        value = value / 100.0
+    return value
+
+
+def _literal(value: float) -> exp.Expression:
+    if float(value).is_integer():
+        return exp.Literal.number(int(value))
+    return exp.Literal.number(value)
+
+
+def _compare(expr: exp.Expression, op: str, nums: list[float]) -> exp.Expression:
+    if op == "between":
+        low, high = sorted(nums)
+        return exp.Between(this=expr, low=_literal(low), high=_literal(high))
+    cls = {">": exp.GT, ">=": exp.GTE, "<": exp.LT, "<=": exp.LTE, "=": exp.EQ}[op]
+    return cls(this=expr, expression=_literal(nums[0]))
+
+
+def _filter_condition(p, model, f) -> Condition:
+    table = f["table"]
+    if f["kind"] == "value":
+        column = p.col(table, f["col"])
+        target = sql(column.expr)
+        values = [exp.Literal.string(v) for v in f["values"]]
+        if len(values) == 1:
+            pred = exp.EQ(this=target, expression=values[0])
+        else:
+            pred = exp.In(this=target, expressions=values)
+        describe = " or ".join(f["values"])
+    else:
+        flt = model.tables[table].filters[f["col"]]
+        pred = sql(flt.expr)
+        describe = flt.name.replace("_", " ")
+    if f["negate"]:
+        pred = exp.Not(this=exp.Paren(this=pred))
+        describe = "not " + describe
+    return Condition(table, pred, uses_status=uses_status(pred), describe=describe)
+
+
+def _percent_measure(plan: Plan, numerator: list[Condition], model) -> Measure:
+    base_measure = plan.measures[0]
+    agg = base_measure.expr.find(exp.AggFunc)
+    if agg is None:
+        raise CannotAnswer("I can only take percentages of counts and sums.")
+    reach = reachable(model, plan.base)
+    parts = []
+    sub = SemiJoin(conditions=[])
+    for cond in numerator:
+        if cond.table in TXN_SIDE and plan.base in CUSTOMER_SIDE:
+            sub.conditions.append(cond)
+        elif cond.table in reach:
+            parts.append(cond)
+        else:
+            raise CannotAnswer("I can't relate that condition to the measure.")
+    # Qualify now: the measure is qualified with its own table later, these keep theirs.
+    predicate = exp.and_(*[qualify(c.expr, c.table) for c in parts]) if parts else None
+    # The compiler qualifies columns; a semi-join predicate is marked for it to expand.
+    if sub.conditions:
+        marker = exp.Anonymous(this="__SEMI__", expressions=[])
+        marker.meta["semi"] = sub
+        predicate = marker if predicate is None else exp.and_(predicate, marker)
+    expr = base_measure.expr.copy()
+    target = expr.find(exp.AggFunc)
+    arg = target.this
+    distinct = isinstance(arg, exp.Distinct)
+    inner = arg.expressions[0] if distinct else arg
+    if isinstance(inner, exp.Star):
+        inner = sql("1")
+    case = exp.Case(ifs=[exp.If(this=predicate, true=inner.copy())])
+    if distinct:
+        target.set("this", exp.Distinct(expressions=[case]))
+    else:
+        target.set("this", case)
+    ratio = sql("100.0 * x / NULLIF(y, 0)")
+    ratio.find(exp.Column, bfs=True)
+    columns = list(ratio.find_all(exp.Column))
+    for column in columns:
+        column.replace(expr.copy() if column.name == "x" else base_measure.expr.copy())
+    for cond in numerator:
+        plan.notes.append(cond.describe)
+    label = "pct_of_" + (
+        "customers"
+        if base_measure.label in ("customer_count", "active_customer_count")
+        else base_measure.label
+    )
+    return Measure(
+        label,
+        base_measure.table,
+        ratio,
+        uses_status=base_measure.uses_status or any(c.uses_status for c in numerator),
+        style="percent",
+    )
+
+
+def _order(plan: Plan, st, desc, limit, superlative) -> None:
+    first = plan.measures[0].label
+    time_groups = [g for g in plan.groups if g.style in ("date", "year")]
+    if superlative and plan.groups:
+        plan.order = [(first, desc if desc is not None else True)]
+        plan.limit = limit or 1
+    elif limit and plan.groups:
+        plan.order = [(first, desc if desc is not None else True)]
+        plan.limit = limit
+    elif "top" in st.words or "bottom" in st.words:
+        plan.order = [(first, "bottom" not in st.words)]
+        plan.limit = limit or 10
+    elif time_groups:
+        plan.order = [(time_groups[0].label, False)]
+    elif plan.groups:
+        plan.order = [(first, desc if desc is not None else True)]
+    for g in plan.groups:
+        if all(label != g.label for label, _ in plan.order):
+            plan.order.append((g.label, False))
+
+
+def _list_plan(
+    st, raw_columns, filters, comparisons, ids, desc, limit, entity_group, superlative=False
+) -> Plan:
+    p = st.p
+    model = st.model
+    table = entity_group[0] if entity_group else "customers"
+    if table not in ("customers", "transactions"):
+        table = "customers"
+    plan = Plan(base=table, subject=table)
+    if table == "customers":
+        plan.columns = [
+            Column("customer_id", "customers", sql("customer_id")),
+            Column("full_name", "customers", sql("full_name")),
+        ]
+    else:
+        plan.columns = [
+            Column(n, "transactions", sql(n))
+            for n in (
+                "transaction_id",
+                "customer_id",
+                "transaction_date",
+                "amount",
+                "channel",
+                "status",
+            )
+        ]
+    for m in raw_columns:
+        if m.table != table and m.table not in reachable(model, table):
+            raise CannotAnswer("I can't list that attribute for these rows.")
+        if all(c.label != m.label for c in plan.columns):
+            plan.columns.append(
+                Column(m.label, m.table, m.expr, style=m.style.removeprefix("raw:"))
+            )
+    semi = SemiJoin(conditions=[])
+    reach = reachable(model, table)
+    for f in filters:
+        cond = _filter_condition(p, model, f)
+        if cond.table in TXN_SIDE and table in CUSTOMER_SIDE:
+            semi.conditions.append(cond)
+        elif cond.table in reach:
+            plan.conditions.append(cond)
+        else:
+            raise CannotAnswer("I can't relate that condition to the rows listed.")
+    for c in comparisons:
+        target = c.get("target")
+        if target is None:
+            raise CannotAnswer("I can't tell which measure the number in the question applies to.")
+        nums = [_scaled(target, st.tokens[i]) for i in c["num"]]
+        if target.kind == "metric":
+            metric = model.tables[target.table].metrics[target.name]
+            pred = _compare(sql(metric.expr), c["op"], nums)
+            semi.having = pred if semi.having is None else exp.and_(semi.having, pred)
+            continue
+        column = p.col(target.table, target.name)
+        pred = _compare(sql(column.expr), c["op"], nums)
+        if target.table not in reach:
+            raise CannotAnswer("I can't relate that threshold to the rows listed.")
+        plan.conditions.append(Condition(target.table, pred))
+        if all(col.label != target.name for col in plan.columns):
+            plan.columns.append(
+                Column(target.name, target.table, sql(column.expr), style=_style(target.name))
+            )
+    date_col = (
+        ("customers", "account_open_date")
+        if is_open_question(st) and table == "customers"
+        else ("transactions", "transaction_date")
+    )
+    for period in st.time.periods:
+        cond, text = period_condition(p.col_expr(*date_col), period, getattr(st, "asof", None))
+        if date_col[0] in TXN_SIDE and table in CUSTOMER_SIDE:
+            semi.conditions.append(Condition(date_col[0], cond, describe=text))
+        else:
+            plan.conditions.append(Condition(date_col[0], cond, describe=text))
+    if semi.conditions or semi.having is not None:
+        plan.semi_joins.append(semi)
+    for i in ids:
+        plan.conditions.append(
+            Condition(
+                "customers",
+                exp.EQ(
+                    this=sql("customer_id"), expression=exp.Literal.string(st.tokens[i].customer_id)
+                ),
+            )
+        )
+    extra = [c for c in plan.columns if c.label not in ("customer_id", "full_name")]
+    if extra and (desc is not None or limit or "top" in st.words):
+        plan.order = [(extra[0].label, desc if desc is not None else True)]
+    plan.order.append((plan.columns[0].label, False))
+    if superlative and extra and not limit:
+        plan.limit = 1
+    elif limit:
+        plan.limit = limit
+    elif "top" in st.words:
+        plan.limit = 10
+    return plan

@@ -1,0 +1,98 @@
+"""Question text → normalised tokens (lower-cased, light stemming, numbers parsed)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+    "twenty": 20, "thirty": 30, "fifty": 50, "hundred": 100, "dozen": 12,
+}  # fmt: skip
+
+_TOKEN = re.compile(
+    r"(?P<num>\$?\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|bn|b|%|percent|thousand|million)?(?![a-z]))"
+    r"|(?P<id>\bc\d{6}\b)"
+    r"|(?P<word>[a-z][a-z0-9']*|\+|%)",
+    re.IGNORECASE,
+)
+_MULTIPLIERS = {"k": 1e3, "thousand": 1e3, "m": 1e6, "mm": 1e6, "million": 1e6, "b": 1e9, "bn": 1e9}
+
+
+@dataclass
+class Token:
+    text: str  # normalised (lower-case, stemmed) form used for matching
+    raw: str  # as typed (case kept): "TX" vs "in"
+    number: float | None = None
+    is_percent: bool = False
+    is_money: bool = False
+    customer_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Matching key: numbers keep their value so "90 day spend" != "30 day spend"."""
+        if self.number is not None:
+            return f"#{self.number:g}"
+        return self.text
+
+
+def stem(word: str) -> str:
+    """Crude plural folding, applied identically to questions and synonyms."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("'s"):
+        word = word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous")):
+        return word[:-1]
+    return word
+
+
+def normalise(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = text.replace("&", " and ")
+    text = re.sub(r"(?<=[a-zA-Z])-(?=[a-zA-Z0-9])|(?<=[0-9])-(?=[a-zA-Z])", " ", text)
+    text = re.sub(r"\b(\d+)\+", r"\1 or more", text)
+    return text
+
+
+def _parse_number(raw: str) -> tuple[float, bool, bool]:
+    s = raw.lower().replace(" ", "")
+    money = s.startswith("$")
+    s = s.lstrip("$").replace(",", "")
+    percent = s.endswith("%") or s.endswith("percent")
+    s = s.removesuffix("%").removesuffix("percent")
+    mult = 1.0
+    for suffix in sorted(_MULTIPLIERS, key=len, reverse=True):
+        if s.endswith(suffix):
+            mult = _MULTIPLIERS[suffix]
+            s = s[: -len(suffix)]
+            break
+    return float(s) * mult, percent, money
+
+
+def tokenize(question: str) -> list[Token]:
+    tokens: list[Token] = []
+    for match in _TOKEN.finditer(normalise(question)):
+        raw = match.group(0)
+        if match.group("num"):
+            value, percent, money = _parse_number(raw)
+            tokens.append(Token("#", raw, number=value, is_percent=percent, is_money=money))
+        elif match.group("id"):
+            tokens.append(Token("#id", raw, customer_id=raw.upper()))
+        else:
+            low = raw.lower()
+            if low == "%":
+                if tokens and tokens[-1].number is not None:
+                    tokens[-1].is_percent = True
+                continue
+            if low in NUMBER_WORDS:
+                tokens.append(Token("#", raw, number=float(NUMBER_WORDS[low])))
+                continue
+            tokens.append(Token(stem(low), raw))
+    return tokens
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """A synonym or value as the token tuple a question would produce for it."""
+    return tuple(t.key for t in tokenize(phrase))

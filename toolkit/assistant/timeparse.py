@@ -1,0 +1,172 @@
+"""Time expressions in a question, resolved against the data's as-of date.
+
+"last 90 days", "last month", "this year", "in 2024", "in Q3 2024", "in March",
+"since June 2024", plus grains ("per month", "weekly", "over time"). Nothing here
+reads the wall clock: periods become SQL relative to ``MAX(transaction_date)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from toolkit.assistant.text import Token
+
+UNITS = {"day": "DAY", "week": "WEEK", "month": "MONTH", "quarter": "QUARTER", "year": "YEAR"}
+GRAIN_WORDS = {
+    "daily": "DAY", "weekly": "WEEK", "monthly": "MONTH", "quarterly": "QUARTER",
+    "yearly": "YEAR", "annually": "YEAR", "annual": "YEAR",
+}  # fmt: skip
+MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11,
+    "nov": 11, "december": 12, "dec": 12,
+}  # fmt: skip
+ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+}
+_LEAD = {"in", "over", "during", "for", "within", "from", "of", "the", "across", "throughout"}
+
+
+@dataclass(frozen=True)
+class Period:
+    kind: str  # rolling | previous | current | year | month | quarter | since | before | day
+    unit: str | None = None  # DAY/WEEK/MONTH/QUARTER/YEAR
+    n: int | None = None
+    year: int | None = None
+    month: int | None = None
+    quarter: int | None = None
+    open_words: bool = False
+
+
+@dataclass
+class TimeInfo:
+    periods: list[Period]
+    grain: str | None
+    spans: list[tuple[int, int]]
+
+
+def _unit(token: Token | None) -> str | None:
+    if token is None:
+        return None
+    return UNITS.get(token.text)
+
+
+def _year(token: Token | None) -> int | None:
+    if token is not None and token.number is not None and 2000 <= token.number <= 2099:
+        if float(token.number).is_integer() and "," not in token.raw and not token.is_money:
+            return int(token.number)
+    return None
+
+
+def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
+    """Find time expressions among the tokens not already claimed by lexicon phrases."""
+    info = TimeInfo(periods=[], grain=None, spans=[])
+    i = 0
+    n = len(tokens)
+
+    def tok(j: int) -> Token | None:
+        return tokens[j] if 0 <= j < n and not taken[j] else None
+
+    def word(j: int) -> str:
+        t = tok(j)
+        return t.text if t is not None and t.number is None else ""
+
+    while i < n:
+        if taken[i]:
+            i += 1
+            continue
+        w = word(i)
+        start = i
+        end = None
+        period = None
+        if w in {"last", "past", "previous", "prior", "trailing", "recent", "preceding"}:
+            t1 = tok(i + 1)
+            if t1 is not None and t1.number is not None and _unit(tok(i + 2)):
+                period = Period("rolling", _unit(tok(i + 2)), int(t1.number))
+                end = i + 3
+            elif _unit(tok(i + 1)):
+                unit = _unit(tok(i + 1))
+                if w == "past" or unit in ("DAY", "WEEK"):
+                    period = Period("rolling", unit, 1)
+                else:
+                    period = Period("previous", unit)
+                end = i + 2
+        elif w in {"this", "current"} and _unit(tok(i + 1)):
+            period = Period("current", _unit(tok(i + 1)))
+            end = i + 2
+        elif w in {"ytd", "mtd", "qtd"}:
+            period = Period("current", {"ytd": "YEAR", "mtd": "MONTH", "qtd": "QUARTER"}[w])
+            end = i + 1
+        elif _unit(tok(i)) and word(i + 1) == "to" and word(i + 2) == "date":
+            period = Period("current", _unit(tok(i)))
+            end = i + 3
+        elif w in {"today", "yesterday"}:
+            period = Period("day", n=0 if w == "today" else 1)
+            end = i + 1
+        elif w in {"since", "after", "before", "until", "through"}:
+            t1 = tok(i + 1)
+            kind = "since" if w in {"since", "after"} else "before"
+            if word(i + 1) in MONTHS:
+                year = _year(tok(i + 2))
+                period = Period(kind, month=MONTHS[word(i + 1)], year=year)
+                end = i + 3 if year else i + 2
+            elif _year(t1):
+                period = Period(kind, year=_year(t1))
+                end = i + 2
+        elif w in MONTHS and (w != "may" or _year(tok(i + 1)) or word(i - 1) in _LEAD):
+            if not (w == "march" and word(i + 1) == "madness"):
+                year = _year(tok(i + 1))
+                if year is None and word(i + 1) == "of" and _year(tok(i + 2)):
+                    year, end = _year(tok(i + 2)), i + 3
+                else:
+                    end = i + 2 if year else i + 1
+                period = Period("month", month=MONTHS[w], year=year)
+        elif w in {"q1", "q2", "q3", "q4"} or (w in ORDINALS and word(i + 1) == "quarter"):
+            q = int(w[1]) if w.startswith("q") else ORDINALS[w]
+            j = i + 1 if w.startswith("q") else i + 2
+            if word(j) == "of":
+                j += 1
+            year = _year(tok(j))
+            period = Period("quarter", quarter=q, year=year)
+            end = j + 1 if year else (i + 1 if w.startswith("q") else i + 2)
+        elif _year(tok(i)) is not None and (
+            word(i - 1) in _LEAD or i == n - 1 or word(i - 1) == ""
+        ):
+            period = Period("year", year=_year(tok(i)))
+            end = i + 1
+        elif w in GRAIN_WORDS:
+            info.grain = GRAIN_WORDS[w]
+            end = i + 1
+        elif w in {"per", "by", "each", "every", "a"} and _unit(tok(i + 1)):
+            info.grain = _unit(tok(i + 1))
+            end = i + 2
+        elif _unit(tok(i)) and word(i + 1) in {"by", "over"} and _unit(tok(i + 2)) == _unit(tok(i)):
+            info.grain = _unit(tok(i))
+            end = i + 3
+        elif w == "over" and word(i + 1) == "time":
+            info.grain = "MONTH"
+            end = i + 2
+        elif w in {"trend", "trending", "timeline", "evolution"}:
+            info.grain = info.grain or "MONTH"
+            end = i + 1
+        if end is not None:
+            # Swallow leading prepositions ("in the last 90 days") so they are not left over.
+            while start - 1 >= 0 and not taken[start - 1] and word(start - 1) in _LEAD:
+                start -= 1
+            if period is not None:
+                info.periods.append(period)
+            info.spans.append((start, end))
+            for j in range(start, end):
+                taken[j] = True
+            i = end
+        else:
+            i += 1
+    return info
