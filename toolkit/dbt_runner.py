@@ -1,11 +1,395 @@
-"""Runs the dbt project on the local target. Implemented by issue #3."""
+"""Runs the dbt project (``dbt/``) in-process with dbtRunner, then records what it did.
 
-from toolkit.errors import NotBuiltYet
+Locally the target is ``local`` (dbt-duckdb on the file named by ``C360_DUCKDB_PATH``);
+the same project runs on Snowflake as ``dev``/``prod`` from the tasks DAG. After every
+invocation the per-node results (models' rows and seconds, test outcomes) go to
+``observability.data_quality_results`` and the row counts of the tables dbt built to
+``observability.layer_record_counts``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from toolkit.config import DB_PATH_ENV_VAR, get_environment
+from toolkit.db import DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS, connect, table_exists
+from toolkit.errors import C360Error
+from toolkit.observability import ensure_observability_tables
+
+DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+
+# Columns added to the observability DDL by this module; ALTERed into older databases.
+_DQ_EXTRA_COLUMNS = {"node_id": "varchar", "invocation_id": "varchar", "target": "varchar"}
+
+console = Console(stderr=True)
 
 
-def build(db_path, *, full_refresh=False, select=None):
-    raise NotBuiltYet("c360 build (dbt)", 3)
+@dataclass
+class NodeOutcome:
+    """One dbt node's result, flattened for observability."""
+
+    node_id: str
+    name: str
+    resource_type: str
+    materialized: str | None
+    schema: str | None
+    layer: str | None
+    status: str
+    execution_seconds: float
+    rows_affected: int | None
+    failures: int | None
+    message: str | None
 
 
-def run_dbt_step(ctx, dbt_args):
-    raise NotBuiltYet("the dbt step", 3)
+@dataclass
+class DbtRunSummary:
+    command: list[str]
+    success: bool
+    seconds: float
+    invocation_id: str | None = None
+    outcomes: list[NodeOutcome] = field(default_factory=list)
+
+    def count(self, *statuses: str, types: tuple[str, ...] | None = None) -> int:
+        return sum(
+            1
+            for o in self.outcomes
+            if o.status in statuses and (types is None or o.resource_type in types)
+        )
+
+    @property
+    def rows_written(self) -> int:
+        return sum(
+            o.rows_affected or 0
+            for o in self.outcomes
+            if o.resource_type in ("model", "snapshot") and o.status == "success"
+        )
+
+    @property
+    def problems(self) -> list[NodeOutcome]:
+        return [o for o in self.outcomes if o.status in ("error", "fail")]
+
+    def describe(self) -> str:
+        built = self.count("success", types=("model", "snapshot"))
+        tests = self.count("pass", types=("test", "unit_test"))
+        warned = self.count("warn")
+        failed = len(self.problems)
+        skipped = self.count("skipped")
+        parts = [f"{built} models built", f"{tests} tests passed"]
+        if warned:
+            parts.append(f"{warned} warnings")
+        if failed:
+            parts.append(f"{failed} failed")
+        if skipped:
+            parts.append(f"{skipped} skipped")
+        return ", ".join(parts) + f" in {self.seconds:.1f}s"
+
+
+def dbt_paths(db_path: Path) -> tuple[Path, Path]:
+    """Per-database target and log folders: concurrent builds of different databases
+    (tests, benchmarks) never share dbt's partial-parse state or manifest."""
+    base = Path(db_path).resolve().parent / "dbt"
+    return base / "target", base / "logs"
+
+
+@contextmanager
+def _dbt_environment(db_path: Path, target: str) -> Iterator[None]:
+    """The env vars profiles.yml reads, set for the duration of one invocation."""
+    wanted = {
+        DB_PATH_ENV_VAR: str(Path(db_path).resolve()),
+        "C360_DBT_TARGET": target,
+        "C360_DUCKDB_MEMORY_LIMIT": os.environ.get("C360_DUCKDB_MEMORY_LIMIT")
+        or DEFAULT_MEMORY_LIMIT,
+        "C360_DUCKDB_THREADS": os.environ.get("C360_DUCKDB_THREADS") or str(DEFAULT_THREADS),
+    }
+    saved = {key: os.environ.get(key) for key in wanted}
+    os.environ.update(wanted)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class _ProgressCallback:
+    """Turns dbt's structured events into one rich progress bar (dbt's own stdout log is
+    silenced with --quiet; the full log is still written to the log folder)."""
+
+    def __init__(self, progress: Progress):
+        self.progress = progress
+        self.task = progress.add_task("dbt", total=None)
+
+    def __call__(self, event) -> None:
+        name = event.info.name
+        if name == "LogStartLine":
+            data = event.data
+            self.progress.update(
+                self.task,
+                total=data.total,
+                description=f"dbt {data.node_info.resource_type} {data.node_info.node_name}",
+            )
+        elif name == "NodeFinished":
+            self.progress.advance(self.task)
+
+
+def _invoke(args: list[str]) -> tuple[object, str | None]:
+    from dbt.cli.main import dbtRunner
+
+    progress = Progress(
+        TextColumn("  {task.description:<48.48}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+    invocation: dict[str, str] = {}
+
+    def remember_invocation(event) -> None:
+        if event.info.invocation_id and "id" not in invocation:
+            invocation["id"] = event.info.invocation_id
+
+    with progress:
+        runner = dbtRunner(callbacks=[_ProgressCallback(progress), remember_invocation])
+        try:
+            result = runner.invoke(args)
+        finally:
+            _release_duckdb()
+    return result, invocation.get("id")
+
+
+def _release_duckdb() -> None:
+    """dbt-duckdb keeps its database open in a class-level environment after the run;
+    close it so this process can open the file again (with the toolkit's settings)."""
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager
+    except ImportError:  # pragma: no cover - dbt-duckdb is a project dependency
+        return
+    with DuckDBConnectionManager._LOCK:
+        environment = DuckDBConnectionManager._ENV
+        if environment is not None:
+            environment.close()
+            DuckDBConnectionManager._ENV = None
+
+
+def _manifest_nodes(target_path: Path) -> dict:
+    manifest = target_path / "manifest.json"
+    if not manifest.exists():
+        return {}
+    data = json.loads(manifest.read_text())
+    return {**data.get("nodes", {}), **data.get("unit_tests", {})}
+
+
+def _outcomes(run_result, nodes: dict) -> list[NodeOutcome]:
+    outcomes = []
+    for item in getattr(run_result, "results", None) or []:
+        node = item.node
+        resource_type = str(getattr(node, "resource_type", "unknown"))
+        config = getattr(node, "config", None)
+        schema = getattr(node, "schema", None)
+        layer = schema
+        if resource_type in ("test", "unit_test"):
+            # a test's layer is the layer of the model it checks
+            attached = getattr(node, "attached_node", None) or getattr(
+                node, "tested_node_unique_id", None
+            )
+            depends = getattr(getattr(node, "depends_on", None), "nodes", None) or []
+            parent = attached or (depends[0] if depends else None)
+            if parent and parent in nodes:
+                layer = nodes[parent].get("schema", layer)
+        response = item.adapter_response or {}
+        rows = response.get("rows_affected") if isinstance(response, dict) else None
+        message = item.message
+        outcomes.append(
+            NodeOutcome(
+                node_id=node.unique_id,
+                name=node.name,
+                resource_type=resource_type,
+                materialized=getattr(config, "materialized", None),
+                schema=schema,
+                layer=layer,
+                status=str(getattr(item.status, "value", item.status)),
+                execution_seconds=float(item.execution_time or 0.0),
+                rows_affected=int(rows) if isinstance(rows, int) and rows >= 0 else None,
+                failures=item.failures,
+                message=str(message)[:2000] if message is not None else None,
+            )
+        )
+    return outcomes
+
+
+def _ensure_dq_columns(con) -> None:
+    ensure_observability_tables(con)
+    for column, data_type in _DQ_EXTRA_COLUMNS.items():
+        con.execute(
+            f"alter table observability.data_quality_results add column if not exists {column} {data_type}"
+        )
+
+
+def record_results(db_path: Path, summary: DbtRunSummary, *, run_id: str | None, target: str):
+    """Write one data_quality_results row per node and a layer_record_counts row per
+    table dbt built (views are counted by the pipeline's observability step).
+
+    dbt-duckdb reports no rows_affected, so a built table's rows_affected is its row
+    count after the build.
+    """
+    con = connect(db_path)
+    try:
+        _ensure_dq_columns(con)
+        checked_at = datetime.now()
+        for outcome in summary.outcomes:
+            if not (
+                outcome.resource_type in ("model", "snapshot")
+                and outcome.status == "success"
+                and outcome.materialized != "view"
+                and outcome.schema
+                and table_exists(con, outcome.schema, outcome.name)
+            ):
+                continue
+            # identifiers come from dbt's manifest, checked against information_schema above
+            (count,) = con.execute(
+                f'select count(*) from "{outcome.schema}"."{outcome.name}"'  # noqa: S608
+            ).fetchone()
+            outcome.rows_affected = count
+            con.execute(
+                "insert into observability.layer_record_counts values (?, ?, ?, ?, ?)",
+                [run_id, checked_at, outcome.schema, outcome.name, count],
+            )
+        con.executemany(
+            """
+            insert into observability.data_quality_results
+                (run_id, checked_at, layer, node_name, check_type, status, failures,
+                 rows_affected, execution_seconds, message, node_id, invocation_id, target)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                [
+                    run_id,
+                    checked_at,
+                    o.layer,
+                    o.name,
+                    "dbt " + o.resource_type.replace("_", " "),
+                    o.status,
+                    o.failures,
+                    o.rows_affected,
+                    o.execution_seconds,
+                    o.message,
+                    o.node_id,
+                    summary.invocation_id,
+                    target,
+                ]
+                for o in summary.outcomes
+            ],
+        )
+    finally:
+        con.close()
+
+
+def _check_bronze(db_path: Path) -> None:
+    if not Path(db_path).exists():
+        raise C360Error(f"no database at {db_path}; run `c360 load` (or `c360 demo`) first")
+    con = connect(db_path)
+    try:
+        missing = [
+            name
+            for name in ("raw_customers", "raw_transactions", "raw_merchant_categories")
+            if not table_exists(con, "bronze", name)
+        ]
+        if missing:
+            raise C360Error(
+                f"bronze.{missing[0]} is missing in {db_path}; run `c360 load` before `c360 build`"
+            )
+        (transactions,) = con.execute("select count(*) from bronze.raw_transactions").fetchone()
+        if not transactions:
+            raise C360Error(f"bronze.raw_transactions is empty in {db_path}; run `c360 load`")
+    finally:
+        con.close()
+
+
+def run_dbt(
+    db_path: Path | str,
+    dbt_args: list[str] | str,
+    *,
+    run_id: str | None = None,
+    env: str = "local",
+    record: bool = True,
+) -> DbtRunSummary:
+    """Invoke dbt (e.g. ``["build", "--select", "customer_360_profile+"]``) on ``env``'s
+    target; returns the summary. Raises :class:`C360Error` when dbt reports errors."""
+    db_path = Path(db_path)
+    args = shlex.split(dbt_args) if isinstance(dbt_args, str) else list(dbt_args)
+    target = get_environment(env).dbt_target
+    if target == "local":
+        _check_bronze(db_path)
+    target_path, log_path = dbt_paths(db_path)
+    command = [
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target",
+        target,
+        "--target-path",
+        str(target_path),
+        "--log-path",
+        str(log_path),
+        "--quiet",
+    ]
+    started = time.perf_counter()
+    with _dbt_environment(db_path, target):
+        result, invocation_id = _invoke(command)
+    summary = DbtRunSummary(
+        command=["dbt", *args],
+        success=bool(result.success),
+        seconds=time.perf_counter() - started,
+        invocation_id=invocation_id,
+        outcomes=_outcomes(result.result, _manifest_nodes(target_path)),
+    )
+    if record and target == "local":
+        record_results(db_path, summary, run_id=run_id, target=target)
+    if not summary.success:
+        if summary.problems:
+            first = summary.problems[0]
+            reason = (first.message or first.status).strip().splitlines()[0]
+            raise C360Error(
+                f"dbt {args[0]} failed: {len(summary.problems)} node(s) failed, first "
+                f"{first.name}: {reason} (log: {log_path / 'dbt.log'})"
+            )
+        detail = str(result.exception).strip().splitlines()[0] if result.exception else "error"
+        raise C360Error(f"dbt {args[0]} failed: {detail} (log: {log_path / 'dbt.log'})")
+    return summary
+
+
+def build(db_path, *, full_refresh: bool = False, select: str | None = None) -> DbtRunSummary:
+    """``c360 build``: dbt build (silver, snapshot, gold, tests) on the local database."""
+    args = ["build"]
+    if select:
+        args += ["--select", *shlex.split(select)]
+    if full_refresh:
+        args.append("--full-refresh")
+    run_id = "build-" + datetime.now().strftime("%Y%m%dT%H%M%S")
+    summary = run_dbt(db_path, args, run_id=run_id)
+    console.print(f"dbt build: {summary.describe()}")
+    return summary
+
+
+def run_dbt_step(ctx, dbt_args: str):
+    """The pipeline's dbt steps (build, refresh_profile) with the step's ``dbt_args``."""
+    from toolkit.pipeline import StepResult
+
+    summary = run_dbt(ctx.db_path, dbt_args, run_id=ctx.run_id, env=ctx.env)
+    return StepResult(rows_out=summary.rows_written, message=summary.describe())

@@ -42,7 +42,10 @@ OBSERVABILITY_DDL = {
             failures bigint,
             rows_affected bigint,
             execution_seconds double,
-            message varchar
+            message varchar,
+            node_id varchar,                  -- dbt unique_id (dbt rows)
+            invocation_id varchar,            -- dbt invocation (dbt rows)
+            target varchar                    -- dbt target: local | dev | prod
         )""",
     "layer_record_counts": """
         create table if not exists observability.layer_record_counts (
