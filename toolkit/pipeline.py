@@ -87,10 +87,10 @@ PIPELINE: tuple[Step, ...] = (
     ),
     Step(
         name="refresh_profile",
-        description="rebuild gold.customer_360_profile with the new churn scores",
+        description="rebuild gold.customer_360_profile (and LTV) with the new churn and CLV scores",
         after=("score",),
         local_handler="toolkit.steps:refresh_profile_step",
-        dbt_args="build --select customer_360_profile+",
+        dbt_args="build --select metric_customer_ltv+",  # + includes customer_360_profile
     ),
     Step(
         name="observability",
