@@ -108,14 +108,20 @@ def probability_alive(params: BgNbdParams, frequency, recency, T) -> np.ndarray:
 
 
 def expected_purchases(params: BgNbdParams, t: float, frequency, recency, T) -> np.ndarray:
-    """E[purchases in (T, T + t] | x, t_x, T] (paper, eq. 10)."""
+    """E[purchases in (T, T + t] | x, t_x, T] (paper, eq. 10).
+
+    The paper's form multiplies ((α+T)/(α+T+t))^(r+x), which underflows, by
+    2F1(r+x, b+x; a+b+x−1; z), which overflows, once x reaches the hundreds (a card
+    holder's year). Euler's transformation 2F1(A, B; C; z) = (1−z)^(C−A−B) 2F1(C−A, C−B; C; z)
+    folds the two into ((α+T)/(α+T+t))^(a−1) · 2F1(a+b−1−r, a−1; a+b+x−1; z), whose
+    series converges quickly for any x.
+    """
     x, t_x, big_t = _as_arrays(frequency, recency, T)
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
     z = t / (alpha + big_t + t)
-    hyp = hyp2f1(r + x, b + x, a + b + x - 1, z)
-    # ((α+T)/(α+T+t))^(r+x) underflows to 0 for heavy buyers, which is the right limit.
-    lead = np.exp((r + x) * (np.log(alpha + big_t) - np.log(alpha + big_t + t)))
-    numerator = (a + b + x - 1) / (a - 1) * (1.0 - lead * hyp)
+    shrink = ((alpha + big_t) / (alpha + big_t + t)) ** (a - 1)
+    hyp = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    numerator = (a + b + x - 1) / (a - 1) * (1.0 - shrink * hyp)
     return numerator * probability_alive(params, x, t_x, big_t)
 
 

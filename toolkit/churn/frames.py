@@ -1,0 +1,144 @@
+"""From a query runner to the labelled frames the model trains and scores on.
+
+Engine-neutral: ``run_query`` is DuckDB locally and Snowpark in Snowflake (see
+:data:`toolkit.churn.queries.QueryRunner`); ``dialect`` picks the SQL flavour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from toolkit.churn import queries
+from toolkit.churn.features import build_features
+from toolkit.churn.labels import HORIZON_DAYS, label_churn
+from toolkit.churn.model import TrainingFrames
+from toolkit.errors import C360Error
+
+# The early cut-off needs 180 days of history behind it for its baseline and windows.
+MIN_HISTORY_DAYS = 2 * HORIZON_DAYS + 180
+
+
+@dataclass(frozen=True)
+class Sources:
+    """Which tables hold the category flags and account-open dates in this warehouse."""
+
+    categories: str = queries.CATEGORY_FLAGS_FROM_GOLD
+    customers: str = queries.CUSTOMER_SOURCE_GOLD
+
+    @property
+    def feature_sql(self) -> str:
+        return queries.feature_query(categories=self.categories, customers=self.customers)
+
+
+def detect_sources(columns_of) -> Sources:
+    """Pick query variants from ``columns_of(schema, table) -> set of column names``."""
+    category_columns = columns_of("gold", "dim_merchant_category")
+    customer_columns = columns_of("gold", "dim_customer")
+    return Sources(
+        categories=queries.CATEGORY_FLAGS_FROM_GOLD
+        if {"is_travel", "is_necessity"} <= category_columns
+        else queries.CATEGORY_FLAGS_FROM_SILVER,
+        customers=queries.CUSTOMER_SOURCE_GOLD
+        if "account_open_date" in customer_columns
+        else queries.CUSTOMER_SOURCE_WITH_SILVER_OPEN_DATE,
+    )
+
+
+def as_of_date(run_query: queries.QueryRunner, dialect: str = "duckdb") -> pd.Timestamp:
+    frame = queries.run(run_query, queries.AS_OF_DATE, dialect=dialect)
+    value = frame["as_of_date"].iloc[0] if len(frame) else None
+    if value is None or pd.isna(value):
+        raise C360Error("gold.fct_transactions is empty: run `c360 build` after loading data")
+    return pd.Timestamp(value).normalize()
+
+
+def first_transaction_date(run_query: queries.QueryRunner, dialect: str = "duckdb"):
+    sql = "select min(transaction_date) as first_date from gold.fct_transactions"
+    return pd.Timestamp(queries.run(run_query, sql, dialect=dialect)["first_date"].iloc[0])
+
+
+def feature_aggregates(
+    run_query: queries.QueryRunner, sources: Sources, cutoff: pd.Timestamp, dialect: str
+) -> pd.DataFrame:
+    return queries.run(run_query, sources.feature_sql, dialect=dialect, cutoff=cutoff.date())
+
+
+def labelled_examples(
+    aggregates: pd.DataFrame, label_aggregates: pd.DataFrame, cutoff: pd.Timestamp
+) -> pd.DataFrame:
+    """Features + ``churned`` for customers active (≥1 approved purchase) in the 90 days
+    before the cut-off: only a current customer can churn. Pure pandas."""
+    features = build_features(aggregates)
+    active = features["txn_count_90"] > 0
+    features = features[active]
+    open_dates = aggregates.set_index(aggregates["customer_id"].astype(str))["account_open_date"]
+    labels = label_churn(label_aggregates, open_dates, cutoff=cutoff)
+    # An active customer always has a label row (their baseline window saw them).
+    features["churned"] = labels.reindex(features.index).fillna(1).astype(int)
+    return features
+
+
+def load_training_frames(
+    run_query: queries.QueryRunner, sources: Sources, *, dialect: str = "duckdb"
+) -> TrainingFrames:
+    as_of = as_of_date(run_query, dialect)
+    late = as_of - pd.Timedelta(days=HORIZON_DAYS)
+    early = late - pd.Timedelta(days=HORIZON_DAYS)
+    first = first_transaction_date(run_query, dialect)
+    if (as_of - first).days < MIN_HISTORY_DAYS:
+        raise C360Error(
+            f"churn training needs {MIN_HISTORY_DAYS} days of transactions; "
+            f"the data spans {(as_of - first).days} ({first.date()} .. {as_of.date()})"
+        )
+    frames = {}
+    for name, cutoff in (("early", early), ("late", late)):
+        aggregates = feature_aggregates(run_query, sources, cutoff, dialect)
+        label_aggs = queries.run(
+            run_query,
+            queries.LABEL_AGGREGATES,
+            dialect=dialect,
+            cutoff=cutoff.date(),
+            horizon_days=HORIZON_DAYS,
+        )
+        frames[name] = labelled_examples(aggregates, label_aggs, cutoff)
+    return TrainingFrames(
+        early=frames["early"],
+        late=frames["late"],
+        early_cutoff=str(early.date()),
+        late_cutoff=str(late.date()),
+    )
+
+
+@dataclass
+class ScoringFrames:
+    """Everything scoring needs, fetched once."""
+
+    as_of: pd.Timestamp
+    aggregates: pd.DataFrame  # feature aggregates at the as-of date
+    population: pd.Series  # account_open_date (may be NaT) indexed by customer_id
+    clv_summary: pd.DataFrame
+
+
+def load_scoring_frames(
+    run_query: queries.QueryRunner,
+    sources: Sources,
+    *,
+    dialect: str = "duckdb",
+    profile_exists: bool = False,
+) -> ScoringFrames:
+    as_of = as_of_date(run_query, dialect)
+    aggregates = feature_aggregates(run_query, sources, as_of, dialect)
+    population_sql = (
+        queries.SCORING_POPULATION_WITH_PROFILE
+        if profile_exists
+        else queries.SCORING_POPULATION_FROM_DIM
+    )
+    ids = queries.run(run_query, population_sql, dialect=dialect)["customer_id"].astype(str)
+    opened = aggregates.set_index(aggregates["customer_id"].astype(str))["account_open_date"]
+    population = pd.to_datetime(opened.reindex(pd.Index(sorted(set(ids)), name="customer_id")))
+    summary = queries.run(run_query, queries.CLV_SUMMARY, dialect=dialect, as_of=as_of.date())
+    return ScoringFrames(
+        as_of=as_of, aggregates=aggregates, population=population, clv_summary=summary
+    )

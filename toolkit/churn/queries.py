@@ -1,0 +1,296 @@
+"""The SQL side of the churn and CLV steps: per-customer aggregates at a cut-off date.
+
+The heavy lifting (scanning millions of transactions) stays in the warehouse: these
+queries run unchanged on DuckDB locally and, transpiled by sqlglot, on Snowflake inside
+a Python procedure. Each returns one small frame per customer that the pure pandas
+functions in :mod:`toolkit.churn.features` and :mod:`toolkit.churn.labels` turn into
+features and labels.
+
+Queries are written in DuckDB's dialect with ``:name`` placeholders; :func:`bind`
+turns them into positional ``?`` parameters (the style both DuckDB and Snowpark's
+``session.sql(query, params=...)`` accept), so dates are always bound, never formatted in.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import date
+
+import pandas as pd
+import sqlglot
+
+# A function that runs (sql, params) and returns a pandas frame: DuckDB locally,
+# ``lambda sql, params: session.sql(sql, params=params).to_pandas()`` in Snowflake.
+QueryRunner = Callable[[str, list], pd.DataFrame]
+
+_PLACEHOLDER = re.compile(r"(?<![:\w]):([a-z_]+)\b")
+
+# Merchant-category flags. gold.dim_merchant_category carries is_discretionary per the
+# contract; is_travel / is_necessity come from it when dbt exposes them, else from silver.
+CATEGORY_FLAGS_FROM_GOLD = """
+    select merchant_category_key, is_travel, is_necessity, is_discretionary
+    from gold.dim_merchant_category
+"""
+CATEGORY_FLAGS_FROM_SILVER = """
+    select d.merchant_category_key, s.is_travel, s.is_necessity, d.is_discretionary
+    from gold.dim_merchant_category as d
+    inner join silver.stg_merchant_categories as s on s.category_name = d.category_name
+"""
+
+# Card attributes as they were at the cut-off (SCD2 version valid then, so a later
+# upgrade cannot leak into an earlier cut-off's features). Customers whose first
+# version starts after the cut-off but whose account was already open get that first
+# version (snapshots are quarterly, so a recent opener may not have a version yet).
+CUSTOMER_AT_CUTOFF = """
+    select customer_id, card_type, credit_limit, account_open_date
+    from (
+        select
+            customer_id,
+            card_type,
+            credit_limit,
+            account_open_date,
+            row_number() over (
+                partition by customer_id
+                order by
+                    case when cast(valid_from as date) <= :cutoff then 0 else 1 end,
+                    case when cast(valid_from as date) <= :cutoff then valid_from end desc,
+                    valid_from
+            ) as version_rank
+        from {customer_source}
+    ) as versions
+    where version_rank = 1 and account_open_date <= :cutoff
+"""
+CUSTOMER_SOURCE_GOLD = "gold.dim_customer"
+# When dim_customer does not carry account_open_date, take it from silver.
+CUSTOMER_SOURCE_WITH_SILVER_OPEN_DATE = """(
+        select d.*, o.account_open_date
+        from gold.dim_customer as d
+        inner join (
+            select customer_id, min(account_open_date) as account_open_date
+            from silver.stg_customers
+            group by customer_id
+        ) as o on o.customer_id = d.customer_id
+    )"""
+
+# Windows are "last N days" in the contract's sense: transaction_date in
+# (cutoff − N days, cutoff]; age_days = 0 on the cut-off day itself.
+FEATURE_AGGREGATES = """
+with
+categories as ({categories}),
+history as (
+    select
+        t.customer_id,
+        t.transaction_date,
+        t.merchant_category_key,
+        t.channel,
+        cast(t.amount as double) as amount,
+        case when t.status = 'approved' then 1 else 0 end as approved,
+        case when t.status = 'declined' then 1 else 0 end as declined,
+        date_diff('day', t.transaction_date, :cutoff) as age_days,
+        case when c.is_travel then 1 else 0 end as travel,
+        case when c.is_necessity then 1 else 0 end as necessity,
+        case when c.is_discretionary then 1 else 0 end as discretionary
+    from gold.fct_transactions as t
+    left join categories as c on c.merchant_category_key = t.merchant_category_key
+    where t.transaction_date <= :cutoff
+),
+activity as (
+    select
+        customer_id,
+        max(case when approved = 1 then transaction_date end) as last_approved_date,
+        min(case when approved = 1 then transaction_date end) as first_approved_date,
+        sum(approved) as approved_count_all,
+        sum(case when approved = 1 and age_days < 30 then 1 else 0 end) as txn_count_30,
+        sum(case when approved = 1 and age_days < 60 then 1 else 0 end) as txn_count_60,
+        sum(case when approved = 1 and age_days < 90 then 1 else 0 end) as txn_count_90,
+        sum(case when approved = 1 and age_days < 180 then 1 else 0 end) as txn_count_180,
+        sum(case when approved = 1 and age_days >= 30 and age_days < 60 then 1 else 0 end)
+            as txn_count_prior_30,
+        sum(case when approved = 1 and age_days < 30 then amount else 0 end) as spend_30,
+        sum(case when approved = 1 and age_days < 60 then amount else 0 end) as spend_60,
+        sum(case when approved = 1 and age_days < 90 then amount else 0 end) as spend_90,
+        sum(case when approved = 1 and age_days < 180 then amount else 0 end) as spend_180,
+        sum(case when approved = 1 and age_days >= 30 and age_days < 60 then amount else 0 end)
+            as spend_prior_30,
+        sum(case when approved = 1 and age_days >= 90 and age_days < 180 then amount else 0 end)
+            as spend_prior_90,
+        sum(case when approved = 1 and age_days < 90 then amount * travel else 0 end)
+            as travel_spend_90,
+        sum(case when approved = 1 and age_days >= 90 and age_days < 180 then amount * travel else 0 end)
+            as travel_spend_prior_90,
+        sum(case when approved = 1 and age_days < 90 then amount * necessity else 0 end)
+            as necessity_spend_90,
+        sum(case when approved = 1 and age_days < 90 then amount * discretionary else 0 end)
+            as discretionary_spend_90,
+        sum(case when approved = 1 and age_days < 90 and channel = 'Online' then amount else 0 end)
+            as online_spend_90,
+        sum(case when approved = 1 and age_days < 90 and channel = 'Mobile' then amount else 0 end)
+            as mobile_spend_90,
+        max(case when approved = 1 and age_days < 90 then amount end) as max_amount_90,
+        sum(case when declined = 1 and age_days < 30 then 1 else 0 end) as declined_count_30,
+        sum(case when declined = 1 and age_days < 90 then 1 else 0 end) as declined_count_90,
+        sum(case when declined = 1 and age_days >= 90 and age_days < 180 then 1 else 0 end)
+            as declined_count_prior_90,
+        sum(case when age_days < 90 then 1 else 0 end) as attempts_90,
+        count(distinct case when approved = 1 and age_days < 90 then merchant_category_key end)
+            as distinct_categories_90,
+        count(distinct case when approved = 1 and age_days < 90 then transaction_date end)
+            as active_days_90
+    from history
+    group by customer_id
+),
+active_days as (
+    select distinct customer_id, transaction_date
+    from history
+    where approved = 1 and age_days < 180
+),
+gaps as (
+    select
+        customer_id,
+        date_diff(
+            'day',
+            lag(transaction_date) over (partition by customer_id order by transaction_date),
+            transaction_date
+        ) as gap_days
+    from active_days
+),
+gap_stats as (
+    select customer_id, max(gap_days) as max_gap_days_180, avg(gap_days) as mean_gap_days_180
+    from gaps
+    group by customer_id
+),
+customers as ({customers})
+select
+    c.customer_id,
+    cast(:cutoff as date) as cutoff_date,
+    c.card_type,
+    cast(c.credit_limit as double) as credit_limit,
+    cast(c.account_open_date as date) as account_open_date,
+    a.last_approved_date,
+    a.first_approved_date,
+    a.approved_count_all,
+    a.txn_count_30,
+    a.txn_count_60,
+    a.txn_count_90,
+    a.txn_count_180,
+    a.txn_count_prior_30,
+    a.spend_30,
+    a.spend_60,
+    a.spend_90,
+    a.spend_180,
+    a.spend_prior_30,
+    a.spend_prior_90,
+    a.travel_spend_90,
+    a.travel_spend_prior_90,
+    a.necessity_spend_90,
+    a.discretionary_spend_90,
+    a.online_spend_90,
+    a.mobile_spend_90,
+    a.max_amount_90,
+    a.declined_count_30,
+    a.declined_count_90,
+    a.declined_count_prior_90,
+    a.attempts_90,
+    a.distinct_categories_90,
+    a.active_days_90,
+    g.max_gap_days_180,
+    g.mean_gap_days_180
+from customers as c
+left join activity as a on a.customer_id = c.customer_id
+left join gap_stats as g on g.customer_id = c.customer_id
+order by c.customer_id
+"""
+
+# What happened after the cut-off, plus the pre-cut-off spend the label compares it to.
+# Only this query looks past the cut-off, and only labels.py reads its output.
+LABEL_AGGREGATES = """
+select
+    customer_id,
+    sum(case when after_days between 1 and :horizon_days then amount else 0 end) as future_spend,
+    max(case when after_days between 1 and :horizon_days then transaction_date end)
+        as last_future_date,
+    sum(case when after_days between -179 and 0 then amount else 0 end) as baseline_spend_180
+from (
+    select
+        customer_id,
+        transaction_date,
+        cast(amount as double) as amount,
+        date_diff('day', :cutoff, transaction_date) as after_days
+    from gold.fct_transactions
+    where status = 'approved'
+) as approved
+where after_days between -179 and :horizon_days
+group by customer_id
+order by customer_id
+"""
+
+AS_OF_DATE = "select max(transaction_date) as as_of_date from gold.fct_transactions"
+
+# Everyone the profile shows must get a score. On the first build the profile does not
+# exist yet (it is rebuilt after scoring), so dim_customer's current rows are the base.
+SCORING_POPULATION_FROM_DIM = """
+select distinct customer_id from gold.dim_customer
+"""
+SCORING_POPULATION_WITH_PROFILE = """
+select customer_id from gold.dim_customer
+union
+select customer_id from gold.customer_360_profile
+"""
+
+# BG/NBD / Gamma-Gamma inputs: approved purchases up to the as-of date.
+CLV_SUMMARY = """
+select
+    customer_id,
+    count(*) as purchase_count,
+    min(transaction_ts) as first_purchase_ts,
+    max(transaction_ts) as last_purchase_ts,
+    sum(cast(amount as double)) as total_spend,
+    arg_min(cast(amount as double), transaction_ts) as first_purchase_amount
+from gold.fct_transactions
+where status = 'approved' and transaction_date <= :as_of
+group by customer_id
+order by customer_id
+"""
+
+
+def bind(sql: str, **values) -> tuple[str, list]:
+    """``:name`` placeholders → ``?`` plus the matching positional parameter list."""
+    params: list = []
+
+    def _swap(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in values:
+            raise KeyError(f"no value bound for :{name}")
+        value = values[name]
+        if isinstance(value, date):
+            # Bound as ISO text and cast in SQL: both engines infer the type from the cast.
+            params.append(value.isoformat())
+            return "cast(? as date)"
+        params.append(value)
+        return "?"
+
+    return _PLACEHOLDER.sub(_swap, sql), params
+
+
+def to_dialect(sql: str, dialect: str) -> str:
+    """The query in ``dialect`` (``duckdb`` returns it untouched)."""
+    if dialect == "duckdb":
+        return sql
+    return sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)[0]
+
+
+def run(runner: QueryRunner, sql: str, *, dialect: str = "duckdb", **values) -> pd.DataFrame:
+    """Bind, translate, run; column names come back lower-case (Snowflake upper-cases them)."""
+    bound, params = bind(sql, **values)
+    frame = runner(to_dialect(bound, dialect), params)
+    frame.columns = [str(c).lower() for c in frame.columns]
+    return frame
+
+
+def feature_query(*, categories: str, customers: str) -> str:
+    """The feature aggregate query for the given category-flag and customer sources."""
+    customer_sql = CUSTOMER_AT_CUTOFF.replace("{customer_source}", customers)
+    return FEATURE_AGGREGATES.replace("{categories}", categories).replace(
+        "{customers}", customer_sql
+    )
