@@ -34,8 +34,8 @@ def test_release_runs_fetch_check_dbt_version_and_app_root_in_order(release_modu
     assert [sql for sql, _ in fake_snowflake.executed] == [
         'ALTER GIT REPOSITORY "C360_DEV"."PLATFORM"."C360_REPO" FETCH',
         f"LIST '{repo}/commits/{COMMIT}/dbt/dbt_project.yml'",
-        f"ALTER DBT PROJECT \"C360_DEV\".\"PLATFORM\".\"C360_DBT\" ADD VERSION FROM '{repo}/commits/{COMMIT}/dbt'",
-        f"ALTER STREAMLIT \"C360_DEV\".\"PLATFORM\".\"C360_APP\" SET ROOT_LOCATION = '{repo}/commits/{COMMIT}'",
+        f'ALTER DBT PROJECT "C360_DEV"."PLATFORM"."C360_DBT" ADD VERSION FROM \'{repo}/commits/{COMMIT}/dbt\'',
+        f'ALTER STREAMLIT "C360_DEV"."PLATFORM"."C360_APP" SET ROOT_LOCATION = \'{repo}/commits/{COMMIT}\'',
     ]
     assert lines[-1] == "released 0123456789ab to dev"
     assert not fake_snowflake.closed  # a connection it was given is the caller's to close
@@ -68,7 +68,9 @@ def test_release_refuses_local(release_module, fake_snowflake):
 
 def test_main_exits_non_zero_with_one_line(release_module, capsys):
     assert release_module.main(["dev", "--commit", "nope"]) == 1
-    assert capsys.readouterr().err.strip() == "release_from_git: error: not a full commit sha: 'nope'"
+    assert (
+        capsys.readouterr().err.strip() == "release_from_git: error: not a full commit sha: 'nope'"
+    )
 
 
 def test_release_statements_parse_with_sqlglot_snowflake(release_module):

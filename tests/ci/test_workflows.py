@@ -234,7 +234,9 @@ def test_prod_deploys_the_artifact_synthesized_once_in_the_same_run():
     synthesizers = [job_id for job_id, job in jobs.items() if SYNTH.search(_runs(job))]
     assert synthesizers == ["synth"]
     # and the release applies the downloaded stack directory
-    assert 'stack="$RELEASE_DIR/stacks/$DEPLOY_ENV"' in _runs({"steps": _load(COMPOSITE)["runs"]["steps"]})
+    assert 'stack="$RELEASE_DIR/stacks/$DEPLOY_ENV"' in _runs(
+        {"steps": _load(COMPOSITE)["runs"]["steps"]}
+    )
 
 
 def test_rollback_redeploys_an_earlier_runs_artifact_through_the_same_gates():
