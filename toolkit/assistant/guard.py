@@ -157,7 +157,7 @@ _OUT_OF_SCOPE = {
 
 
 def _contains(text: str, phrase: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", text) is not None
+    return re.search(rf"(?<![\w-]){re.escape(phrase)}(?:s|es)?(?![\w-])", text) is not None
 
 
 def screen_question(question: str) -> str | None:

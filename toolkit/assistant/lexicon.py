@@ -69,9 +69,16 @@ def build_lexicon(model: SemanticModel, extra_values: dict | None = None) -> Lex
     for table in model.tables.values():
         for synonym in (table.name, *table.synonyms):
             lex.add(synonym, Item("table", table.name, table.name))
+        explicit = {phrase_key(syn) for c in table.columns.values() for syn in c.synonyms}
         for column in table.columns.values():
-            for synonym in (column.name.replace("_", " "), *column.synonyms):
+            for synonym in column.synonyms:
                 lex.add(synonym, Item("column", table.name, column.name))
+            # a column's own name counts only where no other column claims it as a synonym
+            if (
+                phrase_key(column.name.replace("_", " ")) not in explicit
+                or column.name.replace("_", " ") in column.synonyms
+            ):
+                lex.add(column.name.replace("_", " "), Item("column", table.name, column.name))
             if column.data_type in ("VARCHAR",) and column.name != "customer_id":
                 for value in column.sample_values:
                     lex.add(value, Item("value", table.name, column.name, value))

@@ -18,7 +18,7 @@ from sqlglot import exp
 from toolkit.assistant.lexicon import AMBIGUOUS_CODES, Item, Lexicon
 from toolkit.assistant.model import SemanticModel
 from toolkit.assistant.plan import Plan
-from toolkit.assistant.text import Token, tokenize
+from toolkit.assistant.text import Token, stem, tokenize
 from toolkit.assistant.timeparse import UNITS, Period, TimeInfo, extract_time
 
 
@@ -114,8 +114,10 @@ VERBS = {"are", "is", "were", "was", "have", "has", "had", "made", "make", "use"
          "went", "go", "goe", "fall", "fell", "belong", "hold", "held", "came", "come", "do", "did"}  # fmt: skip
 
 FILLER = set(
-    ["what", "whats", "which", "who", "whom", "whose", "how", "is", "are", "was", "were", "be", "been", "being", "the", "a", "an", "of", "in", "on", "for", "to", "by", "per", "with", "and", "or", "from", "at", "as", "there", "their", "them", "they", "our", "we", "us", "do", "does", "did", "have", "has", "had", "having", "show", "me", "give", "list", "tell", "find", "get", "display", "return", "report", "provide", "i", "want", "need", "see", "know", "please", "can", "could", "would", "you", "your", "all", "each", "every", "any", "that", "this", "these", "those", "it", "its", "than", "then", "breakdown", "broken", "down", "split", "grouped", "across", "between", "among", "amongst", "top", "bottom", "highest", "lowest", "most", "least", "largest", "biggest", "smallest", "fewest", "best", "worst", "greatest", "many", "much", "number", "count", "total", "sum", "average", "avg", "mean", "median", "max", "maximum", "min", "minimum", "typical", "overall", "combined", "aggregate", "cumulative", "currently", "current", "right", "now", "so", "far", "ever", "rank", "ranked", "ranking", "sort", "sorted", "order", "ordered", "descending", "ascending", "desc", "asc", "compare", "comparison", "versus", "vs", "against", "look", "like", "distribution", "wise", "level", "made", "make", "hold", "holding", "holder", "where", "when", "using", "use", "used", "only", "just", "also", "both", "either", "including", "include", "along", "together", "respectively", "separately", "currently", "percentage", "percent", "share", "proportion", "fraction", "ratio", "pct", "%", "what's", "split", "up", "whole", "entire", "base", "book", "get", "got", "put", "into", "out", "about", "around", "roughly", "approximately", "approx", "exactly", "equal", "equals", "equal", "to", "over", "above", "under", "below", "more", "less", "fewer", "greater", "higher", "lower", "least", "at", "than", "exceeding", "exceed", "exceeds", "beyond", "excess", "up", "no", "nor", "not", "non", "excluding", "exclude", "except", "without", "other", "value", "values", "amount", "figure", "figures", "numbers", "stat", "stats", "statistic", "statistics", "metric", "metrics", "info", "information", "detail", "details", "data", "portfolio", "book", "business", "card", "holding", "whole", "currently", "today", "date", "as", "has", "within", "during", "latest", "recent", "lately", "one", "ones", "someone", "anyone", "everyone", "people", "person", "name", "names", "identify", "pull", "see", "view", "kind", "type", "sort", "across", "breakdown", "customers'", "customer's", "doing", "performing", "perform", "look", "looking", "good", "well", "bad", "poorly", "rate", "do", "they", "them", "those", "spending?", "generate", "generated", "contributing", "contribute", "contributes", "came", "come", "go", "goe", "went", "belong", "belonging", "fall", "fell", "falls", "shop", "shopped", "shopping", "buy", "bought", "purchased", "paid", "pay", "transact", "transacted", "making", "spent?", "who've", "have'nt"]
+    ["what", "whats", "which", "who", "whom", "whose", "how", "is", "are", "was", "were", "be", "been", "being", "the", "a", "an", "of", "in", "on", "for", "to", "by", "per", "with", "and", "or", "from", "at", "as", "there", "their", "them", "they", "our", "we", "us", "do", "does", "did", "have", "has", "had", "having", "show", "me", "give", "list", "tell", "find", "get", "display", "return", "report", "provide", "i", "want", "need", "see", "know", "please", "can", "could", "would", "you", "your", "all", "each", "every", "any", "that", "this", "these", "those", "it", "its", "than", "then", "breakdown", "broken", "down", "split", "grouped", "across", "between", "among", "amongst", "top", "bottom", "highest", "lowest", "most", "least", "largest", "biggest", "smallest", "fewest", "best", "worst", "greatest", "many", "much", "number", "count", "total", "sum", "average", "avg", "mean", "median", "max", "maximum", "min", "minimum", "typical", "overall", "combined", "aggregate", "cumulative", "currently", "current", "right", "now", "so", "far", "ever", "rank", "ranked", "ranking", "sort", "sorted", "order", "ordered", "descending", "ascending", "desc", "asc", "compare", "comparison", "versus", "vs", "against", "look", "like", "distribution", "wise", "level", "made", "make", "hold", "holding", "holder", "where", "when", "using", "use", "used", "only", "just", "also", "both", "either", "including", "include", "along", "together", "respectively", "separately", "currently", "percentage", "percent", "share", "proportion", "fraction", "ratio", "pct", "%", "what's", "split", "up", "whole", "entire", "base", "book", "get", "got", "put", "into", "out", "about", "around", "roughly", "approximately", "approx", "exactly", "equal", "equals", "equal", "to", "over", "above", "under", "below", "more", "less", "fewer", "greater", "higher", "lower", "least", "at", "than", "exceeding", "exceed", "exceeds", "beyond", "excess", "up", "no", "nor", "not", "non", "excluding", "exclude", "except", "without", "other", "value", "values", "amount", "figure", "figures", "numbers", "stat", "stats", "statistic", "statistics", "metric", "metrics", "info", "information", "detail", "details", "data", "portfolio", "book", "business", "card", "holding", "whole", "currently", "today", "date", "as", "has", "within", "during", "latest", "recent", "lately", "one", "ones", "someone", "anyone", "everyone", "people", "person", "name", "names", "identify", "pull", "see", "view", "kind", "type", "sort", "across", "breakdown", "customers'", "customer's", "doing", "performing", "perform", "look", "looking", "good", "well", "bad", "poorly", "rate", "do", "they", "them", "those", "spending?", "generate", "generated", "contributing", "contribute", "contributes", "came", "come", "go", "goe", "went", "belong", "belonging", "fall", "fell", "falls", "shop", "shopped", "shopping", "buy", "bought", "purchased", "paid", "pay", "transact", "transacted", "making", "who've", "live", "lives", "living", "located", "based", "reside", "resides", "residing",
+     "compared", "been", "being", "spend?", "there's", "theres", "give", "us", "me", "show"]
 )  # fmt: skip
+FILLER |= {stem(w) for w in FILLER}
 COMPARATORS = [
     (("at", "least"), ">="), (("no", "less", "than"), ">="), (("not", "less", "than"), ">="),
     (("minimum", "of"), ">="), (("or", "more"), ">=:post"), (("or", "above"), ">=:post"),
@@ -156,6 +158,7 @@ PERCENT_METRICS = {"decline_rate", "approval_rate", "spend_change_90d_pct", "ave
                    "average_travel_spend_pct", "mom_spend_change_pct", "travel_spend_pct"}  # fmt: skip
 COUNT_METRICS = {"customer_count", "transaction_count", "active_customer_count", "declined_transaction_count",
                  "high_risk_customer_count"}  # fmt: skip
+COUNT_METRIC_NAMES = {"customer_count", "transaction_count", "active_customer_count"}
 AGG_LABEL = {"AVG": "average", "SUM": "total", "MEDIAN": "median", "MAX": "max", "MIN": "min"}
 
 
@@ -512,10 +515,28 @@ class _State:
             return Item("column", "customers", "age")
         j = cmp["at"] - 1
         steps = 0
+        number = self.tokens[cmp["num"][0]]
         while j >= 0 and steps < 5:
             t = self.tag_at(j)
             if t is not None:
                 item = t.first("metric") or self._fact(t)
+                counted = t.first("table") or (
+                    item
+                    if item and item.kind == "metric" and item.name in COUNT_METRIC_NAMES
+                    else None
+                )
+                if counted is not None and (t.first("table") or item.name in COUNT_METRIC_NAMES):
+                    # "transactions over $500" is about amount; "customers under 30" about age
+                    if counted.table == "transactions":
+                        return Item("column", "transactions", "amount")
+                    if (
+                        counted.table == "customers"
+                        and not number.is_money
+                        and 0 < number.number <= 120
+                    ):
+                        if self.w(cmp["end"]) not in {"transaction", "day", "purchase"}:
+                            return Item("column", "customers", "age")
+                    break
                 if item:
                     return item
                 break
@@ -540,6 +561,10 @@ class _State:
                 if self.w(k) == "old":
                     return Item("column", "customers", "age")
             k += 1
+        if self.w(k) == "day":
+            t = self.tag_at(k)
+            self.mark(*(range(t.start, t.end) if t else [k]))
+            return Item("column", "customers", "days_since_last_transaction")
         t = self.tag_at(k)
         if t is not None:
             item = t.first("metric") or self._fact(t)

@@ -160,6 +160,9 @@ def build_plan(
         else:
             groups.insert(0, ("customers", "customer_id"))
 
+    if {"vs", "versus", "compared"} & words:
+        filters, groups = _versus_to_group(p, model, filters, groups)
+
     # ---- measures
     out: list[Measure] = []
     for m in measures:
@@ -225,11 +228,13 @@ def build_plan(
         entity_group is None
         and entities
         and entities[0] == "customers"
-        and wants_list
+        and (wants_list or filters or comparisons)
         and not out
         and not count_word
         and percent is None
         and not superlative
+        and not st.time.grain
+        and not groups
     ):
         entity_group = ("customers", "__entity__")
     if (
@@ -252,6 +257,7 @@ def build_plan(
         if (
             count_word
             or superlative
+            or st.time.grain
             or percent is not None
             or (groups and not list_mode and not out)
         ):
@@ -461,6 +467,41 @@ def build_plan(
     # ---- order and limit
     _order(plan, st, desc, limit, superlative)
     return plan
+
+
+def _filter_column(p, model, f) -> str | None:
+    """The dimension a categorical filter constrains (for "X vs Y" comparisons)."""
+    if f["kind"] == "value":
+        return f["col"]
+    expr = sql(model.tables[f["table"]].filters[f["col"]].expr)
+    columns = {c.name for c in expr.find_all(exp.Column)}
+    if len(columns) != 1:
+        return None
+    (name,) = columns
+    for column in model.tables[f["table"]].columns.values():
+        if column.expr == name and column.kind == "dimension":
+            return column.name
+    return None
+
+
+def _versus_to_group(p, model, filters, groups):
+    """ "online vs in-store spend": compare the values side by side instead of AND-ing them."""
+    by_column: dict[tuple[str, str], list[dict]] = {}
+    for f in filters:
+        column = _filter_column(p, model, f)
+        if column is not None and not f["negate"]:
+            by_column.setdefault((f["table"], column), []).append(f)
+    for (table, column), fs in by_column.items():
+        if len(fs) < 2 and not (fs[0]["kind"] == "value" and len(fs[0]["values"]) >= 2):
+            continue
+        filters = [f for f in filters if f not in fs]
+        if (table, column) not in groups:
+            groups = [*groups, (table, column)]
+        values = [v for f in fs if f["kind"] == "value" for v in f["values"]]
+        if values and len(values) == len(fs):
+            filters.append({"kind": "value", "table": table, "col": column, "values": values,
+                            "negate": False, "pos": fs[0]["pos"]})  # fmt: skip
+    return filters, groups
 
 
 def _date_column(base, open_q, st):
