@@ -115,7 +115,7 @@ VERBS = {"are", "is", "were", "was", "have", "has", "had", "made", "make", "use"
 
 FILLER = set(
     ["what", "whats", "which", "who", "whom", "whose", "how", "is", "are", "was", "were", "be", "been", "being", "the", "a", "an", "of", "in", "on", "for", "to", "by", "per", "with", "and", "or", "from", "at", "as", "there", "their", "them", "they", "our", "we", "us", "do", "does", "did", "have", "has", "had", "having", "show", "me", "give", "list", "tell", "find", "get", "display", "return", "report", "provide", "i", "want", "need", "see", "know", "please", "can", "could", "would", "you", "your", "all", "each", "every", "any", "that", "this", "these", "those", "it", "its", "than", "then", "breakdown", "broken", "down", "split", "grouped", "across", "between", "among", "amongst", "top", "bottom", "highest", "lowest", "most", "least", "largest", "biggest", "smallest", "fewest", "best", "worst", "greatest", "many", "much", "number", "count", "total", "sum", "average", "avg", "mean", "median", "max", "maximum", "min", "minimum", "typical", "overall", "combined", "aggregate", "cumulative", "currently", "current", "right", "now", "so", "far", "ever", "rank", "ranked", "ranking", "sort", "sorted", "order", "ordered", "descending", "ascending", "desc", "asc", "compare", "comparison", "versus", "vs", "against", "look", "like", "distribution", "wise", "level", "made", "make", "hold", "holding", "holder", "where", "when", "using", "use", "used", "only", "just", "also", "both", "either", "including", "include", "along", "together", "respectively", "separately", "currently", "percentage", "percent", "share", "proportion", "fraction", "ratio", "pct", "%", "what's", "split", "up", "whole", "entire", "base", "book", "get", "got", "put", "into", "out", "about", "around", "roughly", "approximately", "approx", "exactly", "equal", "equals", "equal", "to", "over", "above", "under", "below", "more", "less", "fewer", "greater", "higher", "lower", "least", "at", "than", "exceeding", "exceed", "exceeds", "beyond", "excess", "up", "no", "nor", "not", "non", "excluding", "exclude", "except", "without", "other", "value", "values", "amount", "figure", "figures", "numbers", "stat", "stats", "statistic", "statistics", "metric", "metrics", "info", "information", "detail", "details", "data", "portfolio", "book", "business", "card", "holding", "whole", "currently", "today", "date", "as", "has", "within", "during", "latest", "recent", "lately", "one", "ones", "someone", "anyone", "everyone", "people", "person", "name", "names", "identify", "pull", "see", "view", "kind", "type", "sort", "across", "breakdown", "customers'", "customer's", "doing", "performing", "perform", "look", "looking", "good", "well", "bad", "poorly", "rate", "do", "they", "them", "those", "spending?", "generate", "generated", "contributing", "contribute", "contributes", "came", "come", "go", "goe", "went", "belong", "belonging", "fall", "fell", "falls", "shop", "shopped", "shopping", "buy", "bought", "purchased", "paid", "pay", "transact", "transacted", "making", "who've", "live", "lives", "living", "located", "based", "reside", "resides", "residing",
-     "compared", "been", "being", "spend?", "there's", "theres", "give", "us", "me", "show"]
+     "compared", "been", "being", "aged", "old", "year", "spend?", "there's", "theres", "give", "us", "me", "show"]
 )  # fmt: skip
 FILLER |= {stem(w) for w in FILLER}
 COMPARATORS = [
@@ -258,11 +258,15 @@ class _State:
         n = len(self.tokens)
         self.taken = [False] * n
         protected = tag(self.tokens, self.taken, parser.lex, only_time_words=True)
+        before_time = list(self.taken)
         self.time: TimeInfo = extract_time(self.tokens, self.taken)
+        # tokens explained so far: time expressions; model phrases count once a reading uses them
+        self.used = [
+            now and not before for now, before in zip(self.taken, before_time, strict=True)
+        ]
         self.tags = sorted(
             protected + tag(self.tokens, self.taken, parser.lex), key=lambda t: t.start
         )
-        self.used = list(self.taken)  # tokens explained so far
         self.words = [t.text if t.number is None else "#" for t in self.tokens]
 
     # -- token helpers
@@ -369,7 +373,22 @@ class _State:
             elif self.w(t.end) in {"breakdown", "split", "distribution", "wise", "mix"}:
                 is_group = True
                 self.mark(t.end)
-            elif lead == "#" and self.w(j - 1) in {"top", "bottom"} or lead in {"top", "bottom"}:
+            elif lead == "#" and self.w(j - 1) in {
+                "top",
+                "bottom",
+                "which",
+                "what",
+                "the",
+                "show",
+                "list",
+                "me",
+            }:
+                is_group = True
+                if self.w(j - 1) not in {"top", "bottom"}:
+                    # "which 3 categories have the highest spend": the number is the limit
+                    self.group_limit = int(self.tokens[j].number)
+                    self.mark(j, j - 1)
+            elif lead in {"top", "bottom"}:
                 is_group = True
             if not is_group:
                 continue
@@ -422,6 +441,7 @@ class _State:
                 if self.w(j) == "than":
                     self.mark(j - 1)
             self.mark(*range(t.start, t.end))
+            self.mark_naming_column(t, value, flt)
             if value:
                 # prefer the customers table for shared columns (segment, risk band)
                 values = [it for it in t.items if it.kind == "value"]
@@ -448,6 +468,30 @@ class _State:
             else:
                 merged.append(f)
         return merged
+
+    def mark_naming_column(self, t: Tag, value: Item | None, flt: Item | None) -> None:
+        """ "card type Platinum", "the Declining segment": the column word names the value's column."""
+        for other in self.tags:
+            if other is t:
+                continue
+            gap = other.start - t.end if other.start >= t.end else t.start - other.end
+            between = (
+                range(t.end, other.start) if other.start >= t.end else range(other.end, t.start)
+            )
+            if gap > 2 or any(self.w(k) not in {"the", "of", "a", "an", "card"} for k in between):
+                continue
+            for item in other.items:
+                if item.kind != "column":
+                    continue
+                if value and item.name in (
+                    value.name,
+                    "state_name" if value.name == "state" else "",
+                ):
+                    self.mark(*range(other.start, other.end))
+                elif flt and item.table == flt.table:
+                    expr = self.p.model.tables[flt.table].filters[flt.name].expr
+                    if item.name in expr or self.p.col(item.table, item.name).expr in expr:
+                        self.mark(*range(other.start, other.end))
 
     # -- numeric comparisons
     def read_comparisons(self):
@@ -533,9 +577,8 @@ class _State:
                         counted.table == "customers"
                         and not number.is_money
                         and 0 < number.number <= 120
-                    ):
-                        if self.w(cmp["end"]) not in {"transaction", "day", "purchase"}:
-                            return Item("column", "customers", "age")
+                    ) and self.w(cmp["end"]) not in {"transaction", "day", "purchase"}:
+                        return Item("column", "customers", "age")
                     break
                 if item:
                     return item
@@ -679,6 +722,8 @@ class _State:
                 desc = True
             elif w in {"ascending", "asc"}:
                 desc = False
+        if getattr(self, "group_limit", None) and not limit:
+            limit, superlative = self.group_limit, False
         return desc, limit, superlative
 
     def check_leftovers(self) -> None:
