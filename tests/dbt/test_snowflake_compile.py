@@ -1,0 +1,164 @@
+"""The Snowflake target, proven without an account: every model, snapshot and data test
+compiles through the real dbt-snowflake adapter, and the compiled SQL parses with
+sqlglot's ``snowflake`` dialect. Introspection is answered offline (see
+snowflake_offline.py): once as a brand-new environment (no relation exists yet), once
+as an environment where every model and the scoring tables exist (so the incremental
+branch of fct_transactions and the real-table branch of optional_relation compile too).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlglot
+from sqlglot.errors import ParseError
+
+from tests.dbt.snowflake_offline import offline_snowflake
+from toolkit.dbt_runner import DBT_PROJECT_DIR
+
+SCORING_TABLES = ("churn_predictions", "customer_clv")
+
+
+def _existing_relations():
+    """Every dbt model/snapshot name plus the Python-written scoring tables, per schema."""
+    from dbt.adapters.snowflake.relation import SnowflakeRelation
+
+    names = [p.stem for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")]
+    names += [p.stem for p in (DBT_PROJECT_DIR / "snapshots").rglob("*.sql")]
+    names += list(SCORING_TABLES)
+
+    def list_relations(self, schema_relation, *args, **kwargs):
+        # SHOW OBJECTS answers with upper-cased names (unquoted identifiers)
+        return [
+            SnowflakeRelation.create(
+                database=schema_relation.database.upper(),
+                schema=schema_relation.schema.upper(),
+                identifier=name.upper(),
+                type="table",
+            )
+            for name in names
+        ]
+
+    return list_relations
+
+
+def _compile(tmp_path: Path, *, warehouse_has_tables: bool) -> tuple[dict, list[str]]:
+    from unittest import mock
+
+    from dbt.adapters.snowflake.impl import SnowflakeAdapter
+    from dbt.cli.main import dbtRunner
+
+    target_path = tmp_path / "target"
+    with offline_snowflake(tmp_path / "profiles") as sent:
+        patches = []
+        if warehouse_has_tables:
+            patches.append(
+                mock.patch.object(
+                    SnowflakeAdapter, "list_relations_without_caching", _existing_relations()
+                )
+            )
+        for patch in patches:
+            patch.start()
+        try:
+            result = dbtRunner().invoke(
+                [
+                    "compile",
+                    "--project-dir",
+                    str(DBT_PROJECT_DIR),
+                    "--profiles-dir",
+                    str(tmp_path / "profiles"),
+                    "--target",
+                    "dev",
+                    "--target-path",
+                    str(target_path),
+                    "--log-path",
+                    str(tmp_path / "logs"),
+                    "--select",
+                    "resource_type:model",
+                    "resource_type:snapshot",
+                    "resource_type:test",
+                    "--quiet",
+                ]
+            )
+        finally:
+            for patch in patches:
+                patch.stop()
+    assert result.success, f"dbt compile for snowflake failed: {result.exception}"
+    manifest = json.loads((target_path / "manifest.json").read_text())
+    compiled = {
+        uid: node["compiled_code"]
+        for uid, node in manifest["nodes"].items()
+        if node.get("compiled_code") is not None
+    }
+    return compiled, sent
+
+
+@pytest.fixture(scope="module")
+def compiled_new_env(tmp_path_factory):
+    return _compile(tmp_path_factory.mktemp("sf_new"), warehouse_has_tables=False)
+
+
+@pytest.fixture(scope="module")
+def compiled_built_env(tmp_path_factory):
+    return _compile(tmp_path_factory.mktemp("sf_built"), warehouse_has_tables=True)
+
+
+def _parse_failures(compiled: dict) -> dict:
+    failures = {}
+    for uid, code in compiled.items():
+        try:
+            statements = sqlglot.parse(code, read="snowflake")
+            if not [s for s in statements if s is not None]:
+                failures[uid] = "no statement"
+        except ParseError as exc:
+            failures[uid] = str(exc).splitlines()[0]
+    return failures
+
+
+def test_every_model_snapshot_and_test_compiles_for_snowflake(compiled_new_env):
+    compiled, sent = compiled_new_env
+    kinds = {uid.split(".")[0] for uid in compiled}
+    assert {"model", "snapshot", "test"} <= kinds
+    models_on_disk = {p.stem for p in (DBT_PROJECT_DIR / "models").rglob("*.sql")}
+    compiled_models = {uid.split(".")[-1] for uid in compiled if uid.startswith("model.")}
+    assert compiled_models == models_on_disk
+    # compiling needed no query at all: nothing here depends on a live account
+    assert sent == []
+
+
+@pytest.mark.parametrize("environment", ["compiled_new_env", "compiled_built_env"])
+def test_compiled_sql_parses_as_snowflake(environment, request):
+    compiled, _ = request.getfixturevalue(environment)
+    assert _parse_failures(compiled) == {}
+
+
+def test_snowflake_sql_uses_snowflake_dispatch_not_duckdb(compiled_new_env):
+    compiled, _ = compiled_new_env
+    dim_date = compiled["model.c360.dim_date"]
+    assert "generator(rowcount" in dim_date and "generate_series" not in dim_date
+    assert "dayofweekiso" in dim_date
+    # sources resolve to the environment's database
+    assert "C360_DEV.bronze.raw_transactions" in compiled["model.c360.stg_transactions"]
+    for uid, code in compiled.items():
+        assert "isodow" not in code, uid
+
+
+def test_new_environment_falls_back_to_empty_scoring_relations(compiled_new_env):
+    compiled, _ = compiled_new_env
+    profile = compiled["model.c360.customer_360_profile"]
+    assert "gold.churn_predictions" not in profile
+    assert profile.count("where 1 = 0") == 2
+    assert "watermark" not in compiled["model.c360.fct_transactions"]
+
+
+def test_built_environment_reads_scoring_tables_and_compiles_the_incremental_branch(
+    compiled_built_env,
+):
+    compiled, _ = compiled_built_env
+    profile = compiled["model.c360.customer_360_profile"]
+    assert "C360_DEV.gold.churn_predictions" in profile
+    assert "C360_DEV.gold.customer_clv" in profile
+    fct = compiled["model.c360.fct_transactions"]
+    assert "watermark.max_loaded_at" in fct and "C360_DEV.gold.fct_transactions" in fct
