@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,9 +175,12 @@ def connection_params(env: Environment, environ: Mapping[str, str] | None = None
 
 
 def connect(env: Environment, environ: Mapping[str, str] | None = None):
-    import snowflake.connector
-
     params = connection_params(env, environ)
+    with warnings.catch_warnings():
+        # The connector's vendored requests warns about newer urllib3/chardet: noise here.
+        warnings.simplefilter("ignore")
+        import snowflake.connector
+
     try:
         return snowflake.connector.connect(**params)
     except snowflake.connector.errors.Error as exc:

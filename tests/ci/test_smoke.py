@@ -296,6 +296,24 @@ def test_connection_params_use_key_pair_auth_from_env(tmp_path):
     assert loaded.key_size == 2048
 
 
+def test_the_connector_accepts_the_params_and_signs_a_key_pair_jwt():
+    """Offline: every key is a connector option, and its key-pair auth signs a JWT with our key."""
+    import jwt
+    from snowflake.connector.auth import AuthByKeyPair
+    from snowflake.connector.connection import DEFAULT_CONFIGURATION
+
+    params = connection_params(
+        ENVIRONMENTS["dev"],
+        {"SNOWFLAKE_ACCOUNT": "myorg-c360", "SNOWFLAKE_USER": "c360_dev_deployer",
+         "SNOWFLAKE_PRIVATE_KEY": _pem()},
+    )  # fmt: skip
+    assert set(params) <= set(DEFAULT_CONFIGURATION)
+    auth = AuthByKeyPair(private_key=params["private_key"])
+    token = auth.prepare(account=params["account"], user=params["user"])
+    claims = jwt.decode(token, options={"verify_signature": False})
+    assert claims["sub"] == "MYORG-C360.C360_DEV_DEPLOYER"
+
+
 def test_connection_params_take_the_pem_itself_and_name_what_is_missing():
     params = connection_params(
         ENVIRONMENTS["dev"],
