@@ -36,11 +36,14 @@ def _snowflake_type(sql_type: str) -> str:
 
 
 def transactions_copy_statement(names: Names) -> str:
-    """The pipe's COPY: parquet columns by name, lineage from the file's metadata."""
+    """The pipe's COPY: parquet columns by name, lineage from the file's metadata.
+
+    Every identifier comes from the environment config, never from user input.
+    """
     table = fq(names.database, "BRONZE", "RAW_TRANSACTIONS")
     stage = f"@{names.database}.{PLATFORM_SCHEMA}.{names.landing_stage}/transactions/"
     return (
-        f"COPY INTO {table} (TRANSACTION_ID, CUSTOMER_ID, TRANSACTION_TS, AMOUNT, "
+        f"COPY INTO {table} (TRANSACTION_ID, CUSTOMER_ID, TRANSACTION_TS, AMOUNT, "  # noqa: S608
         "MERCHANT_CATEGORY_ID, CHANNEL, STATUS, _BATCH_ID, _SOURCE_FILE, _LOADED_AT) "
         "FROM (SELECT $1:transaction_id::VARCHAR, $1:customer_id::VARCHAR, "
         "$1:transaction_ts::TIMESTAMP_NTZ, $1:amount::NUMBER(12,2), "

@@ -34,6 +34,16 @@ from stacks.naming import LANDING_PREFIXES, Names
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
 ACCESS_LOG_RETENTION_DAYS = 365
 
+# Checkov findings accepted on purpose (the infra tests pass these to --skip-check).
+CHECKOV_SKIPS = {
+    "CKV_AWS_144": "no cross-region replication: landing files are re-deliverable by the source and versioned",
+    "CKV_AWS_145": "the access-log bucket must use SSE-S3: S3 server access logging cannot write to SSE-KMS",
+    "CKV2_AWS_62": "no event notifications on the access-log bucket: nothing consumes its objects",
+    # checkov's terraform_json graph misreads these rules; the abort rule is asserted by
+    # tests/infra (test_landing_lifecycle_aborts_incomplete_uploads_and_expires_old_versions)
+    "CKV_AWS_300": "false positive on cdk.tf.json: both lifecycles abort incomplete multipart uploads",
+}
+
 # jsii converts a dict to a struct, but not dicts inside lists: list items are structs.
 Lifecycle = AwsBucketLifecycleConfiguration
 Encryption = AwsBucketServerSideEncryptionConfiguration
@@ -45,7 +55,11 @@ _ABORT_MULTIPART = Lifecycle.AbortIncompleteMultipartUploadProperty(
 def _rule(rule_id: str, **actions) -> AwsBucketLifecycleConfiguration.RuleProperty:
     """An enabled lifecycle rule on the whole bucket."""
     return Lifecycle.RuleProperty(
-        id=rule_id, status="Enabled", filter=[Lifecycle.FilterProperty(prefix="")], **actions
+        # an empty filter is the provider's "whole bucket" (checkov reads prefix "" as a filter)
+        id=rule_id,
+        status="Enabled",
+        filter=[Lifecycle.FilterProperty()],
+        **actions,
     )
 
 
@@ -87,7 +101,7 @@ class LandingZone(Construct):
                     "Statement": [
                         {
                             # the account (its IAM policies) administers and uses the key
-                            "Sid": "AccountAdministers",
+                            "Sid": "KeyManagedByAccountIam",
                             "Effect": "Allow",
                             "Principal": {"AWS": f"arn:aws:iam::{caller.account_id}:root"},
                             "Action": "kms:*",

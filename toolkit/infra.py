@@ -2,8 +2,11 @@
 
 ``synth`` builds the CDK Terrain app in-process and writes
 ``cdktf.out/stacks/{dev,prod}/cdk.tf.json`` — plain Terraform JSON that ``terraform``
-runs directly, so the CDK is never a lock-in; ``synth(hcl=True)`` also writes the same
-stacks as HCL (``cdktf.out/hcl/stacks/<env>/cdk.tf``). ``deploy`` synthesizes, then drives
+runs directly, so the CDK is never a lock-in; ``synth(hcl=True)`` also exports each stack
+as a standalone Terraform module without any CDK metadata
+(``cdktf.out/terraform/<env>/main.tf.json``) — the way out of the CDK. (CDK Terrain's HCL
+rendering lives in its Node CLI, not in the in-process library, so the export is
+Terraform's JSON syntax, which ``terraform`` reads exactly like HCL.) ``deploy`` synthesizes, then drives
 Terraform on one stack with python-terraform: ``init`` → ``plan`` → ``apply`` of that
 saved plan after confirmation. Credentials come only from the environment.
 """
@@ -51,7 +54,7 @@ def _cdktf_context() -> dict:
     return context
 
 
-def build_app(outdir: Path | None = None, *, hcl: bool = False):
+def build_app(outdir: Path | None = None):
     """The CDK app with one ``PlatformStack`` per cloud environment (ids ``dev``, ``prod``)."""
     for name, value in NODE_BANNER_SILENCER.items():
         os.environ.setdefault(name, value)
@@ -60,7 +63,7 @@ def build_app(outdir: Path | None = None, *, hcl: bool = False):
     from stacks.platform import PlatformStack
     from toolkit.config import ENVIRONMENTS
 
-    kwargs = {"context": _cdktf_context(), "hcl_output": hcl}
+    kwargs = {"context": _cdktf_context()}
     if outdir is not None:
         kwargs["outdir"] = str(outdir)
     app = App(**kwargs)
@@ -72,21 +75,40 @@ def build_app(outdir: Path | None = None, *, hcl: bool = False):
 def synth(*, hcl: bool = False, outdir: Path | None = None) -> list[Path]:
     """Write ``<outdir>/stacks/<env>/cdk.tf.json`` for every cloud environment; return the paths.
 
-    With ``hcl`` also write each stack as HCL under ``<outdir>/hcl/stacks/<env>/cdk.tf``.
+    With ``hcl`` also export ``<outdir>/terraform/<env>/main.tf.json``: plain Terraform, no CDK.
     """
     outdir = Path(outdir or DEFAULT_OUTDIR)
     try:
         build_app(outdir).synth()
         paths = [outdir / "stacks" / name / "cdk.tf.json" for name in cloud_environments()]
         if hcl:
-            build_app(outdir / "hcl", hcl=True).synth()
-            paths += [outdir / "hcl" / "stacks" / name / "cdk.tf" for name in cloud_environments()]
+            paths += [
+                export_plain_terraform(path, outdir / "terraform" / path.parent.name)
+                for path in paths
+            ]
     except FileNotFoundError as exc:
         raise C360Error(f"cannot synthesize: {exc.filename} not found (node is required)") from exc
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise C360Error(f"synth did not write {', '.join(missing)}")
     return paths
+
+
+def _without_cdk_metadata(node):
+    if isinstance(node, dict):
+        return {k: _without_cdk_metadata(v) for k, v in node.items() if k != "//"}
+    if isinstance(node, list):
+        return [_without_cdk_metadata(v) for v in node]
+    return node
+
+
+def export_plain_terraform(stack_json: Path, directory: Path) -> Path:
+    """Copy a synthesized stack to ``directory/main.tf.json`` without the CDK's metadata."""
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "main.tf.json"
+    config = _without_cdk_metadata(json.loads(stack_json.read_text()))
+    target.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    return target
 
 
 # ------------------------------------------------------------------ deploying

@@ -1,0 +1,249 @@
+"""The tasks DAG equals the toolkit's DAG; RBAC is as designed; dev and prod never collide."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from stack_json import one, provider_role, resources
+
+from toolkit.config import CLOUD_ENVIRONMENTS, ENVIRONMENTS
+from toolkit.pipeline import PIPELINE
+
+ENVS = list(CLOUD_ENVIRONMENTS)
+ROOT, FINALIZER, INCREMENTAL = (
+    "C360_PIPELINE_ROOT",
+    "C360_PIPELINE_FINALIZER",
+    "C360_INCREMENTAL_TRANSACTIONS",
+)
+
+
+def _tasks(stack) -> dict[str, dict]:
+    return {t["name"]: t for t in resources(stack, "snowflake_task")}
+
+
+def _short(fq_name: str) -> str:
+    return fq_name.rsplit(".", 1)[-1].strip('"')
+
+
+def _step_of(task_name: str) -> str:
+    return task_name.removeprefix("C360_").lower()
+
+
+# ------------------------------------------------------------------ DAG
+@pytest.mark.parametrize("env", ENVS)
+def test_dag_edges_equal_the_toolkits_pipeline(stacks, env):
+    tasks = _tasks(stacks[env])
+    step_tasks = {
+        name: t for name, t in tasks.items() if name not in (ROOT, FINALIZER, INCREMENTAL)
+    }
+    assert {_step_of(name) for name in step_tasks} == {s.name for s in PIPELINE}
+    edges = {
+        (_step_of(_short(before)), _step_of(name))
+        for name, task in step_tasks.items()
+        for before in task.get("after", [])
+        if _short(before) != ROOT
+    }
+    assert edges == {(before, step.name) for step in PIPELINE for before in step.after}
+    roots = {
+        _step_of(n) for n, t in step_tasks.items() if [_short(a) for a in t["after"]] == [ROOT]
+    }
+    assert roots == {s.name for s in PIPELINE if not s.after}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_one_scheduled_root_a_finalizer_and_one_owner_role(stacks, env):
+    stack, config = stacks[env], ENVIRONMENTS[env]
+    tasks = _tasks(stack)
+    scheduled = [n for n, t in tasks.items() if "schedule" in t]
+    assert scheduled == [ROOT]
+    assert (
+        tasks[ROOT]["schedule"]["using_cron"]
+        == f"{config.schedule_cron} {config.schedule_timezone}"
+    )
+    assert _short(tasks[FINALIZER]["finalize"]) == ROOT
+    assert "after" not in tasks[FINALIZER]
+    assert "C360_RECORD_PIPELINE_RUN" in tasks[FINALIZER]["sql_statement"]
+    assert {provider_role(stack, t) for t in tasks.values()} == {config.role("pipeline")}
+    assert all(t["started"] is True for t in tasks.values())
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_task_bodies_call_the_steps_procedure_or_execute_the_dbt_project(stacks, env):
+    config = ENVIRONMENTS[env]
+    tasks = _tasks(stacks[env])
+    for step in PIPELINE:
+        body = tasks[f"C360_{step.name.upper()}"]["sql_statement"]
+        if step.snowflake_procedure:
+            assert body == f'CALL "{config.database}"."PLATFORM"."{step.snowflake_procedure}"()'
+        else:
+            assert f'EXECUTE DBT PROJECT "{config.database}"."PLATFORM"."C360_DBT"' in body
+            assert f"ARGS = '{step.dbt_args} --target {config.dbt_target}'" in body
+            assert "C360_APPLY_PII_MASKING" in body
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_stream_on_bronze_transactions_triggers_the_incremental_task(stacks, env):
+    stack, config = stacks[env], ENVIRONMENTS[env]
+    stream = one(stack, "snowflake_stream_on_table")
+    task = _tasks(stack)[INCREMENTAL]
+    assert "schedule" not in task and "after" not in task
+    assert task["when"] == (
+        f'SYSTEM$STREAM_HAS_DATA(\'"{config.database}"."BRONZE"."{stream["name"]}"\')'
+    )
+    assert "C360_CONSUME_NEW_TRANSACTIONS" in task["sql_statement"]
+    assert "EXECUTE DBT PROJECT" in task["sql_statement"]
+
+
+# ------------------------------------------------------------------ RBAC
+WRITE_PRIVILEGES = {
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "OWNERSHIP",
+    "ALL PRIVILEGES",
+    "MODIFY",
+    "OPERATE",
+    "APPLY",
+    "WRITE",
+}
+
+
+def _role_ref(stack, resource_type, name_attr, value) -> str:
+    for logical_id, res in stack["resource"][resource_type].items():
+        if res[name_attr] == value:
+            return logical_id
+    raise AssertionError(f"no {resource_type} {value}")
+
+
+def _database_roles_of(stack, account_role_name: str) -> set[str]:
+    """Database roles granted to an account role, following WRITE → READ inheritance."""
+    role_id = _role_ref(stack, "snowflake_account_role", "name", account_role_name)
+    direct = {
+        g["database_role_name"]
+        for g in resources(stack, "snowflake_grant_database_role")
+        if g.get("parent_role_name") == f"${{snowflake_account_role.{role_id}.name}}"
+    }
+    closure = set(direct)
+    changed = True
+    while changed:
+        changed = False
+        for g in resources(stack, "snowflake_grant_database_role"):
+            if (
+                g.get("parent_database_role_name") in closure
+                and g["database_role_name"] not in closure
+            ):
+                closure.add(g["database_role_name"])
+                changed = True
+    return closure
+
+
+def _db_role_name(stack, ref: str) -> str:
+    logical_id = re.match(r"\$\{snowflake_database_role\.([^.]+)\.", ref).group(1)
+    return stack["resource"]["snowflake_database_role"][logical_id]["name"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_functional_roles_roll_up_to_sysadmin(stacks, env):
+    stack, config = stacks[env], ENVIRONMENTS[env]
+    roles = {r["name"] for r in resources(stack, "snowflake_account_role")}
+    expected = {config.role(r) for r in ("loader", "transformer", "analyst", "app", "pipeline")}
+    assert roles == expected
+    to_sysadmin = [
+        g
+        for g in resources(stack, "snowflake_grant_account_role")
+        if g.get("parent_role_name") == "SYSADMIN"
+    ]
+    assert len(to_sysadmin) == len(expected)
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_access_roles_have_current_and_future_grants(stacks, env):
+    stack = stacks[env]
+    grants = resources(stack, "snowflake_grant_privileges_to_database_role")
+    for schema in ("BRONZE", "SILVER", "GOLD", "OBSERVABILITY"):
+        read_grants = [
+            g
+            for g in grants
+            if _db_role_name(stack, g["database_role_name"]) == f"{schema}_READ"
+            and "on_schema_object" in g
+        ]
+        kinds = {
+            next(iter(k for k in ("all", "future") if k in g["on_schema_object"]))
+            for g in read_grants
+        }
+        assert kinds == {"all", "future"}, schema
+        assert all("SELECT" in g["privileges"] for g in read_grants)
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_analyst_reads_gold_and_can_write_nothing(stacks, env):
+    stack, config = stacks[env], ENVIRONMENTS[env]
+    analyst = config.role("analyst")
+    analyst_id = _role_ref(stack, "snowflake_account_role", "name", analyst)
+    database_roles = _database_roles_of(stack, analyst)
+    assert {_db_role_name(stack, r) for r in database_roles} == {"GOLD_READ"}
+
+    privileges = set()
+    for g in resources(stack, "snowflake_grant_privileges_to_database_role"):
+        if g["database_role_name"] in database_roles:
+            privileges |= set(g["privileges"])
+            schema = g.get("on_schema", {}).get("schema_name") or next(
+                iter(g.get("on_schema_object", {}).values()), {}
+            ).get("in_schema")
+            assert schema in (None, f'"{config.database}"."GOLD"')
+    for g in resources(stack, "snowflake_grant_privileges_to_account_role"):
+        if g["account_role_name"] == f"${{snowflake_account_role.{analyst_id}.name}}":
+            privileges |= set(g["privileges"])
+    assert privileges, "the analyst has no privileges at all"
+    assert not privileges & WRITE_PRIVILEGES
+    assert not any(p.startswith("CREATE") for p in privileges)
+    inherited = [
+        g
+        for g in resources(stack, "snowflake_grant_account_role")
+        if g.get("parent_role_name") == f"${{snowflake_account_role.{analyst_id}.name}}"
+    ]
+    assert inherited == []
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_nothing_is_owned_by_or_run_as_accountadmin(stacks, env):
+    stack = stacks[env]
+    assert "ACCOUNTADMIN" not in json.dumps(stack).upper()
+    roles = {p["role"] for p in stack["provider"]["snowflake"]}
+    assert roles == {
+        "SYSADMIN",
+        "SECURITYADMIN",
+        ENVIRONMENTS[env].role("pipeline"),
+        ENVIRONMENTS[env].role("app"),
+    }
+    for provider in stack["provider"]["snowflake"]:
+        assert not {"password", "private_key", "token"} & set(provider), "credentials in code"
+
+
+# ------------------------------------------------------------- isolation
+def _names(stack) -> set[str]:
+    names = {stack["terraform"]["backend"]["s3"]["key"]}
+    for resource_type in (
+        "aws_s3_bucket",
+        "aws_iam_role",
+        "aws_kms_alias",
+        "snowflake_database",
+        "snowflake_warehouse",
+        "snowflake_account_role",
+        "snowflake_storage_integration_aws",
+        "snowflake_api_integration",
+    ):
+        for res in resources(stack, resource_type):
+            names.add(res.get("bucket") or res.get("name"))
+    for res in resources(stack, "snowflake_warehouse"):
+        names.add(res["resource_monitor"])
+    return names
+
+
+def test_dev_and_prod_never_share_a_name_bucket_state_key_or_role(stacks):
+    dev, prod = _names(stacks["dev"]), _names(stacks["prod"])
+    assert len(dev) >= 15
+    assert dev.isdisjoint(prod), dev & prod
