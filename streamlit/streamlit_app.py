@@ -32,7 +32,7 @@ TABS = {
 
 def _sidebar(source) -> None:
     with st.sidebar:
-        st.title("💳 c360")
+        st.title(":material/credit_card: c360")
         st.caption("Customer 360 for the acquired card portfolio")
         status = loaders.data_status(source)
         as_of = status.get("as_of_date")
@@ -62,7 +62,9 @@ def _sidebar(source) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="c360 · Customer 360", page_icon="💳", layout="wide")
+    st.set_page_config(
+        page_title="c360 · Customer 360", page_icon=":material/credit_card:", layout="wide"
+    )
     try:
         source = loaders.get_source()
     except FileNotFoundError as exc:

@@ -32,7 +32,7 @@ def segment_distribution(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar(cornerRadiusEnd=3)
         .encode(
             x=alt.X("customers:Q", title="Customers"),
-            y=alt.Y("customer_segment:N", title=None, sort="-x"),
+            y=alt.Y("customer_segment:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
             color=_segment_color(),
             tooltip=[
                 alt.Tooltip("customer_segment:N", title="Segment"),
@@ -47,7 +47,9 @@ def segment_distribution(frame: pd.DataFrame) -> alt.Chart:
 
 def ltv_box(frame: pd.DataFrame) -> alt.LayerChart:
     """A box plot from the five-number summary the database computed."""
-    base = alt.Chart(frame).encode(y=alt.Y("customer_segment:N", title=None))
+    base = alt.Chart(frame).encode(
+        y=alt.Y("customer_segment:N", title=None, axis=alt.Axis(labelLimit=200))
+    )
     whisker = base.mark_rule(color="#888").encode(
         x=alt.X("ltv_min:Q", title="Lifetime value ($)", axis=alt.Axis(format="$,.0f")),
         x2="ltv_max:Q",
@@ -154,15 +156,17 @@ def category_breakdown(frame: pd.DataFrame) -> alt.Chart:
 
 
 def churn_gauge(score: float, category: str) -> alt.LayerChart:
-    """A half-donut gauge of the 0-100 churn risk score."""
+    """A half-donut gauge of the 0-100 churn risk score (centre at the bottom middle)."""
     score = max(0.0, min(100.0, float(score)))
     color = RISK_COLORS.get(category, "#888")
+    width, radius = 220, 95
+    centre = {"x": alt.value(width / 2), "y": alt.value(radius + 5)}
     frame = pd.DataFrame(
         {"part": ["score", "rest"], "value": [score, 100 - score], "order": [0, 1]}
     )
     arc = (
         alt.Chart(frame)
-        .mark_arc(innerRadius=55, outerRadius=85)
+        .mark_arc(innerRadius=radius - 30, outerRadius=radius)
         .encode(
             theta=alt.Theta(
                 "value:Q",
@@ -175,14 +179,16 @@ def churn_gauge(score: float, category: str) -> alt.LayerChart:
                 legend=None,
             ),
             order="order:Q",
+            tooltip=alt.value(None),
+            **centre,
         )
     )
     label = (
         alt.Chart(pd.DataFrame({"text": [f"{score:.0f}"]}))
-        .mark_text(fontSize=28, fontWeight="bold", dy=-12, color=color)
-        .encode(text="text:N")
+        .mark_text(fontSize=30, fontWeight="bold", dy=-14, color=color)
+        .encode(text="text:N", **centre)
     )
-    return (arc + label).properties(height=130, width=200)
+    return (arc + label).properties(height=radius + 10, width=width)
 
 
 def choose_chart(frame: pd.DataFrame) -> tuple[str, alt.Chart | None]:
@@ -237,11 +243,17 @@ def choose_chart(frame: pd.DataFrame) -> tuple[str, alt.Chart | None]:
             alt.Chart(frame)
             .mark_circle(opacity=0.6)
             .encode(
-                x=alt.X(f"{numeric[0]}:Q"), y=alt.Y(f"{numeric[1]}:Q"), tooltip=list(frame.columns)
+                x=alt.X(f"{numeric[0]}:Q", title=_title(numeric[0])),
+                y=alt.Y(f"{numeric[1]}:Q", title=_title(numeric[1])),
+                tooltip=list(frame.columns),
             )
         )
         return "scatter", chart.properties(height=260)
     return "table", None
+
+
+def _title(column: str) -> str:
+    return column.replace("_", " ").capitalize()
 
 
 def _looks_like_dates(series: pd.Series) -> bool:
@@ -334,7 +346,7 @@ def scenario_comparison(frame: pd.DataFrame, best: str | None) -> alt.Chart:
         .mark_bar(cornerRadiusEnd=3)
         .encode(
             x=alt.X("net_benefit:Q", title="Net benefit ($)", axis=alt.Axis(format="$,.0f")),
-            y=alt.Y("scenario:N", title=None, sort="-x"),
+            y=alt.Y("scenario:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220)),
             color=alt.condition(
                 alt.datum.scenario == (best or ""), alt.value("#2ca02c"), alt.value("#9ecae1")
             ),

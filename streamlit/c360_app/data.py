@@ -96,7 +96,11 @@ class DuckDBSource:
         import duckdb
 
         if self._con is None:
-            self._con = duckdb.connect(str(self.db_path), read_only=True, config=self._config)
+            # Settings applied after connecting, not as connect(config=...): DuckDB refuses a
+            # second in-process connection to one file whose config differs from the first.
+            self._con = duckdb.connect(str(self.db_path), read_only=True)
+            self._con.execute(f"set threads = {int(self._config['threads'])}")
+            self._con.execute("set memory_limit = ?", [self._config["memory_limit"]])
         return self._con
 
     def query(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> pd.DataFrame:
@@ -118,7 +122,7 @@ class DuckDBSource:
 
         with self._lock:
             self.close()
-            con = duckdb.connect(str(self.db_path), config=self._config)
+            con = duckdb.connect(str(self.db_path))
             try:
                 con.execute("create schema if not exists observability")
                 con.execute(FEEDBACK_DDL)

@@ -57,3 +57,8 @@ def arrow(change: Any) -> str:
         return ""
     change = float(change)
     return "▲" if change > 0 else "▼" if change < 0 else "▬"
+
+
+def md(text: str) -> str:
+    """Text safe for st.markdown/st.caption: a pair of ``$`` would otherwise start LaTeX."""
+    return text.replace("$", "\\$")

@@ -98,20 +98,21 @@ def _log_feedback(source, entry: dict[str, Any], rating: str) -> None:
 def _feedback(source, index: int, entry: dict[str, Any]) -> None:
     # Two buttons rather than st.feedback: AppTest cannot drive st.feedback in Streamlit 1.51.
     if entry.get("feedback"):
-        st.caption(f"You rated this answer {'👍' if entry['feedback'] == 'up' else '👎'}. Thanks!")
+        verdict = "helpful" if entry["feedback"] == "up" else "not helpful"
+        st.caption(f"You rated this answer {verdict}. Thanks!")
         return
-    up, down, _ = st.columns([1, 1, 10])
+    up, down, _ = st.columns([1, 1, 4])
     up.button(
-        "👍",
+        "Helpful",
+        icon=":material/thumb_up:",
         key=f"assistant_up_{index}",
-        help="Good answer",
         on_click=_log_feedback,
         args=(source, entry, "up"),
     )
     down.button(
-        "👎",
+        "Not helpful",
+        icon=":material/thumb_down:",
         key=f"assistant_down_{index}",
-        help="Wrong or unhelpful answer",
         on_click=_log_feedback,
         args=(source, entry, "down"),
     )

@@ -190,8 +190,7 @@ def _kpis(result: CampaignResult, params: OfferParameters) -> None:
     row2[1].metric(
         "Net benefit",
         fmt.money(result.net_benefit),
-        delta="profitable" if result.net_benefit > 0 else "loss-making",
-        delta_color="normal" if result.net_benefit > 0 else "inverse",
+        help="Expected retention and spend-lift margin minus the campaign's cost.",
         border=True,
     )
     row2[2].metric("ROI", fmt.percent(result.roi), border=True)

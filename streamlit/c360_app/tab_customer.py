@@ -110,7 +110,7 @@ def _profile_card(profile: dict, as_of: date | None) -> None:
                 months = (pd.Timestamp(as_of) - pd.Timestamp(opened)).days // 30
                 tenure = f" · {months // 12} y {months % 12} m"
             st.markdown(
-                f"**{profile.get('card_type', '–')} card** · limit {fmt.money(profile.get('credit_limit'))}  \n"
+                f"**{profile.get('card_type', '–')} card** · limit {fmt.md(fmt.money(profile.get('credit_limit')))}  \n"
                 f"Age {fmt.count(profile.get('age'))} · {profile.get('city', '')}, {profile.get('state', '')}  \n"
                 f"Customer since {pd.Timestamp(opened).date() if opened is not None and not pd.isna(opened) else '–'}{tenure}"
             )
@@ -127,28 +127,34 @@ def _metrics(profile: dict, transactions: pd.DataFrame, as_of: date | None) -> N
     prior_90 = profile.get("spend_prior_90_days")
     delta_90 = None
     if spend_90 is not None and prior_90 is not None and not pd.isna(prior_90):
-        delta_90 = f"{fmt.money(float(spend_90) - float(prior_90))} vs prior 90 days"
+        delta_90 = fmt.money(float(spend_90) - float(prior_90))
     mom = profile.get("mom_spend_change_pct")
+    mom_text = "–" if mom is None or pd.isna(mom) else f"{fmt.arrow(mom)} {abs(float(mom)):.0f}%"
     cards = st.columns(6)
     cards[0].metric("Lifetime value", fmt.money(profile.get("lifetime_value")), border=True)
-    cards[1].metric("Spend, last 90 days", fmt.money(spend_90), delta_90, border=True)
+    cards[1].metric(
+        "90-day spend",
+        fmt.money(spend_90),
+        delta_90,
+        help="Change vs the prior 90 days.",
+        border=True,
+    )
     cards[2].metric(
         "Avg transaction", fmt.money(profile.get("avg_transaction_value"), cents=True), border=True
     )
     cards[3].metric(
-        "MoM spend change",
-        f"{fmt.arrow(mom)} {fmt.percent(None if mom is None else float(mom) / 100)}",
-        border=True,
+        "MoM change", mom_text, help="Spend change, latest month vs the one before.", border=True
     )
     cards[4].metric(
-        "Transactions / month",
+        "Txns / month",
         "–" if frequency is None else f"{frequency:.1f}",
         help="Approved transactions in the last 90 days, per month.",
         border=True,
     )
     cards[5].metric(
-        "Days since last transaction",
+        "Days inactive",
         fmt.count(profile.get("days_since_last_transaction")),
+        help="Days since the last transaction, as of the data's as-of date.",
         border=True,
     )
 
@@ -259,7 +265,7 @@ def _card_history(source, customer_id: str) -> None:
         },
         key="c360_cards",
     )
-    st.caption("Changes: " + "; ".join(changes) if changes else "No card or limit changes.")
+    st.caption(fmt.md("Changes: " + "; ".join(changes)) if changes else "No card or limit changes.")
 
 
 def _churn(source, customer_id: str, profile: dict) -> None:

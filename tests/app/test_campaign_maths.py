@@ -249,5 +249,7 @@ def test_suggested_retention_action():
         "Priority: offer a travel perk (lounge passes or travel credit) with a personal call. "
         "They have gone quiet: reach out now."
     )
-    assert suggest_retention_action("Budget-Conscious", "Medium Risk") == "Waive the next annual fee."
+    assert (
+        suggest_retention_action("Budget-Conscious", "Medium Risk") == "Waive the next annual fee."
+    )
     assert suggest_retention_action(None, "Medium Risk") == "Offer a tailored cashback bonus."
