@@ -21,6 +21,7 @@ from cdktn_provider_snowflake.procedure_python import (
     ProcedurePythonImports,
 )
 from cdktn_provider_snowflake.procedure_sql import ProcedureSql, ProcedureSqlArguments
+from cdktn_provider_snowflake.stage_internal import StageInternal
 from constructs import Construct
 from sqlglot import exp
 
@@ -33,7 +34,19 @@ SQL_PROCEDURES_DIR = Path(__file__).resolve().parent.parent / "sql" / "procedure
 PYTHON_RUNTIME = "3.11"
 SNOWPARK_VERSION = "1.39.0"
 # Anaconda-channel packages the toolkit's handlers import in Snowflake
-PYTHON_PACKAGES = ["pandas", "numpy", "pyarrow", "faker", "scikit-learn", "lightgbm", "pyyaml"]
+PYTHON_PACKAGES = [
+    "pandas",
+    "numpy",
+    "pyarrow",
+    "faker",
+    "scikit-learn",
+    "scipy",
+    "lightgbm",
+    "duckdb",
+    "pyyaml",
+    "rich",
+    "sqlglot",
+]
 
 # Arguments of the Python procedures (name, Snowflake type, default); the tasks call
 # them without arguments, so the defaults are what the scheduled DAG uses.
@@ -91,6 +104,24 @@ class Procedures(Construct):
     ):
         super().__init__(scope, id_)
         platform = schemas[PLATFORM_SCHEMA].name
+        # stages the handlers use (toolkit.snowflake_procedures), owned by the pipeline role
+        self.stages = {
+            name: StageInternal(
+                self,
+                f"stage_{name.lower()}",
+                provider=provider,
+                database=database,
+                schema=platform,
+                name=name,
+                encryption={"snowflake_sse": {}},
+                comment=comment,
+                depends_on=ready,
+            )
+            for name, comment in (
+                ("GENERATED_LANDING", "synthetic landing files written by C360_GENERATE"),
+                ("CHURN_MODELS", "churn model versions (JSON) and the PROMOTED pointer"),
+            )
+        }
         self.python: dict[str, ProcedurePython] = {}
         for step in PIPELINE:
             if not step.snowflake_procedure:
@@ -122,7 +153,7 @@ class Procedures(Construct):
                 return_type="VARCHAR",
                 execute_as="OWNER",
                 comment=f"pipeline step {step.name}: {step.description}",
-                depends_on=ready,
+                depends_on=[*ready, *self.stages.values()],
             )
         self.sql: dict[str, ProcedureSql] = {}
         for procedure in sql_procedures():

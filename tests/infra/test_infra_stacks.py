@@ -274,7 +274,7 @@ def test_streamlit_app_runs_from_the_repository_root(stacks, env):
 @pytest.mark.parametrize("env", ENVS)
 def test_semantic_model_is_published_to_a_stage(stacks, env):
     stack = stacks[env]
-    stage = one(stack, "snowflake_stage_internal")
+    stage = one(stack, "snowflake_stage_internal", name="SEMANTIC_MODELS")
     publish = [e for e in resources(stack, "snowflake_execute") if "COPY FILES" in e["execute"]]
     assert len(publish) == 1
     assert f".{stage['name']}" in publish[0]["execute"]
