@@ -19,7 +19,18 @@ def launch_app(db_path: Path, *, port: int = 8501) -> None:
     if not APP_FILE.exists():
         raise C360Error(f"app file missing: {APP_FILE}")
     env = {**os.environ, DB_PATH_ENV_VAR: str(Path(db_path).resolve())}
-    command = [sys.executable, "-m", "streamlit", "run", str(APP_FILE), "--server.port", str(port)]
-    if os.environ.get("CI"):
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_FILE),
+        "--server.port",
+        str(port),
+        # The local app makes no network calls of its own: no usage statistics either.
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    if os.environ.get("CI") or not (os.environ.get("DISPLAY") or sys.platform == "darwin"):
         command += ["--server.headless", "true"]
     subprocess.run(command, env=env, check=False)

@@ -61,6 +61,17 @@ class ProfileFilter:
     credit_limit_max: float | None = None
     min_churn_probability: float | None = None
 
+    @classmethod
+    def from_audience(cls, audience) -> ProfileFilter:
+        """The filter for a campaign's :class:`toolkit.campaign.AudienceFilter`."""
+        return cls(
+            segments=tuple(audience.segments),
+            risk_categories=tuple(audience.risk_categories),
+            card_types=tuple(audience.card_types),
+            ltv_min=audience.min_lifetime_value,
+            min_churn_probability=audience.min_churn_probability,
+        )
+
     def where(self, alias: str = "") -> tuple[str, list[Any]]:
         """``where …`` text with ``?`` placeholders, and the values to bind."""
         prefix = f"{alias}." if alias else ""

@@ -57,13 +57,7 @@ WIDGETS = {
 
 
 def profile_filter(audience: AudienceFilter) -> ProfileFilter:
-    return ProfileFilter(
-        segments=audience.segments,
-        risk_categories=audience.risk_categories,
-        card_types=audience.card_types,
-        ltv_min=audience.min_lifetime_value,
-        min_churn_probability=audience.min_churn_probability,
-    )
+    return ProfileFilter.from_audience(audience)
 
 
 def audience_of(source, audience: AudienceFilter) -> Audience:
