@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import sqlglot
 from cryptography.hazmat.primitives import serialization
@@ -349,3 +351,43 @@ def test_cli_smoke_delegates_to_toolkit_smoke(monkeypatch, capsys):
     assert capsys.readouterr().err.strip() == (
         "c360: error: 1 of 5 smoke checks failed on dev: dbt tests green"
     )
+
+
+# ------------------------------------------------- the names match what the stacks deploy
+@pytest.fixture(scope="module")
+def synthesized(tmp_path_factory):
+    from toolkit.infra import synth
+
+    outdir = tmp_path_factory.mktemp("synth")
+    synth(outdir=outdir)
+    return {
+        env: json.loads((outdir / "stacks" / env / "cdk.tf.json").read_text())
+        for env in ("dev", "prod")
+    }
+
+
+@pytest.mark.parametrize("env", ["dev", "prod"])
+def test_smoke_and_release_names_are_the_synthesized_objects(synthesized, env):
+    names = deployed_names(ENVIRONMENTS[env])
+    resources = synthesized[env]["resource"]
+    tasks = {task["name"]: task for task in resources["snowflake_task"].values()}
+    assert names.root_task in tasks and tasks[names.root_task].get("schedule")
+    assert set(names.step_tasks) <= set(tasks)
+    assert all(task.get("started") is True for task in tasks.values())
+    procedures = {p["name"]: p for p in resources["snowflake_procedure_python"].values()}
+    for step in PIPELINE:
+        if step.snowflake_procedure:
+            handler = procedures[step.snowflake_procedure]["handler"]
+            assert handler.endswith(step.snowflake_handler.rsplit(".", 1)[-1])
+    (app,) = resources["snowflake_streamlit"].values()
+    assert app["name"] == names.streamlit_app
+    # the release re-points exactly this ROOT_LOCATION (stage + directory) at a commit
+    assert app["stage"] == names.in_platform(names.git_repository)
+    (repository,) = resources["snowflake_git_repository"].values()
+    assert repository["name"] == names.git_repository
+    dbt = [
+        e["execute"]
+        for e in resources["snowflake_execute"].values()
+        if "DBT PROJECT" in e["execute"]
+    ]
+    assert any(names.in_platform(names.dbt_project) in statement for statement in dbt)
