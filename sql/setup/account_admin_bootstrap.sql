@@ -4,9 +4,9 @@
 --   1. resource monitors: CREATE RESOURCE MONITOR is ACCOUNTADMIN-only, so the monitors
 --      the stacks attach their warehouses to are created here (quotas =
 --      toolkit.config monthly_credit_quota; tests/infra checks they stay in step);
---   2. CREATE INTEGRATION for SYSADMIN (storage + git API integrations of the stacks);
---   3. the Terraform service user (key-pair auth; its public key is set separately with
---      ALTER USER ... SET RSA_PUBLIC_KEY) with SYSADMIN and SECURITYADMIN.
+--   2. CREATE INTEGRATION for SYSADMIN (storage + git API integrations of the stacks).
+-- The deployer users themselves (key-pair, SYSADMIN + SECURITYADMIN) are created as in
+-- the README's "First-time bootstrap".
 USE ROLE ACCOUNTADMIN;
 
 CREATE RESOURCE MONITOR IF NOT EXISTS C360_DEV_MONITOR WITH
@@ -25,10 +25,3 @@ GRANT MONITOR, MODIFY ON RESOURCE MONITOR C360_DEV_MONITOR TO ROLE SYSADMIN;
 GRANT MONITOR, MODIFY ON RESOURCE MONITOR C360_PROD_MONITOR TO ROLE SYSADMIN;
 
 GRANT CREATE INTEGRATION ON ACCOUNT TO ROLE SYSADMIN;
-
-CREATE USER IF NOT EXISTS C360_TERRAFORM
-  TYPE = SERVICE
-  DEFAULT_ROLE = SYSADMIN
-  COMMENT = 'c360 Terraform deployer (key-pair auth)';
-GRANT ROLE SYSADMIN TO USER C360_TERRAFORM;
-GRANT ROLE SECURITYADMIN TO USER C360_TERRAFORM;
