@@ -146,8 +146,7 @@ def _zizmor(target: Path) -> list[dict]:
 def test_zizmor_finds_nothing_above_low():
     findings = _zizmor(GITHUB)
     above_low = [
-        f"{f['ident']} ({f['determinations']['severity']}): "
-        f"{f['locations'][0]['symbolic']['key']['Local']['verbatim_path']}"
+        f"{f['ident']} ({f['determinations']['severity']}): {json.dumps(f['locations'][0])[:300]}"
         for f in findings
         if f["determinations"]["severity"] not in {"Informational", "Low"}
     ]
