@@ -48,7 +48,7 @@ BRONZE_DDL = {
         )""",
     "raw_transactions": f"""
         create table if not exists bronze.raw_transactions (
-            transaction_id varchar not null,
+            transaction_id bigint not null,
             customer_id varchar not null,
             transaction_ts timestamp not null,
             amount decimal(12, 2) not null,

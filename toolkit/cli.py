@@ -80,6 +80,7 @@ LandingOption = Annotated[
     Path | None,
     typer.Option(
         "--landing",
+        "--out",
         help="Landing folder (default: 'landing' beside the database).",
         show_default=False,
     ),

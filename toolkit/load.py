@@ -1,0 +1,398 @@
+"""``c360 load``: landing files into bronze, validated, idempotent, reconciled.
+
+A *batch* is one landing file (one day of transactions, one customer snapshot, the
+merchant-category reference). For each new batch, rows that pass validation go to
+the bronze table, typed, with ``_batch_id``/``_source_file``/``_loaded_at``; rows
+that fail go to ``bronze.rejected_rows`` with every reason that applies; and
+``observability.load_batches`` records rows in / loaded / rejected. Each group of
+batches is one transaction, so a crash never leaves half a batch, and a batch
+already in ``load_batches`` is never loaded again.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from toolkit.bronze import BRONZE_DDL
+from toolkit.db import connect
+from toolkit.errors import C360Error
+from toolkit.generate import read_manifest
+from toolkit.generate.reference import CARD_TYPES, CHANNELS, STATUSES
+from toolkit.observability import ensure_observability_tables
+
+# Days of transactions loaded per database transaction: bounds memory at any scale.
+TRANSACTION_BATCHES_PER_GROUP = 31
+MAX_AMOUNT = 100_000
+
+
+@dataclass
+class LoadSummary:
+    batches: int = 0
+    rows_in: int = 0
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    skipped_batches: int = 0
+    seconds: float = 0.0
+    by_source: dict = field(default_factory=dict)
+
+    def describe(self) -> str:
+        skipped = f", {self.skipped_batches} already loaded" if self.skipped_batches else ""
+        return (
+            f"loaded {self.batches} new batches: {self.rows_in:,} rows in, {self.rows_loaded:,} loaded, "
+            f"{self.rows_rejected:,} rejected{skipped}"
+        )
+
+    def add(self, source: str, rows_in: int, loaded: int, rejected: int, batches: int) -> None:
+        self.batches += batches
+        self.rows_in += rows_in
+        self.rows_loaded += loaded
+        self.rows_rejected += rejected
+        totals = self.by_source.setdefault(source, [0, 0, 0])
+        for i, value in enumerate((rows_in, loaded, rejected)):
+            totals[i] += value
+
+
+def _in_list(values) -> str:
+    # vocabularies are constants of the toolkit, never user input
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+# Per source: computed columns (parsed once), then validation rules over them:
+# (reason, SQL predicate that is TRUE when the row is bad). A row's reasons are all
+# that apply, joined with "; ". The typed insert reuses the parsed columns.
+TRANSACTION_PARSED = """
+    try_strptime(s.transaction_ts, '%Y-%m-%d %H:%M:%S') as _ts,
+    try_cast(s.amount as decimal(12, 2)) as _amount,
+    k.customer_id is not null as _known_customer,
+    c.merchant_category_id is not null as _known_category
+"""
+TRANSACTION_LOOKUPS = """
+    left join known_customers k on k.customer_id = s.customer_id
+    left join known_categories c on c.merchant_category_id = s.merchant_category_id
+"""
+TRANSACTION_RULES = (
+    ("missing transaction_id", "transaction_id is null"),
+    ("missing customer_id", "nullif(trim(customer_id), '') is null"),
+    ("unknown customer_id", "nullif(trim(customer_id), '') is not null and not _known_customer"),
+    ("unparseable transaction_ts", "_ts is null"),
+    ("missing amount", "nullif(trim(amount), '') is null"),
+    ("non-numeric amount", "nullif(trim(amount), '') is not null and _amount is null"),
+    ("non-positive or implausible amount", f"_amount <= 0 or _amount > {MAX_AMOUNT}"),
+    ("unknown merchant_category_id", "not _known_category"),
+    ("invalid channel", f"channel is null or channel not in ({_in_list(CHANNELS)})"),
+    ("invalid status", f"status is null or status not in ({_in_list(STATUSES)})"),
+    ("duplicate transaction_id", "_duplicate"),
+)
+TRANSACTION_TYPED = (
+    "transaction_id, customer_id, _ts, _amount, merchant_category_id, channel, status"
+)
+
+CUSTOMER_PARSED = """
+    try_cast(s.date_of_birth as date) as _dob,
+    try_cast(s.credit_limit as decimal(12, 2)) as _limit,
+    try_cast(s.annual_income as decimal(12, 2)) as _income,
+    try_cast(s.account_open_date as date) as _opened,
+    try_cast(s.snapshot_date as date) as _snapshot
+"""
+CUSTOMER_LOOKUPS = ""
+CUSTOMER_RULES = (
+    (
+        "malformed customer_id",
+        "customer_id is null or not regexp_full_match(customer_id, 'C[0-9]{6}')",
+    ),
+    ("missing name", "nullif(trim(first_name), '') is null or nullif(trim(last_name), '') is null"),
+    (
+        "missing or malformed email",
+        "email is null or not regexp_full_match(email, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')",
+    ),
+    ("invalid date_of_birth", "_dob is null"),
+    ("missing city or state", "nullif(trim(city), '') is null or nullif(trim(state), '') is null"),
+    ("invalid card_type", f"card_type is null or card_type not in ({_in_list(CARD_TYPES)})"),
+    ("invalid credit_limit", "_limit is null or _limit <= 0"),
+    ("invalid account_open_date", "_opened is null or _opened > _snapshot"),
+    ("invalid snapshot_date", "_snapshot is null"),
+    ("duplicate customer in snapshot", "_duplicate"),
+)
+CUSTOMER_TYPED = """
+    customer_id, trim(first_name), trim(last_name), lower(trim(email)), phone, _dob, street_address,
+    trim(city), upper(trim(state)), zip_code, employment_status, _income, card_type, _limit, _opened, _snapshot
+"""
+
+TRANSACTION_COLUMNS = (
+    "transaction_id, customer_id, transaction_ts, amount, merchant_category_id, channel, status"
+)
+CUSTOMER_COLUMNS = (
+    "customer_id, first_name, last_name, email, phone, date_of_birth, street_address, city, state, zip_code, "
+    "employment_status, annual_income, card_type, credit_limit, account_open_date, snapshot_date"
+)
+
+
+def _reason_expression(rules) -> str:
+    cases = ", ".join(f"case when {predicate} then '{reason}' end" for reason, predicate in rules)
+    return f"concat_ws('; ', {cases})"
+
+
+def _batch_id(landing: Path, file: Path) -> str:
+    return file.parent.relative_to(landing).as_posix()
+
+
+def _pending(con, landing: Path, pattern: str) -> tuple[list[Path], int]:
+    files = sorted(landing.glob(pattern))
+    done = {
+        row[0] for row in con.execute("select batch_id from observability.load_batches").fetchall()
+    }
+    pending = [f for f in files if _batch_id(landing, f) not in done]
+    return pending, len(files) - len(pending)
+
+
+def _bad_row_predicate(rules) -> str:
+    # coalesce: a NULL predicate must count as "not bad", or the row would vanish from both outputs
+    return " or ".join(f"coalesce({predicate}, false)" for _, predicate in rules)
+
+
+def _load_group(
+    con: duckdb.DuckDBPyConnection,
+    landing: Path,
+    files: list[Path],
+    *,
+    source: str,
+    table: str,
+    columns: str,
+    parsed: str,
+    lookups: str,
+    typed: str,
+    rules,
+    dedupe_key: str,
+) -> tuple[int, int, int]:
+    """Validate and load one group of batch files atomically; returns (in, loaded, rejected).
+
+    The files are streamed, never staged whole: one pass inserts the valid rows, a
+    second inserts the (rare) bad ones with their reasons. Batch id and file name are
+    per-file constants. Every SQL fragment interpolated here is a module constant;
+    file paths and ids are bound parameters.
+    """
+    batches = [(str(f), _batch_id(landing, f)) for f in files]
+    per_file = " union all ".join(
+        f"select {columns}, ?::varchar as _source_file, ?::varchar as _batch_id, file_row_number as _row "
+        "from read_parquet(?, file_row_number = true, hive_partitioning = false)"
+        for _ in batches
+    )
+    params = [value for path, batch in batches for value in (path, batch, path)]
+    rows = f"""
+        with raw as ({per_file}),
+        parsed as (
+            select s.*, {parsed},
+                   (s._batch_id, s._row) in (select (_batch_id, _row) from duplicate_rows) as _duplicate
+            from raw s {lookups}
+        )
+    """
+    bad = _bad_row_predicate(rules)
+    con.execute("begin transaction")
+    try:
+        # Duplicates are rare: rank only the rows whose key occurs more than once.
+        con.execute(
+            f"""
+            create or replace temp table duplicate_rows as
+            with raw as ({per_file})
+            select _batch_id, _row from (
+                select _batch_id, _row,
+                       row_number() over (partition by {dedupe_key} order by _batch_id, _row) as _occurrence
+                from raw
+                where {dedupe_key.split(",")[0]} is not null
+                  and ({dedupe_key}) in (select ({dedupe_key}) from raw group by all having count(*) > 1)
+            ) where _occurrence > 1
+            """,  # noqa: S608
+            params,
+        )
+        (loaded,) = con.execute(
+            f"""
+            insert into bronze.{table}
+            {rows}
+            select {typed}, _batch_id, _source_file, current_timestamp::timestamp
+            from parsed where not ({bad})
+            """,  # noqa: S608
+            params,
+        ).fetchone()
+        con.execute(
+            f"""
+            insert into bronze.rejected_rows
+            {rows}
+            select ?, _batch_id, to_json(struct_pack({columns}))::varchar,
+                   {_reason_expression(rules)}, current_timestamp::timestamp, _source_file
+            from parsed where {bad}
+            """,  # noqa: S608
+            [*params, source],
+        )
+        counts = con.execute(
+            """
+            with rows_in as (
+                select file_name, sum(row_group_num_rows) as n
+                from (select distinct file_name, row_group_id, row_group_num_rows from parquet_metadata(?))
+                group by all
+            ),
+            batch_files as (select unnest(?) as file_name, unnest(?) as batch_id),
+            rejected as (
+                select batch_id, count(*) as n from bronze.rejected_rows
+                where source = ? and batch_id in (select batch_id from batch_files) group by all
+            )
+            select b.batch_id, b.file_name, coalesce(i.n, 0), coalesce(i.n, 0) - coalesce(r.n, 0), coalesce(r.n, 0)
+            from batch_files b
+            left join rows_in i on i.file_name = b.file_name
+            left join rejected r on r.batch_id = b.batch_id
+            """,
+            [
+                [path for path, _ in batches],
+                [path for path, _ in batches],
+                [batch for _, batch in batches],
+                source,
+            ],
+        ).fetchall()
+        if sum(row[3] for row in counts) != loaded:  # loaded + rejected must equal what came in
+            raise C360Error(
+                f"{source}: {loaded:,} rows inserted but the batch counts say {sum(r[3] for r in counts):,}"
+            )
+        con.executemany(
+            "insert into observability.load_batches values (?, ?, ?, ?, ?, ?, current_timestamp::timestamp)",
+            [[source, *row] for row in counts],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.execute("drop table if exists duplicate_rows")
+    return tuple(sum(row[i] for row in counts) for i in (2, 3, 4))
+
+
+def _load_merchant_categories(con, landing: Path, summary: LoadSummary) -> None:
+    pending, skipped = _pending(con, landing, "merchant_categories/*.csv")
+    summary.skipped_batches += skipped
+    for file in pending:
+        batch_id = _batch_id(landing, file)
+        con.execute("begin transaction")
+        con.execute(
+            """
+            insert into bronze.raw_merchant_categories
+            select merchant_category_id, category_name, category_group, mcc_code,
+                   is_discretionary, is_necessity, is_travel, ?, ?, current_timestamp::timestamp
+            from read_csv(?, header = true, all_varchar = false,
+                          types = {'mcc_code': 'VARCHAR', 'merchant_category_id': 'VARCHAR'})
+            """,
+            [batch_id, str(file), str(file)],
+        )
+        (rows,) = con.execute(
+            "select count(*) from bronze.raw_merchant_categories where _batch_id = ?", [batch_id]
+        ).fetchone()
+        con.execute(
+            "insert into observability.load_batches values ('merchant_categories', ?, ?, ?, ?, 0, current_timestamp::timestamp)",
+            [batch_id, str(file), rows, rows],
+        )
+        con.execute("commit")
+        summary.add("merchant_categories", rows, rows, 0, 1)
+
+
+def _check_same_portfolio(con, landing: Path) -> None:
+    """Refuse to mix two generated portfolios in one database."""
+    manifest = read_manifest(landing)
+    if manifest is None:
+        return
+    fingerprint = f"seed={manifest['seed']} customers={manifest['customers']} dirty_rate={manifest['dirty_rate']}"
+    con.execute(
+        "create table if not exists observability.landing_source (fingerprint varchar, first_loaded_at timestamp)"
+    )
+    row = con.execute("select fingerprint from observability.landing_source limit 1").fetchone()
+    if row is None:
+        con.execute(
+            "insert into observability.landing_source values (?, current_timestamp::timestamp)",
+            [fingerprint],
+        )
+    elif row[0] != fingerprint:
+        raise C360Error(
+            f"the database already holds another portfolio ({row[0]}); this landing folder is {fingerprint} — "
+            "use a different --db or `c360 demo`, which starts fresh"
+        )
+
+
+def load_landing(db_path: Path, landing: Path, *, show_progress: bool = True) -> LoadSummary:
+    landing = Path(landing)
+    if not landing.is_dir():
+        raise C360Error(f"no landing folder at {landing}; run `c360 generate` first")
+    started = time.perf_counter()
+    summary = LoadSummary()
+    con = connect(db_path)
+    try:
+        ensure_observability_tables(con)
+        for ddl in BRONZE_DDL.values():
+            con.execute(ddl)
+        _check_same_portfolio(con, landing)
+        _load_merchant_categories(con, landing, summary)
+        con.execute(
+            "create or replace temp table known_categories as "
+            "select distinct merchant_category_id from bronze.raw_merchant_categories"
+        )
+
+        customer_files, skipped = _pending(con, landing, "customers/snapshot_date=*/*.parquet")
+        summary.skipped_batches += skipped
+        transaction_files, skipped = _pending(con, landing, "transactions/dt=*/*.parquet")
+        summary.skipped_batches += skipped
+        groups = [
+            transaction_files[i : i + TRANSACTION_BATCHES_PER_GROUP]
+            for i in range(0, len(transaction_files), TRANSACTION_BATCHES_PER_GROUP)
+        ]
+        progress = Progress(
+            TextColumn("[bold]load[/bold] {task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            disable=not show_progress,
+            transient=True,
+        )
+        with progress:
+            task = progress.add_task(
+                "customers", total=len(customer_files) + len(transaction_files)
+            )
+            if customer_files:
+                rows = _load_group(
+                    con,
+                    landing,
+                    customer_files,
+                    source="customers",
+                    table="raw_customers",
+                    columns=CUSTOMER_COLUMNS,
+                    parsed=CUSTOMER_PARSED,
+                    lookups=CUSTOMER_LOOKUPS,
+                    typed=CUSTOMER_TYPED,
+                    rules=CUSTOMER_RULES,
+                    dedupe_key="customer_id, snapshot_date",
+                )
+                summary.add("customers", *rows, batches=len(customer_files))
+                progress.advance(task, len(customer_files))
+            con.execute(
+                "create or replace temp table known_customers as select distinct customer_id from bronze.raw_customers"
+            )
+            for group in groups:
+                progress.update(task, description=f"transactions {group[0].parent.name[3:]}")
+                rows = _load_group(
+                    con,
+                    landing,
+                    group,
+                    source="transactions",
+                    table="raw_transactions",
+                    columns=TRANSACTION_COLUMNS,
+                    parsed=TRANSACTION_PARSED,
+                    lookups=TRANSACTION_LOOKUPS,
+                    typed=TRANSACTION_TYPED,
+                    rules=TRANSACTION_RULES,
+                    dedupe_key="transaction_id",
+                )
+                summary.add("transactions", *rows, batches=len(group))
+                progress.advance(task, len(group))
+    finally:
+        con.close()
+    summary.seconds = round(time.perf_counter() - started, 2)
+    return summary
