@@ -717,7 +717,7 @@ class _State:
                 ):
                     limit = int(t.number)
                     self.mark(i)
-        for i, w in enumerate(self.words):
+        for w in self.words:
             if w in {"descending", "desc"}:
                 desc = True
             elif w in {"ascending", "asc"}:

@@ -226,8 +226,10 @@ def build_plan(
     )
     if (
         entity_group is None
-        and entities
-        and entities[0] == "customers"
+        and (
+            (entities and entities[0] == "customers")
+            or (not entities and filters and all(f["table"] == "customers" for f in filters))
+        )
         and (wants_list or filters or comparisons)
         and not out
         and not count_word

@@ -60,9 +60,15 @@ def _unit(token: Token | None) -> str | None:
 
 
 def _year(token: Token | None) -> int | None:
-    if token is not None and token.number is not None and 2000 <= token.number <= 2099:
-        if float(token.number).is_integer() and "," not in token.raw and not token.is_money:
-            return int(token.number)
+    if (
+        token is not None
+        and token.number is not None
+        and 2000 <= token.number <= 2099
+        and float(token.number).is_integer()
+        and "," not in token.raw
+        and not token.is_money
+    ):
+        return int(token.number)
     return None
 
 

@@ -1,0 +1,122 @@
+"""Parser and compiler without a database: plans, synonyms, time, dialects."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlglot
+from sqlglot import exp
+
+from toolkit.assistant.compiler import compile_plan
+from toolkit.assistant.lexicon import build_lexicon
+from toolkit.assistant.model import load_model
+from toolkit.assistant.parser import CannotAnswer, Parser
+
+ASOF = dt.date(2024, 12, 31)
+
+
+@pytest.fixture(scope="module")
+def parser():
+    model = load_model()
+    return Parser(model, build_lexicon(model))
+
+
+def sql_for(parser, question, dialect="duckdb"):
+    return compile_plan(parser.model, parser.parse_with(question, asof=ASOF), dialect=dialect)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("average LTV by card type", "average lifetime value by card type"),
+        ("How many customers in Texas?", "How many customers in TX?"),
+        ("number of at-risk customers", "how many high risk customers"),
+        ("premium customers in California", "Gold and Platinum customers in CA"),
+        ("total spend per month", "monthly spend"),
+        (
+            "spend by segment in the last 90 days",
+            "spending by customer segment over the past 90 days",
+        ),
+    ],
+)
+def test_synonyms_and_phrasings_give_the_same_query(parser, a, b):
+    assert sql_for(parser, a) == sql_for(parser, b)
+
+
+def test_lowercase_in_is_not_indiana(parser):
+    sql = sql_for(parser, "How many customers are in each segment?")
+    assert "'IN'" not in sql
+    assert "'IN'" in sql_for(parser, "How many customers in IN?")
+
+
+def test_relative_periods_use_the_data_as_of_date_never_the_clock(parser):
+    for question in (
+        "spend in the last 90 days",
+        "spend last month",
+        "spend this year",
+        "spend in December",
+    ):
+        sql = sql_for(parser, question).upper()
+        assert "CURRENT_DATE" not in sql and "NOW()" not in sql and "GET_CURRENT" not in sql
+    rolling = sql_for(parser, "spend in the last 90 days")
+    assert "MAX(transaction_date) FROM gold.fct_transactions" in rolling
+    assert "INTERVAL (-90) DAY" in rolling
+    # a month without a year is the latest such month up to the as-of date
+    assert "YEAR(t.transaction_date) = 2024 AND MONTH(t.transaction_date) = 12" in sql_for(
+        parser, "spend in December"
+    )
+    assert "YEAR(t.transaction_date) = 2023" in sql_for(parser, "spend in 2023")
+
+
+def test_spend_counts_only_approved_unless_status_is_asked(parser):
+    assert "t.status = 'approved'" in sql_for(parser, "total spend by channel")
+    declined = sql_for(parser, "how many declined transactions")
+    assert "'declined'" in declined and "'approved'" not in declined
+
+
+def test_numeric_comparisons_top_n_and_percentages(parser):
+    assert "c.lifetime_value > 10000" in sql_for(parser, "customers with LTV over $10,000")
+    assert "c.credit_limit >= 20000" in sql_for(
+        parser, "customers with a credit limit of at least 20k"
+    )
+    assert "c.age < 30" in sql_for(parser, "How many customers are under 30?")
+    top = sql_for(parser, "top 5 states by total spend")
+    assert top.endswith("LIMIT 5") and "ORDER BY total_spend DESC" in top
+    pct = sql_for(parser, "What percentage of customers are high risk?")
+    assert pct.startswith("SELECT 100.0 * COUNT(CASE WHEN c.churn_risk_category = 'High Risk'")
+
+
+def test_joins_follow_declared_relationships(parser):
+    sql = sql_for(parser, "travel spend by card type")
+    assert "JOIN gold.customer_360_profile AS c ON t.customer_id = c.customer_id" in sql
+    assert (
+        "JOIN gold.dim_merchant_category AS m ON t.merchant_category_key = m.merchant_category_key"
+        in sql
+    )
+    semi = sql_for(parser, "How many customers shopped online in the last 30 days?")
+    assert "c.customer_id IN (SELECT t.customer_id FROM gold.fct_transactions" in semi
+
+
+def test_snowflake_dialect_output_parses_as_snowflake(parser):
+    for question in ("spend in the last 90 days by state", "What percentage of customers are high risk?",
+                     "monthly spend in 2024", "top 10 customers by LTV"):  # fmt: skip
+        sql = sql_for(parser, question, dialect="snowflake")
+        tree = sqlglot.parse_one(sql, read="snowflake")
+        assert isinstance(tree, exp.Select)
+        assert "INTERVAL (-" not in sql  # DuckDB spelling must not leak into Snowflake SQL
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How many customers churned because of the weather in Narnia?",
+        "What is the flux capacitor reading by segment?",
+        "customers over 9000",  # a number with nothing to attach it to
+        "average spend by channel for customers by favourite colour",
+        "spend",  # fine on its own; checked below
+    ][:4],
+)
+def test_unknown_words_are_declined_not_guessed(parser, question):
+    with pytest.raises(CannotAnswer):
+        parser.parse_with(question, asof=ASOF)
