@@ -187,11 +187,15 @@ def connect(env: Environment, environ: Mapping[str, str] | None = None):
         raise C360Error(f"cannot connect to Snowflake account {params['account']}: {exc}") from exc
 
 
-def query(connection, sql: str, params: tuple | list | None = None) -> list[dict]:
-    """Rows as dicts keyed by lower-case column name (SHOW output is lower-case already)."""
+def query(connection, sql: str) -> list[dict]:
+    """Rows as dicts keyed by lower-case column name (SHOW output is lower-case already).
+
+    No statement here takes user input: names come from toolkit.config / stacks.naming
+    (quoted), the commit sha is validated, so there is nothing to bind.
+    """
     cursor = connection.cursor()
     try:
-        cursor.execute(sql, params) if params else cursor.execute(sql)
+        cursor.execute(sql)
         columns = [column[0].lower() for column in (cursor.description or [])]
         return [dict(zip(columns, row, strict=False)) for row in cursor.fetchall()]
     finally:
