@@ -178,7 +178,7 @@ def _load_group(
     """
     batches = [(str(f), _batch_id(landing, f)) for f in files]
     per_file = " union all ".join(
-        f"select {columns}, ?::varchar as _source_file, ?::varchar as _batch_id, file_row_number as _row "
+        f"select {columns}, ?::varchar as _source_file, ?::varchar as _batch_id, file_row_number as _row "  # noqa: S608
         "from read_parquet(?, file_row_number = true, hive_partitioning = false)"
         for _ in batches
     )
@@ -190,7 +190,7 @@ def _load_group(
                    (s._batch_id, s._row) in (select (_batch_id, _row) from duplicate_rows) as _duplicate
             from raw s {lookups}
         )
-    """
+    """  # noqa: S608
     bad = _bad_row_predicate(rules)
     con.execute("begin transaction")
     try:

@@ -96,8 +96,8 @@ def make_customers(n: int, rng: np.random.Generator) -> Customers:
     # the numeric suffix keeps e-mails unique, as a real issuer's would be
     email = np.array(
         [
-            f"{f}.{l}{i % 997}@{d}".lower()
-            for f, l, i, d in zip(first_name, last_name, ids, domain, strict=True)
+            f"{first}.{last}{i % 997}@{d}".lower()
+            for first, last, i, d in zip(first_name, last_name, ids, domain, strict=True)
         ],
         dtype=object,
     )
