@@ -74,7 +74,9 @@ def build_lexicon(model: SemanticModel, extra_values: dict | None = None) -> Lex
             for synonym in column.synonyms:
                 lex.add(synonym, Item("column", table.name, column.name))
             # a column's own name counts only where no other column claims it as a synonym
-            if (
+            # ...and never for flags: "is discretionary" would swallow the verb of "what
+            # share of spend is discretionary"
+            if not column.name.startswith("is_") and (
                 phrase_key(column.name.replace("_", " ")) not in explicit
                 or column.name.replace("_", " ") in column.synonyms
             ):

@@ -160,7 +160,9 @@ def build_plan(
         else:
             groups.insert(0, ("customers", "customer_id"))
 
-    if {"vs", "versus", "compared"} & words:
+    if {"vs", "versus", "compared", "compare", "comparison"} & words or (
+        "between" in words and not any(c["op"] == "between" for c in comparisons)
+    ):
         filters, groups = _versus_to_group(p, model, filters, groups)
 
     # ---- measures
@@ -500,7 +502,7 @@ def _versus_to_group(p, model, filters, groups):
         if (table, column) not in groups:
             groups = [*groups, (table, column)]
         values = [v for f in fs if f["kind"] == "value" for v in f["values"]]
-        if values and len(values) == len(fs):
+        if values and all(f["kind"] == "value" for f in fs):
             filters.append({"kind": "value", "table": table, "col": column, "values": values,
                             "negate": False, "pos": fs[0]["pos"]})  # fmt: skip
     return filters, groups
