@@ -1,9 +1,14 @@
-{#- Cheap surrogate keys: ids are a fixed prefix + digits (C000001, T0000000001, MC001),
-    so the digits are a collision-free integer key. An md5 over 13.5M rows costs ~10 s;
-    this costs nothing. try_cast keeps a malformed id from failing the build (the
-    not_null test on the key reports it instead). -#}
+{#- Cheap surrogate keys: ids are a fixed prefix + digits (C000001, MC001) or already
+    integers (transaction_id), so the digits are a collision-free integer key. An md5 over
+    13.5M rows costs ~10 s; this costs nothing. The cast to text first makes one macro
+    work for text and integer ids on both engines (Snowflake's try_cast takes text only);
+    try_cast keeps a malformed id from failing the build (the not_null test reports it). -#}
 {% macro numeric_id(column, prefix_length) -%}
-    try_cast(substr({{ column }}, {{ prefix_length + 1 }}) as bigint)
+    {%- if prefix_length == 0 -%}
+    try_cast(cast({{ column }} as {{ dbt.type_string() }}) as bigint)
+    {%- else -%}
+    try_cast(substr(cast({{ column }} as {{ dbt.type_string() }}), {{ prefix_length + 1 }}) as bigint)
+    {%- endif -%}
 {%- endmacro %}
 
 {#- yyyymmdd as an integer, the conventional date_key. -#}

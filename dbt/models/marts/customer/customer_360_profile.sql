@@ -104,7 +104,7 @@ churn as (
 
     {{ optional_relation('scoring', 'churn_predictions', {
         'customer_id': dbt.type_string(),
-        'churn_probability': dbt.type_float(),
+        'churn_probability': 'double',
         'churn_risk_score': dbt.type_int(),
         'churn_risk_category': dbt.type_string(),
         'top_risk_factors': dbt.type_string(),
@@ -118,8 +118,8 @@ clv as (
 
     {{ optional_relation('scoring', 'customer_clv', {
         'customer_id': dbt.type_string(),
-        'probability_alive': dbt.type_float(),
-        'projected_12m_ltv': dbt.type_float(),
+        'probability_alive': 'double',
+        'projected_12m_ltv': 'double',
     }) }}
 
 )
@@ -140,7 +140,7 @@ select
     segments.customer_segment,
     segments.segment_reason,
     ltv.lifetime_value,
-    cast(coalesce(clv.projected_12m_ltv, ltv.projected_12m_ltv) as {{ dbt.type_float() }})
+    cast(coalesce(clv.projected_12m_ltv, ltv.projected_12m_ltv) as double)
         as projected_12m_ltv,
     case when clv.projected_12m_ltv is not null then 'clv_model'
         else ltv.projected_12m_ltv_method end as projected_12m_ltv_method,

@@ -43,13 +43,13 @@ summarised as (
 select
     customers.customer_id,
     coalesce(summarised.transaction_count, 0) as transaction_count,
-    cast(summarised.avg_transaction_value as {{ dbt.type_float() }}) as avg_transaction_value,
-    cast(summarised.median_transaction_value as {{ dbt.type_float() }}) as median_transaction_value,
-    cast(summarised.stddev_transaction_value as {{ dbt.type_float() }}) as stddev_transaction_value,
+    cast(summarised.avg_transaction_value as double) as avg_transaction_value,
+    cast(summarised.median_transaction_value as double) as median_transaction_value,
+    cast(summarised.stddev_transaction_value as double) as stddev_transaction_value,
     summarised.min_transaction_value,
     summarised.max_transaction_value,
-    cast(summarised.atv_last_30_days as {{ dbt.type_float() }}) as atv_last_30_days,
-    cast(summarised.atv_last_90_days as {{ dbt.type_float() }}) as atv_last_90_days
+    cast(summarised.atv_last_30_days as double) as atv_last_30_days,
+    cast(summarised.atv_last_90_days as double) as atv_last_90_days
 from customers
 left join summarised
     on customers.customer_id = summarised.customer_id

@@ -30,8 +30,8 @@ clv as (
 
     {{ optional_relation('scoring', 'customer_clv', {
         'customer_id': dbt.type_string(),
-        'probability_alive': dbt.type_float(),
-        'projected_12m_ltv': dbt.type_float(),
+        'probability_alive': 'double',
+        'projected_12m_ltv': 'double',
     }) }}
 
 )
@@ -44,7 +44,7 @@ select
     lifetime.last_transaction_date,
     -- the CLV model's projection once `c360 score` has run; until then a run-rate trend:
     -- the last 90 days' approved spend, annualised
-    cast(coalesce(clv.projected_12m_ltv, 4 * windows.spend_last_90_days) as {{ dbt.type_float() }})
+    cast(coalesce(clv.projected_12m_ltv, 4 * windows.spend_last_90_days) as double)
         as projected_12m_ltv,
     case when clv.projected_12m_ltv is not null then 'clv_model' else 'run_rate_90d' end
         as projected_12m_ltv_method,

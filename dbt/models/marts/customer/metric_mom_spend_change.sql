@@ -76,12 +76,12 @@ select
     transaction_count,
     previous_month_spend,
     case when previous_month_spend > 0
-        then cast(round(100.0 * (spend - previous_month_spend) / previous_month_spend, 2) as {{ dbt.type_float() }})
+        then cast(round(100.0 * (spend - previous_month_spend) / previous_month_spend, 2) as double)
     end as mom_spend_change_pct,
-    cast(rolling_3m_avg_spend as {{ dbt.type_float() }}) as rolling_3m_avg_spend,
+    cast(rolling_3m_avg_spend as double) as rolling_3m_avg_spend,
     -- the 3-month trend: this quarter's average monthly spend against the previous 3 months'
     case when months_in_rolling_window = 3 and previous_rolling_3m_avg_spend > 0
         then cast(round(100.0 * (rolling_3m_avg_spend - previous_rolling_3m_avg_spend)
-            / previous_rolling_3m_avg_spend, 2) as {{ dbt.type_float() }})
+            / previous_rolling_3m_avg_spend, 2) as double)
     end as spend_trend_3m_pct
 from with_trend

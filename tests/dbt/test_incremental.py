@@ -1,0 +1,210 @@
+"""fct_transactions is incremental: reruns change nothing, a new day's batch is merged,
+a re-delivered transaction is updated in place, and a late customer snapshot re-keys
+that customer's later transactions. Each test works on its own copy of ``built_db``
+and rebuilds only ``+fct_transactions`` (its parents, the snapshot, and their tests).
+"""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from toolkit.dbt_runner import build
+from toolkit.errors import C360Error
+
+FACT_STATE = """
+    select count(*), max(built_at), sum(hash(transaction_id, customer_key, amount, status))
+    from gold.fct_transactions
+"""
+
+
+def _query(db, sql, params=None):
+    con = duckdb.connect(str(db))
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_rerun_without_new_data_changes_nothing(copy_of_built_db):
+    before = _query(copy_of_built_db, FACT_STATE)
+    summary = build(copy_of_built_db, select="+fct_transactions")
+    assert summary.success and not summary.problems
+    assert _query(copy_of_built_db, FACT_STATE) == before
+
+
+def test_a_new_day_is_appended_and_a_redelivered_transaction_updated(copy_of_built_db):
+    ((count_before, built_before, _),) = _query(copy_of_built_db, FACT_STATE)
+    ((last_day, max_id),) = _query(
+        copy_of_built_db,
+        "select max(transaction_ts)::date, max(transaction_id) from bronze.raw_transactions",
+    )
+    # a new daily batch: yesterday's transactions replayed one day later with new ids,
+    # plus one old transaction re-delivered with a corrected amount
+    _query(
+        copy_of_built_db,
+        """
+        insert into bronze.raw_transactions
+        select transaction_id + ? + 1000, customer_id, transaction_ts + interval 1 day, amount,
+               merchant_category_id, channel, status, 'test-new-day', 'test', now()
+        from bronze.raw_transactions where transaction_ts::date = ?
+        """,
+        [max_id, last_day],
+    )
+    ((new_rows,),) = _query(
+        copy_of_built_db,
+        "select count(*) from bronze.raw_transactions where _batch_id = 'test-new-day'",
+    )
+    ((redelivered_id,),) = _query(
+        copy_of_built_db,
+        "select min(transaction_id) from bronze.raw_transactions where status = 'approved'",
+    )
+    _query(
+        copy_of_built_db,
+        """
+        insert into bronze.raw_transactions
+        select transaction_id, customer_id, transaction_ts, amount + 1000, merchant_category_id,
+               channel, status, 'test-redelivery', 'test', now()
+        from bronze.raw_transactions where transaction_id = ?
+        """,
+        [redelivered_id],
+    )
+
+    build(copy_of_built_db, select="+fct_transactions")
+
+    ((count_after, _, _),) = _query(copy_of_built_db, FACT_STATE)
+    assert new_rows > 0
+    assert count_after == count_before + new_rows
+    ((rewritten,),) = _query(
+        copy_of_built_db,
+        "select count(*) from gold.fct_transactions where built_at > ?",
+        [built_before],
+    )
+    assert rewritten == new_rows + 1  # only the new batch and the re-delivered row were merged
+    ((amount, duplicates),) = _query(
+        copy_of_built_db,
+        "select max(amount), count(*) from gold.fct_transactions where transaction_id = ?",
+        [redelivered_id],
+    )
+    ((bronze_amount,),) = _query(
+        copy_of_built_db,
+        "select amount from bronze.raw_transactions where transaction_id = ? and _batch_id = 'test-redelivery'",
+        [redelivered_id],
+    )
+    assert (amount, duplicates) == (bronze_amount, 1)
+    ((unkeyed,),) = _query(
+        copy_of_built_db,
+        """
+        select count(*) from gold.fct_transactions f
+        left join silver.int_customer_versions_windowed v
+          on v.customer_key = f.customer_key and v.customer_id = f.customer_id
+         and f.transaction_date >= v.valid_from and (v.valid_to is null or f.transaction_date < v.valid_to)
+        where v.customer_key is null
+        """,
+    )
+    assert unkeyed == 0
+
+
+def test_a_late_snapshot_rekeys_the_customers_later_transactions(copy_of_built_db):
+    # a customer with transactions both before and after 2024-12-15
+    ((customer_id,),) = _query(
+        copy_of_built_db,
+        """
+        select customer_id from gold.fct_transactions
+        group by customer_id
+        having min(transaction_date) < date '2024-12-15' and max(transaction_date) > date '2024-12-15'
+        order by customer_id limit 1
+        """,
+    )
+    _query(
+        copy_of_built_db,
+        """
+        insert into bronze.raw_customers
+        select * replace (
+            case when card_type = 'Platinum' then 'Basic' else 'Platinum' end as card_type,
+            credit_limit + 12345 as credit_limit,
+            date '2024-12-15' as snapshot_date,
+            'test-late-snapshot' as _batch_id,
+            now() as _loaded_at)
+        from bronze.raw_customers
+        where customer_id = ?
+        qualify row_number() over (order by snapshot_date desc) = 1
+        """,
+        [customer_id],
+    )
+
+    build(copy_of_built_db, select="+fct_transactions")
+
+    keys = dict(
+        _query(
+            copy_of_built_db,
+            """
+            select transaction_date >= date '2024-12-15' and transaction_date < date '2024-12-31',
+                   count(distinct customer_key)
+            from gold.fct_transactions where customer_id = ? group by 1
+            """,
+            [customer_id],
+        )
+    )
+    assert keys[True] == 1
+    ((version_key,),) = _query(
+        copy_of_built_db,
+        "select customer_key from silver.int_customer_versions_windowed "
+        "where customer_id = ? and valid_from = date '2024-12-15'",
+        [customer_id],
+    )
+    ((rekeyed,),) = _query(
+        copy_of_built_db,
+        "select count(*) from gold.fct_transactions where customer_id = ? and customer_key = ?",
+        [customer_id, version_key],
+    )
+    ((expected,),) = _query(
+        copy_of_built_db,
+        "select count(*) from bronze.raw_transactions where customer_id = ? "
+        "and transaction_ts >= date '2024-12-15' and transaction_ts < date '2024-12-31'",
+        [customer_id],
+    )
+    assert rekeyed == expected > 0
+
+
+def test_a_failing_data_test_fails_the_build_with_one_line_and_is_recorded(copy_of_built_db):
+    _query(
+        copy_of_built_db,
+        """
+        insert into bronze.raw_transactions
+        select transaction_id + 10000000000, customer_id, transaction_ts, amount,
+               merchant_category_id, 'Fax', status, 'test-bad-channel', 'test', now()
+        from bronze.raw_transactions limit 1
+        """,
+    )
+    with pytest.raises(C360Error) as failure:
+        build(copy_of_built_db, select="stg_transactions")
+    message = str(failure.value)
+    assert "\n" not in message
+    assert "accepted_values_stg_transactions_channel" in message
+    ((status,),) = _query(
+        copy_of_built_db,
+        "select status from observability.data_quality_results "
+        "where node_name like 'accepted_values_stg_transactions_channel%' order by checked_at desc limit 1",
+    )
+    assert status == "fail"
+
+
+def test_build_without_bronze_is_a_one_line_error(tmp_path):
+    with pytest.raises(C360Error, match="run `c360 load`"):
+        build(tmp_path / "nothing.duckdb")
+
+
+def test_dbt_docs_generate_catalogs_every_gold_model(copy_of_built_db):
+    import json
+
+    from toolkit.dbt_runner import dbt_paths, run_dbt
+
+    run_dbt(copy_of_built_db, ["docs", "generate"], record=False)
+    target_path, _ = dbt_paths(copy_of_built_db)
+    catalog = json.loads((target_path / "catalog.json").read_text())
+    profile = catalog["nodes"]["model.c360.customer_360_profile"]
+    assert profile["metadata"]["schema"] == "gold"
+    assert {"customer_id", "customer_segment", "churn_risk_category"} <= set(profile["columns"])
+    assert "model.c360.fct_transactions" in catalog["nodes"]
+    assert (target_path / "index.html").exists()
