@@ -44,7 +44,7 @@ where table_schema in (?, ?, ?) and table_type = 'BASE TABLE'
 COLUMNS_SQL = """
 select lower(column_name) as column_name
 from information_schema.columns
-where table_schema = upper(?) and table_name = upper(?)
+where upper(table_schema) = upper(?) and upper(table_name) = upper(?)
 """
 RUN_ID_SQL = "select system$task_runtime_info('CURRENT_TASK_GRAPH_RUN_GROUP_ID') as run_id"
 MODEL_METRICS_SQL = """
