@@ -28,7 +28,7 @@ def test_ask_json_has_the_contract_keys_and_the_right_count(built_db):
     assert payload["rows"] == [[expected]]
     noun = "customer" if expected == 1 else "customers"
     verb = "is" if expected == 1 else "are"
-    assert payload["answer"] == f"There {verb} {expected:,} High Risk {noun}."
+    assert payload["answer"] == f"There {verb} {expected:,} high-risk {noun}."
 
 
 def test_ask_prints_answer_table_and_sql(built_db):

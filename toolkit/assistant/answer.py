@@ -69,13 +69,16 @@ def answer_line(
         value = rows[0][columns.index(measure.label)] if measure.label in columns else rows[0][-1]
         if measure.label in _NAMES:
             count = fmt(value, "count")
-            filters = [
-                c.describe
-                for c in plan.conditions
-                if c.describe and not c.describe.startswith("in ")
+            described = [c.describe for c in plan.conditions if c.describe]
+            # adjectives before the noun ("high-risk Platinum customers"), phrases after it
+            before = [
+                d
+                for d in described
+                if not d.startswith(("in ", "with ", "this ", "on ", "since ", "before "))
             ]
-            noun = _NAMES[measure.label]
-            descr = " ".join(f.replace("_", " ") for f in filters)
+            after = [d for d in described if d not in before and d not in plan.notes]
+            noun = _NAMES[measure.label] + "".join(f" {a}" for a in after)
+            descr = " ".join(f.replace("_", " ") for f in before)
             verb = "is" if count == "1" else "are"
             return (
                 f"There {verb} {count} {descr + ' ' if descr else ''}{noun}{qualifiers}.".replace(

@@ -420,6 +420,7 @@ def build_plan(
             pred = _compare(mexpr, op, nums)
             if base in CUSTOMER_SIDE and metric.table == "transactions":
                 semi.having = pred if semi.having is None else exp.and_(semi.having, pred)
+                plan.notes.insert(0, _comparison_text(metric.name, op, nums))
             elif plan.groups and metric.table == base:
                 plan.having.append(pred)
             else:
@@ -438,9 +439,11 @@ def build_plan(
             pred = _compare(mexpr, op, nums)
             if base in CUSTOMER_SIDE:
                 semi.having = pred if semi.having is None else exp.and_(semi.having, pred)
+                what = "spend" if target.name == "lifetime_value" else "transactions"
+                plan.notes.insert(0, _comparison_text(what, op, nums))
                 continue
         pred = _compare(sql(column.expr), op, nums)
-        cond = Condition(target.table, pred, describe=target.name)
+        cond = Condition(target.table, pred, describe=_comparison_text(target.name, op, nums))
         is_num = percent is not None and verb is not None and c["at"] > verb
         if is_num:
             numerator.append(cond)
@@ -531,6 +534,21 @@ def _literal(value: float) -> exp.Expression:
     return exp.Literal.number(value)
 
 
+_OP_WORDS = {
+    ">": "over",
+    ">=": "of at least",
+    "<": "under",
+    "<=": "of at most",
+    "=": "of",
+    "between": "between",
+}
+
+
+def _comparison_text(name: str, op: str, nums: list[float]) -> str:
+    shown = " and ".join(f"{n:,g}" for n in nums)
+    return f"with {name.replace('_', ' ')} {_OP_WORDS[op]} {shown}"
+
+
 def _compare(expr: exp.Expression, op: str, nums: list[float]) -> exp.Expression:
     if op == "between":
         low, high = sorted(nums)
@@ -549,11 +567,17 @@ def _filter_condition(p, model, f) -> Condition:
             pred = exp.EQ(this=target, expression=values[0])
         else:
             pred = exp.In(this=target, expressions=values)
-        describe = " or ".join(f["values"])
+        shown = [
+            v.lower().replace(" risk", "-risk") if f["col"] == "churn_risk_category" else v
+            for v in f["values"]
+        ]
+        describe = " or ".join(shown)
+        if f["col"] in ("state", "city", "region", "state_name"):
+            describe = "in " + describe
     else:
         flt = model.tables[table].filters[f["col"]]
         pred = sql(flt.expr)
-        describe = flt.name.replace("_", " ")
+        describe = flt.synonyms[0] if flt.synonyms else flt.name.replace("_", " ")
     if f["negate"]:
         pred = exp.Not(this=exp.Paren(this=pred))
         describe = "not " + describe
