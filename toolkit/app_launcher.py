@@ -31,6 +31,8 @@ def launch_app(db_path: Path, *, port: int = 8501) -> None:
         "--browser.gatherUsageStats",
         "false",
     ]
-    if os.environ.get("CI") or not (os.environ.get("DISPLAY") or sys.platform == "darwin"):
+    if os.environ.get("CI") or not (
+        os.environ.get("DISPLAY") or sys.platform in ("darwin", "win32")
+    ):
         command += ["--server.headless", "true"]
     subprocess.run(command, env=env, check=False)

@@ -16,6 +16,7 @@ import os
 import threading
 import weakref
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -105,9 +106,7 @@ class DuckDBSource:
 
     def query(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> pd.DataFrame:
         with self._lock:
-            frame = self._connection().execute(sql, list(params)).df()
-        frame.columns = [str(c).lower() for c in frame.columns]
-        return frame
+            return normalise(self._connection().execute(sql, list(params)).df())
 
     def assistant_connection(self):
         return _LockedDuckDB(self)
@@ -171,9 +170,7 @@ class SnowparkSource:
         return f"Snowflake · {database}"
 
     def query(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> pd.DataFrame:
-        frame = self.session.sql(sql, params=list(params)).to_pandas()
-        frame.columns = [str(c).lower() for c in frame.columns]
-        return frame
+        return normalise(self.session.sql(sql, params=list(params)).to_pandas())
 
     def assistant_connection(self):
         return _Passthrough(self.session)
@@ -195,6 +192,21 @@ class _Passthrough:
 
     def __exit__(self, *exc):
         return False
+
+
+def normalise(frame: pd.DataFrame) -> pd.DataFrame:
+    """Lower-case column names and exact decimals as floats, whichever backend answered.
+
+    Snowflake returns unquoted names upper-case and NUMBER(p, s) as ``Decimal`` objects;
+    charts and arithmetic downstream want plain floats.
+    """
+    frame.columns = [str(c).lower() for c in frame.columns]
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            sample = frame[column].dropna().head(1)
+            if len(sample) and isinstance(sample.iloc[0], Decimal):
+                frame[column] = frame[column].astype(float)
+    return frame
 
 
 def _feedback_values(row: dict[str, Any], backend: str) -> list[Any]:

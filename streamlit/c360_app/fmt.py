@@ -37,6 +37,13 @@ def money_compact(value: Any) -> str:
     return f"{sign}${amount:,.0f}"
 
 
+def money_fit(value: Any) -> str:
+    """Full dollars below $100,000, compact above: fits a narrow metric card."""
+    if _missing(value):
+        return "–"
+    return money(value) if abs(float(value)) < 100_000 else money_compact(value)
+
+
 def percent(value: Any, *, digits: int = 1, signed: bool = False) -> str:
     """A fraction as a percentage: ``0.256`` → ``25.6%``."""
     if _missing(value):

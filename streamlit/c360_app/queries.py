@@ -180,9 +180,9 @@ def ltv_box_stats(source, flt: ProfileFilter) -> pd.DataFrame:
         f"""
         select customer_segment,
                min(lifetime_value) as ltv_min,
-               percentile_cont(0.25) within group (order by lifetime_value) as ltv_q1,
-               percentile_cont(0.5) within group (order by lifetime_value) as ltv_median,
-               percentile_cont(0.75) within group (order by lifetime_value) as ltv_q3,
+               percentile_cont(0.25) within group (order by cast(lifetime_value as double)) as ltv_q1,
+               percentile_cont(0.5) within group (order by cast(lifetime_value as double)) as ltv_median,
+               percentile_cont(0.75) within group (order by cast(lifetime_value as double)) as ltv_q3,
                max(lifetime_value) as ltv_max
         from {PROFILE} {where}
         group by customer_segment

@@ -131,7 +131,7 @@ def _metrics(profile: dict, transactions: pd.DataFrame, as_of: date | None) -> N
     mom = profile.get("mom_spend_change_pct")
     mom_text = "–" if mom is None or pd.isna(mom) else f"{fmt.arrow(mom)} {abs(float(mom)):.0f}%"
     cards = st.columns(6)
-    cards[0].metric("Lifetime value", fmt.money(profile.get("lifetime_value")), border=True)
+    cards[0].metric("Lifetime value", fmt.money_fit(profile.get("lifetime_value")), border=True)
     cards[1].metric(
         "90-day spend",
         fmt.money(spend_90),
@@ -180,7 +180,25 @@ def _spend_charts(source, customer_id: str, transactions: pd.DataFrame) -> None:
                 .reset_index()
             )
             by_category["share"] = by_category["spend"] / by_category["spend"].sum()
+            by_category = top_categories(by_category)
             st.altair_chart(charts.category_breakdown(by_category))
+
+
+def top_categories(by_category: pd.DataFrame, keep: int = 8) -> pd.DataFrame:
+    """The ``keep`` biggest categories, the rest summed as "Other" (a chart stays readable)."""
+    ordered = by_category.sort_values("spend", ascending=False)
+    if len(ordered) <= keep + 1:
+        return ordered
+    head, tail = ordered.iloc[:keep], ordered.iloc[keep:]
+    other = pd.DataFrame(
+        {
+            "category_name": [f"Other ({len(tail)} categories)"],
+            "spend": [tail["spend"].sum()],
+            "transactions": [tail["transactions"].sum()],
+            "share": [tail["share"].sum()],
+        }
+    )
+    return pd.concat([head, other], ignore_index=True)
 
 
 def _history(transactions: pd.DataFrame, customer_id: str) -> None:
@@ -212,7 +230,7 @@ def _history(transactions: pd.DataFrame, customer_id: str) -> None:
     if statuses:
         shown = shown[shown["status"].isin(statuses)]
     st.dataframe(
-        shown.drop(columns=["transaction_date"]),
+        shown.drop(columns=["transaction_date", "category_group"]),
         hide_index=True,
         height=280,
         column_config={
@@ -220,7 +238,6 @@ def _history(transactions: pd.DataFrame, customer_id: str) -> None:
             "transaction_ts": st.column_config.DatetimeColumn("When", format="YYYY-MM-DD HH:mm"),
             "amount": st.column_config.NumberColumn("Amount", format="dollar"),
             "category_name": "Category",
-            "category_group": "Group",
             "channel": "Channel",
             "status": "Status",
         },

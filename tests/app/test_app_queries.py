@@ -79,8 +79,8 @@ def test_segment_queries_match_independent_sql(recording, db):
         f"select count(*), sum(lifetime_value), sum(spend_last_90_days) from gold.customer_360_profile {where}"
     ).fetchone()
     assert kpis["customers"] == n
-    assert kpis["total_ltv"] == pytest.approx(ltv)
-    assert kpis["spend_90d"] == pytest.approx(spend)
+    assert kpis["total_ltv"] == pytest.approx(float(ltv))
+    assert kpis["spend_90d"] == pytest.approx(float(spend))
 
     histogram = queries.churn_histogram(recording, ProfileFilter())
     total = db.execute(
@@ -94,15 +94,15 @@ def test_segment_queries_match_independent_sql(recording, db):
         "select customer_segment, lifetime_value from gold.customer_360_profile"
     ).df()
     for segment, values in frame.groupby("customer_segment")["lifetime_value"]:
-        assert box.loc[segment, "ltv_median"] == pytest.approx(values.median())
-        assert box.loc[segment, "ltv_q1"] == pytest.approx(values.quantile(0.25))
-        assert box.loc[segment, "ltv_max"] == pytest.approx(values.max())
+        assert box.loc[segment, "ltv_median"] == pytest.approx(float(values.median()))
+        assert box.loc[segment, "ltv_q1"] == pytest.approx(float(values.quantile(0.25)))
+        assert box.loc[segment, "ltv_max"] == pytest.approx(float(values.max()))
 
     trend = queries.mom_trend(recording, flt)
     expected = db.execute(
         f"select sum(spend) from gold.metric_mom_spend_change where customer_id in (select customer_id from gold.customer_360_profile {where})"
     ).fetchone()[0]
-    assert trend["spend"].sum() == pytest.approx(expected)
+    assert trend["spend"].sum() == pytest.approx(float(expected))
     assert trend["month"].is_monotonic_increasing
 
 
@@ -145,7 +145,9 @@ def test_customer_transactions_are_one_customers(recording, db):
         [customer_id],
     ).fetchone()
     assert len(frame) == n
-    assert frame.loc[frame["status"] == "approved", "amount"].sum() == pytest.approx(approved)
+    assert frame.loc[frame["status"] == "approved", "amount"].sum() == pytest.approx(
+        float(approved)
+    )
     assert frame["category_name"].notna().all()
 
 

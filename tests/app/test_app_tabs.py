@@ -83,7 +83,7 @@ def test_segment_explorer_kpis_filters_table_and_export(app_env, db):
         "select max(churn_probability) from gold.customer_360_profile"
         " where customer_segment = 'Declining' and card_type in ('Gold', 'Platinum')"
     ).fetchone()[0]
-    assert page["churn_probability"].iloc[0] == pytest.approx(top_probability)
+    assert page["churn_probability"].iloc[0] == pytest.approx(float(top_probability))
     assert list(page["churn_probability"]) == sorted(page["churn_probability"], reverse=True)
 
     # Page 2 continues where page 1 stopped.
@@ -149,7 +149,7 @@ def test_customer_360_search_profile_and_history(app_env, db):
         " from gold.customer_360_profile where customer_id = ?",
         [customer_id],
     ).fetchone()
-    assert _metric(tab, "Lifetime value") == fmt.money(ltv)
+    assert _metric(tab, "Lifetime value") == fmt.money_fit(ltv)
     assert _metric(tab, "Avg transaction") == fmt.money(atv, cents=True)
     assert _metric(tab, "Days inactive") == fmt.count(days)
     assert any(full_name in m.value for m in tab.markdown)
@@ -277,7 +277,8 @@ def test_campaign_simulator_scenario_kpis_and_targets(app_env, db):
             f" from gold.customer_360_profile {where}",
             params,
         ).fetchone()
-        return Audience(n, spend, min(at_risk, spend), min(churners, n))
+        spend, at_risk, churners = float(spend), float(at_risk), float(churners)
+        return Audience(int(n), spend, min(at_risk, spend), min(churners, n))
 
     at = _run()
     _clean(at)
@@ -328,7 +329,7 @@ def test_campaign_simulator_scenario_kpis_and_targets(app_env, db):
         [a, b, c],
     ).fetchone()
     assert targets["customer_id"].iloc[0] == top[0]
-    assert targets["expected_net_benefit"].iloc[0] == pytest.approx(top[1])
+    assert targets["expected_net_benefit"].iloc[0] == pytest.approx(float(top[1]))
 
     # Save the current settings as a custom scenario: it joins the list and the comparison.
     at.text_input(key="camp_save_name").input("My win-back").run()
