@@ -115,7 +115,7 @@ VERBS = {"are", "is", "were", "was", "have", "has", "had", "made", "make", "use"
 
 FILLER = set(
     ["what", "whats", "which", "who", "whom", "whose", "how", "is", "are", "was", "were", "be", "been", "being", "the", "a", "an", "of", "in", "on", "for", "to", "by", "per", "with", "and", "or", "from", "at", "as", "there", "their", "them", "they", "our", "we", "us", "do", "does", "did", "have", "has", "had", "having", "show", "me", "give", "list", "tell", "find", "get", "display", "return", "report", "provide", "i", "want", "need", "see", "know", "please", "can", "could", "would", "you", "your", "all", "each", "every", "any", "that", "this", "these", "those", "it", "its", "than", "then", "breakdown", "broken", "down", "split", "grouped", "across", "between", "among", "amongst", "top", "bottom", "highest", "lowest", "most", "least", "largest", "biggest", "smallest", "fewest", "best", "worst", "greatest", "many", "much", "number", "count", "total", "sum", "average", "avg", "mean", "median", "max", "maximum", "min", "minimum", "typical", "overall", "combined", "aggregate", "cumulative", "currently", "current", "right", "now", "so", "far", "ever", "rank", "ranked", "ranking", "sort", "sorted", "order", "ordered", "descending", "ascending", "desc", "asc", "compare", "comparison", "versus", "vs", "against", "look", "like", "distribution", "wise", "level", "made", "make", "hold", "holding", "holder", "where", "when", "using", "use", "used", "only", "just", "also", "both", "either", "including", "include", "along", "together", "respectively", "separately", "currently", "percentage", "percent", "share", "proportion", "fraction", "ratio", "pct", "%", "what's", "split", "up", "whole", "entire", "base", "book", "get", "got", "put", "into", "out", "about", "around", "roughly", "approximately", "approx", "exactly", "equal", "equals", "equal", "to", "over", "above", "under", "below", "more", "less", "fewer", "greater", "higher", "lower", "least", "at", "than", "exceeding", "exceed", "exceeds", "beyond", "excess", "up", "no", "nor", "not", "non", "excluding", "exclude", "except", "without", "other", "value", "values", "amount", "figure", "figures", "numbers", "stat", "stats", "statistic", "statistics", "metric", "metrics", "info", "information", "detail", "details", "data", "portfolio", "book", "business", "card", "holding", "whole", "currently", "today", "date", "as", "has", "within", "during", "latest", "recent", "lately", "one", "ones", "someone", "anyone", "everyone", "people", "person", "name", "names", "identify", "pull", "see", "view", "kind", "type", "sort", "across", "breakdown", "customers'", "customer's", "doing", "performing", "perform", "look", "looking", "good", "well", "bad", "poorly", "rate", "do", "they", "them", "those", "spending?", "generate", "generated", "contributing", "contribute", "contributes", "came", "come", "go", "goe", "went", "belong", "belonging", "fall", "fell", "falls", "shop", "shopped", "shopping", "buy", "bought", "purchased", "paid", "pay", "transact", "transacted", "making", "who've", "live", "lives", "living", "located", "based", "reside", "resides", "residing",
-     "compared", "been", "being", "aged", "old", "year", "spend?", "there's", "theres", "give", "us", "me", "show"]
+     "compared", "been", "being", "aged", "old", "year", "popular", "common", "frequent", "often", "spend?", "there's", "theres", "give", "us", "me", "show"]
 )  # fmt: skip
 FILLER |= {stem(w) for w in FILLER}
 COMPARATORS = [
@@ -268,6 +268,7 @@ class _State:
             protected + tag(self.tokens, self.taken, parser.lex), key=lambda t: t.start
         )
         self.words = [t.text if t.number is None else "#" for t in self.tokens]
+        self.agg_superlatives: set[int] = set()
 
     # -- token helpers
     def w(self, i: int) -> str:
@@ -388,6 +389,12 @@ class _State:
                     # "which 3 categories have the highest spend": the number is the limit
                     self.group_limit = int(self.tokens[j].number)
                     self.mark(j, j - 1)
+            elif lead in {"popular", "common", "frequent", "most", "least"} and (
+                col or table_item.table == "merchant_categories"
+            ):
+                is_group = True  # "the most common card type", "most popular category"
+                if self.w(j - 1) in {"most", "least"}:
+                    self.mark(j)
             elif lead in {"top", "bottom"}:
                 is_group = True
             if not is_group:
@@ -412,6 +419,7 @@ class _State:
                     groups.append((table_item.table, DISPLAY_COLUMN[table_item.table]))
             group_tags.add(t.start)
             self.mark(*range(t.start, t.end))
+        self.group_found = bool(groups) or "who" in self.words
         return groups, group_tags
 
     # -- categorical filters (values + named filters), with negation and OR within a column
@@ -636,9 +644,12 @@ class _State:
             j -= 1
         if self.w(j) in AGG_WORDS and not self.tag_at(j):
             return AGG_WORDS[self.w(j)], j
-        if self.w(j) in {"highest", "largest", "biggest"} and j <= 2:
+        ranking = bool(getattr(self, "group_found", False))
+        if self.w(j) in {"highest", "largest", "biggest"} and j <= 4 and not ranking:
+            self.agg_superlatives.add(j)
             return "MAX", j
-        if self.w(j) in {"lowest", "smallest"} and j <= 2:
+        if self.w(j) in {"lowest", "smallest"} and j <= 4 and not ranking:
+            self.agg_superlatives.add(j)
             return "MIN", j
         return None, None
 
@@ -691,6 +702,8 @@ class _State:
         for i, w in enumerate(self.words):
             if self.tag_at(i) or (self.used[i] and w not in DESC_WORDS | ASC_WORDS):
                 continue
+            if i in self.agg_superlatives:
+                continue  # "what was the largest transaction": MAX, not a ranking
             if w in DESC_WORDS | ASC_WORDS:
                 if w in {"more", "fewer", "higher", "lower"} and self.w(i + 1) == "than":
                     continue

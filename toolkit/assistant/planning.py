@@ -151,6 +151,8 @@ def build_plan(
                                                               "onboarded", "started", "enrolled", "account"}])  # fmt: skip
 
     entity_group = next((g for g in groups if g[1] == "__entity__"), None)
+    if entity_group is None and "who" in words and not entities:
+        entity_group = ("customers", "__entity__")  # "who has the highest LTV?"
     groups = [g for g in groups if g[1] != "__entity__"]
     list_mode = False
     if entity_group is not None:
@@ -472,6 +474,11 @@ def build_plan(
             )
         plan.measures = [_percent_measure(plan, numerator, model)]
     # ---- order and limit
+    if superlative and not plan.groups:
+        # "most", "highest" with nothing to rank would silently answer a different question
+        raise CannotAnswer(
+            "I can't tell what to rank; say which attribute, e.g. 'which state has the most customers'."
+        )
     _order(plan, st, desc, limit, superlative)
     return plan
 
@@ -748,6 +755,8 @@ def _list_plan(
     if extra and (desc is not None or limit or "top" in st.words):
         plan.order = [(extra[0].label, desc if desc is not None else True)]
     plan.order.append((plan.columns[0].label, False))
+    if superlative and not extra:
+        raise CannotAnswer("I can't tell what to rank these rows by.")
     if superlative and extra and not limit:
         plan.limit = 1
     elif limit:
