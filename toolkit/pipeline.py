@@ -23,7 +23,7 @@ from toolkit.db import connect
 from toolkit.errors import C360Error, NotBuiltYet
 from toolkit.observability import ensure_observability_tables
 
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def _record(
     )
 
 
-def _steps_already_done(db_path: Path, env: str) -> set[str]:
+def _steps_already_done(db_path: Path, env: str, step_names: set[str]) -> set[str]:
     """Steps that succeeded in the latest run, if that run did not finish cleanly."""
     if not db_path.exists():
         return set()
@@ -191,7 +191,7 @@ def _steps_already_done(db_path: Path, env: str) -> set[str]:
             [latest[0]],
         ).fetchall()
         finished = {row[0] for row in rows}
-        if finished >= set(STEP_NAMES):
+        if finished >= step_names:
             return set()  # the last run completed: a resume starts over
         return finished
     finally:
@@ -207,7 +207,7 @@ def run_pipeline(
     dirty_rate: float = 0.0,
     resume: bool = False,
     fresh: bool = False,
-    only: tuple[str, ...] | None = None,
+    steps: tuple[Step, ...] = PIPELINE,
 ) -> str:
     """Run the DAG locally; returns the run id. Raises :class:`C360Error` on a failed step."""
     get_environment(env)
@@ -219,13 +219,11 @@ def run_pipeline(
                 shutil.rmtree(path)
             elif path.exists():
                 path.unlink()
-    skip = _steps_already_done(db_path, env) if resume else set()
+    skip = _steps_already_done(db_path, env, {s.name for s in steps}) if resume else set()
     run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     ctx = RunContext(db_path, landing_dir, env, run_id, customers, seed, dirty_rate)
     console.print(f"[bold]c360 pipeline[/bold] run {run_id} on {env} → {db_path}")
-    for step in topological_order():
-        if only is not None and step.name not in only:
-            continue
+    for step in topological_order(steps):
         started = datetime.now()
         if step.name in skip:
             _write_status(
