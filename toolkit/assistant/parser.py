@@ -269,6 +269,7 @@ class _State:
         )
         self.words = [t.text if t.number is None else "#" for t in self.tokens]
         self.agg_superlatives: set[int] = set()
+        self.comparator_tokens: set[int] = set()
 
     # -- token helpers
     def w(self, i: int) -> str:
@@ -477,6 +478,10 @@ class _State:
                 merged.append(f)
         return merged
 
+    def mark_comparator(self, *idx: int) -> None:
+        self.comparator_tokens.update(idx)
+        self.mark(*idx)
+
     def mark_naming_column(self, t: Tag, value: Item | None, flt: Item | None) -> None:
         """ "card type Platinum", "the Declining segment": the column word names the value's column."""
         for other in self.tags:
@@ -527,7 +532,7 @@ class _State:
                     continue
                 found.append({"op": op.split(":")[0], "num": [num_idx], "at": num_idx, "end": i + len(words),
                               "words": words})  # fmt: skip
-                self.mark(*range(i, i + len(words)), num_idx)
+                self.mark_comparator(*range(i, i + len(words)), num_idx)
                 i += len(words)
                 continue
             k = i + len(words)
@@ -549,7 +554,7 @@ class _State:
             elif op == "between":
                 i += 1
                 continue
-            self.mark(*range(i, end))
+            self.mark_comparator(*range(i, end))
             found.append({"op": op, "num": nums, "at": i, "end": end, "words": words})
             i = end
         # "aged 65", "age 30 to 40" and similar are not handled: they fall through to leftovers.
@@ -702,8 +707,8 @@ class _State:
         for i, w in enumerate(self.words):
             if self.tag_at(i) or (self.used[i] and w not in DESC_WORDS | ASC_WORDS):
                 continue
-            if i in self.agg_superlatives:
-                continue  # "what was the largest transaction": MAX, not a ranking
+            if i in self.agg_superlatives or i in self.comparator_tokens:
+                continue  # "the largest transaction" is MAX; "at least" / "or more" compare
             if w in DESC_WORDS | ASC_WORDS:
                 if w in {"more", "fewer", "higher", "lower"} and self.w(i + 1) == "than":
                     continue
