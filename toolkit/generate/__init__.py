@@ -18,6 +18,7 @@ import csv
 import json
 import shutil
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -147,18 +148,29 @@ def generate_landing(
         progress.advance(task)
 
         next_id = FIRST_TRANSACTION_ID
-        for m, month_start in enumerate(months):
-            progress.update(task, description=f"transactions {month_start:%Y-%m}")
-            month = generate_month(m, people, behaviour, np.random.default_rng(month_streams[m]))
-            table = to_landing_table(month, people, next_id)
-            next_id += len(month)
-            summary.transactions += len(month)
-            table, day, injected = corrupt(
-                table, dirty_rate, dirty_rng, TRANSACTION_CORRUPTIONS, month.day
-            )
-            summary.dirty_rows += injected
-            summary.transaction_files += _write_days(landing, table, day)
-            progress.advance(task)
+        # Writing a month (Parquet encoding releases the GIL) overlaps generating the
+        # next; at most two months are in memory at once.
+        with ThreadPoolExecutor(max_workers=1) as writer:
+            pending = None
+            for m, month_start in enumerate(months):
+                progress.update(task, description=f"transactions {month_start:%Y-%m}")
+                month = generate_month(
+                    m, people, behaviour, np.random.default_rng(month_streams[m])
+                )
+                table = to_landing_table(month, people, next_id)
+                next_id += len(month)
+                summary.transactions += len(month)
+                table, day, injected = corrupt(
+                    table, dirty_rate, dirty_rng, TRANSACTION_CORRUPTIONS, month.day
+                )
+                summary.dirty_rows += injected
+                if pending is not None:
+                    summary.transaction_files += pending.result()
+                    progress.advance(task)
+                pending = writer.submit(_write_days, landing, table, day)
+            if pending is not None:
+                summary.transaction_files += pending.result()
+                progress.advance(task)
 
     summary.seconds = round(time.perf_counter() - started, 2)
     manifest = {k: v for k, v in asdict(summary).items() if k != "reused"}
