@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from toolkit.errors import C360Error, NotBuiltYet
@@ -54,14 +56,47 @@ def _cdktf_context() -> dict:
     return context
 
 
-def build_app(outdir: Path | None = None):
-    """The CDK app with one ``PlatformStack`` per cloud environment (ids ``dev``, ``prod``)."""
+def bytecode_cache_dir() -> Path:
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "c360" / "pycache"
+
+
+@contextmanager
+def _cached_bytecode():
+    """Import the CDK bindings with their bytecode cached, even under PYTHONDONTWRITEBYTECODE.
+
+    The provider bindings are megabytes of generated Python; compiling them on every synth
+    costs most of its time. When bytecode writing is off, cache it in a separate folder
+    (``~/.cache/c360/pycache``), never next to the sources, then restore the settings.
+    """
+    if not sys.dont_write_bytecode:
+        yield
+        return
+    saved = sys.pycache_prefix
+    sys.pycache_prefix = saved or str(bytecode_cache_dir())
+    sys.dont_write_bytecode = False
+    try:
+        yield
+    finally:
+        sys.dont_write_bytecode = True
+        sys.pycache_prefix = saved
+
+
+def load_bindings():
+    """Import the CDK and the stacks (starts node via jsii); returns ``(App, PlatformStack)``."""
     for name, value in NODE_BANNER_SILENCER.items():
         os.environ.setdefault(name, value)
-    from cdktn import App
+    with _cached_bytecode():
+        from cdktn import App
 
-    from stacks.platform import PlatformStack
+        from stacks.platform import PlatformStack
+    return App, PlatformStack
+
+
+def build_app(outdir: Path | None = None):
+    """The CDK app with one ``PlatformStack`` per cloud environment (ids ``dev``, ``prod``)."""
     from toolkit.config import ENVIRONMENTS
+
+    App, PlatformStack = load_bindings()
 
     kwargs = {"context": _cdktf_context()}
     if outdir is not None:
