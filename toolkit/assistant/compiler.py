@@ -107,7 +107,8 @@ def _semi_join(model, semi: SemiJoin, outer_table: str, database) -> exp.Express
     if having is not None:
         sub = sub.group_by(exp.column("customer_id", table="t")).having(having)
     outer = exp.column("customer_id", table=ALIASES[outer_table])
-    return exp.In(this=outer, query=exp.Subquery(this=sub))
+    membership = exp.In(this=outer, query=exp.Subquery(this=sub))
+    return exp.Not(this=membership) if semi.negate else membership
 
 
 def compile_plan(
@@ -146,7 +147,7 @@ def build_select(model: SemanticModel, plan: Plan, *, database: str | None = Non
         conditions.append(_semi_join(model, semi, base, database))
     having = [qualify(h, base) for h in plan.having]
     if base == "transactions" and _approved_needed(
-        used_parts + [c for c in conditions if not isinstance(c, exp.In)] + having
+        used_parts + [c for c in conditions if not isinstance(c, (exp.In, exp.Not))] + having
     ):
         conditions.insert(
             0,

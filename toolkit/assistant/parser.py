@@ -340,6 +340,7 @@ class _State:
     def read_groups(self):
         groups: list[tuple[str, str]] = []  # (table, column)
         group_tags: set[int] = set()
+        group_ends: set[int] = set()  # index of the last token of each group phrase
         first_content = next(
             (i for i, w in enumerate(self.words) if w not in {"in", "for", "on"}), 0
         )
@@ -398,6 +399,9 @@ class _State:
                     self.mark(j)
             elif lead in {"top", "bottom"}:
                 is_group = True
+            elif lead == "and" and j - 1 in group_ends:
+                is_group = True  # "by card type and segment"
+                self.mark(j)
             if not is_group:
                 continue
             if col:
@@ -419,6 +423,7 @@ class _State:
                 else:
                     groups.append((table_item.table, DISPLAY_COLUMN[table_item.table]))
             group_tags.add(t.start)
+            group_ends.add(t.end - 1)
             self.mark(*range(t.start, t.end))
         self.group_found = bool(groups) or "who" in self.words
         return groups, group_tags
@@ -577,7 +582,8 @@ class _State:
             t = self.tag_at(j)
             if t is not None:
                 item = t.first("metric") or self._fact(t)
-                counted = t.first("table") or (
+                # a bare entity ("transactions over $500") or a count metric, not a fact
+                counted = (t.first("table") if item is None else None) or (
                     item
                     if item and item.kind == "metric" and item.name in COUNT_METRIC_NAMES
                     else None

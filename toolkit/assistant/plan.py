@@ -44,6 +44,7 @@ class SemiJoin:
     conditions: list[Condition]
     having: exp.Expression | None = None
     describe: str = ""
+    negate: bool = False  # "customers with no transactions in the last 90 days"
 
 
 @dataclass

@@ -24,6 +24,8 @@ from toolkit.assistant.plan import Column, Condition, Measure, Plan, SemiJoin
 from toolkit.assistant.timeparse import Period
 
 TXN_SIDE = {"transactions", "merchant_categories", "dates"}
+NEGATION_WORDS = {"no", "not", "without", "never", "zero", "nothing", "none", "didn't", "haven't",
+                  "hasn't", "don't", "doesn't", "didnt", "havent", "hasnt", "dont", "doesnt"}  # fmt: skip
 CUSTOMER_SIDE = {"customers", "customer_segments", "churn_predictions"}
 ASOF = "(SELECT MAX(transaction_date) FROM gold.fct_transactions)"
 
@@ -167,6 +169,11 @@ def build_plan(
     ):
         filters, groups = _versus_to_group(p, model, filters, groups)
 
+    if "much" in words and not measures:
+        raise CannotAnswer("How much of what? Name a measure such as spend, LTV or credit limit.")
+    if len(st.time.periods) > 1:
+        raise CannotAnswer("Ask about one period at a time (or compare periods with 'per month').")
+
     # ---- measures
     out: list[Measure] = []
     for m in measures:
@@ -260,6 +267,14 @@ def build_plan(
             subject_table = entities[0]
         elif groups:
             subject_table = groups[0][0]
+        ranked = superlative or "top" in words or "bottom" in words
+        says_what = (
+            count_word
+            or {"customers", "transactions"} & set(entities)
+            or {"popular", "common", "frequent", "often"} & words
+        )
+        if ranked and not says_what and percent is None:
+            raise CannotAnswer("Rank by what? Name a measure, e.g. 'top 3 categories by spend'.")
         if (
             count_word
             or superlative
@@ -464,6 +479,18 @@ def build_plan(
                     exp.EQ(this=sql("customer_id"), expression=exp.Literal.string(cust)),
                 )
             )
+    negations = [i for i, w in enumerate(st.words) if w in NEGATION_WORDS and not st.used[i]]
+    if negations:
+        if (
+            base in CUSTOMER_SIDE
+            and (semi.conditions or semi.having is not None)
+            and percent is None
+        ):
+            semi.negate = True  # "customers with no transactions in the last 90 days"
+            st.mark(*negations)
+            plan.notes.insert(0, "with no matching transactions")
+        else:
+            raise CannotAnswer("I can't tell what the negation in the question applies to.")
     if semi.conditions or semi.having is not None:
         plan.semi_joins.append(semi)
     # ---- percentages
@@ -740,6 +767,13 @@ def _list_plan(
             semi.conditions.append(Condition(date_col[0], cond, describe=text))
         else:
             plan.conditions.append(Condition(date_col[0], cond, describe=text))
+    negations = [i for i, w in enumerate(st.words) if w in NEGATION_WORDS and not st.used[i]]
+    if negations:
+        if table in CUSTOMER_SIDE and (semi.conditions or semi.having is not None):
+            semi.negate = True
+            st.mark(*negations)
+        else:
+            raise CannotAnswer("I can't tell what the negation in the question applies to.")
     if semi.conditions or semi.having is not None:
         plan.semi_joins.append(semi)
     for i in ids:

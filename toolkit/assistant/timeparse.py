@@ -105,6 +105,16 @@ def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
                 else:
                     period = Period("previous", unit)
                 end = i + 2
+        elif (
+            w in {"in", "within", "for", "over"}
+            and tok(i + 1) is not None
+            and tok(i + 1).number is not None
+            and _unit(tok(i + 2))
+            and not _year(tok(i + 1))
+        ):
+            # "in 90 days", "for 60 days": the trailing window
+            period = Period("rolling", _unit(tok(i + 2)), int(tok(i + 1).number))
+            end = i + 3
         elif w in {"this", "current"} and _unit(tok(i + 1)):
             period = Period("current", _unit(tok(i + 1)))
             end = i + 2
