@@ -120,3 +120,30 @@ def test_snowflake_dialect_output_parses_as_snowflake(parser):
 def test_unknown_words_are_declined_not_guessed(parser, question):
     with pytest.raises(CannotAnswer):
         parser.parse_with(question, asof=ASOF)
+
+
+def test_negated_customer_questions_use_not_in(parser):
+    sql = sql_for(parser, "How many customers had no transactions in the last 90 days?")
+    assert "WHERE NOT c.customer_id IN (SELECT t.customer_id FROM gold.fct_transactions" in sql
+
+
+def test_several_groupings_and_side_by_side_comparisons(parser):
+    sql = sql_for(parser, "How many customers are there by card type and segment?")
+    assert "GROUP BY c.card_type, c.customer_segment" in sql
+    versus = sql_for(parser, "spend online vs in-store")
+    assert "GROUP BY t.channel" in versus and "t.channel IN ('Online', 'In-Store')" in versus
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Top 3 categories for High-Value Travelers",  # top by what?
+        "most customers",  # most of what, by what?
+        "How much did we make from Platinum customers?",  # make = revenue we do not hold
+        "average spend in the last 90 days compared to the prior 90 days",  # two periods at once
+        "How many customers churned?",
+    ],
+)
+def test_ambiguous_questions_are_declined_rather_than_guessed(parser, question):
+    with pytest.raises(CannotAnswer):
+        parser.parse_with(question, asof=ASOF)
