@@ -104,7 +104,13 @@ def build_lexicon(model: SemanticModel, extra_values: dict | None = None) -> Lex
             continue
         for cut in range(1, len(key)):
             tail = lex.phrases.get(key[cut:], [])
-            metrics = [i for i in tail if i.kind == "metric"]
+            # only the spend/count measures ("travel spend", "online transactions"): a
+            # segment name ending in "spenders" is not a request for a customer count
+            metrics = [
+                i
+                for i in tail
+                if i.kind == "metric" and i.name in ("total_spend", "transaction_count")
+            ]
             if metrics:
                 items.extend(metrics)
                 break

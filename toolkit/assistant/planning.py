@@ -412,9 +412,19 @@ def build_plan(
     # ---- filters
     numerator: list[Condition] = []
     verb = percent["verb"] if percent else None
+    among = next((i for i, w in enumerate(st.words) if w in {"among", "amongst", "within"}), None)
+    if among is not None and percent is not None:
+        st.mark(among)
+    if percent is not None and verb is None and among is None and len(filters) > 1:
+        raise CannotAnswer(
+            "Which part is the percentage of which group? Try 'what percentage of <group> are <condition>'."
+        )
     for f in filters:
         cond = _filter_condition(p, model, f)
-        is_num = percent is not None and (verb is None or f["pos"] > verb)
+        if percent is not None and among is not None:
+            is_num = f["pos"] < among  # "share of premium cardholders among high-risk customers"
+        else:
+            is_num = percent is not None and (verb is None or f["pos"] > verb)
         if is_num:
             numerator.append(cond)
         elif cond.table in TXN_SIDE and base in CUSTOMER_SIDE:
