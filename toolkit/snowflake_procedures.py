@@ -30,6 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from toolkit.bronze import BRONZE_DDL
+
 GENERATED_LANDING_STAGE = "@PLATFORM.GENERATED_LANDING"
 MODELS_STAGE = "@PLATFORM.CHURN_MODELS"
 PROMOTED_POINTER = "PROMOTED"
@@ -115,46 +117,75 @@ def generate_handler(session, customers: int, seed: int, dirty_rate: float) -> s
     return summary.describe()
 
 
+def download_stage(session, stage: str, target: Path) -> int:
+    """Copy every file of ``stage`` to ``target``, keeping its folders (the landing layout)."""
+    listing = session.sql(f"list {stage}").to_pandas()
+    names = [str(n) for n in listing.iloc[:, 0]] if len(listing) else []
+    for name in names:
+        # LIST names files as "<stage name in lower case>/<relative path>"
+        relative = name.split("/", 1)[1]
+        folder = target / Path(relative).parent
+        folder.mkdir(parents=True, exist_ok=True)
+        session.file.get(f"{stage}/{relative}", str(folder))
+    return len(names)
+
+
+BRONZE_TABLES = ("raw_merchant_categories", "raw_customers", "raw_transactions", "rejected_rows")
+
+
 def load_handler(session) -> str:
-    """Validate new generated batches with the toolkit's loader, append the results."""
+    """Validate new generated batches with the toolkit's loader, append only the new rows.
+
+    The loader runs on a scratch DuckDB seeded with what Snowflake already holds (loaded
+    batches, merchant categories), so it skips known batches and checks transactions
+    against the known categories exactly as it does locally.
+    """
     from toolkit.db import connect
     from toolkit.load import load_landing
+    from toolkit.observability import ensure_observability_tables
 
-    loaded = session.sql(
-        "select source, batch_id, source_file from observability.load_batches"
-    ).to_pandas()
+    known = (
+        session.sql("select source, batch_id, source_file from observability.load_batches")
+        .to_pandas()
+        .rename(columns=str.lower)
+    )
+    categories = session.sql("select * from bronze.raw_merchant_categories").to_pandas()
+    seeded = set(known["batch_id"].astype(str)) if len(known) else set()
     with tempfile.TemporaryDirectory() as tmp:
         landing, scratch = Path(tmp) / "landing", Path(tmp) / "scratch.duckdb"
-        session.file.get(GENERATED_LANDING_STAGE, str(landing))
+        download_stage(session, GENERATED_LANDING_STAGE, landing)
         con = connect(scratch)
         try:
-            from toolkit.observability import ensure_observability_tables
-
             ensure_observability_tables(con)
-            # batches Snowflake already holds are known to the scratch loader: it skips them
-            for row in loaded.rename(columns=str.lower).itertuples(index=False):
+            con.execute(BRONZE_DDL["raw_merchant_categories"])
+            if len(known):
+                con.register("known_batches", known)
                 con.execute(
-                    "insert into observability.load_batches values (?, ?, ?, 0, 0, 0, current_timestamp)",
-                    [row.source, row.batch_id, row.source_file],
+                    "insert into observability.load_batches select source, batch_id, "
+                    "source_file, 0, 0, 0, current_timestamp from known_batches"
+                )
+            if len(categories):
+                con.register("known_categories_frame", categories.rename(columns=str.lower))
+                con.execute(
+                    "insert into bronze.raw_merchant_categories select * from known_categories_frame"
                 )
         finally:
             con.close()
         summary = load_landing(scratch, landing, show_progress=False)
         con = connect(scratch, read_only=True)
         try:
-            for table in (
-                "raw_merchant_categories",
-                "raw_customers",
-                "raw_transactions",
-                "rejected_rows",
-            ):
+            for table in BRONZE_TABLES:
                 # table names are the fixed tuple above, never input
                 rows = con.execute(f"select * from bronze.{table}").df()  # noqa: S608
-                _write(session, rows, "BRONZE", table)
-            new_batches = con.execute(
-                "select * from observability.load_batches where rows_in > 0 or rows_rejected > 0"
-            ).df()
-            _write(session, new_batches, "OBSERVABILITY", "load_batches")
+                batch = "batch_id" if table == "rejected_rows" else "_batch_id"
+                _write(session, rows[~rows[batch].astype(str).isin(seeded)], "BRONZE", table)
+            batches = con.execute("select * from observability.load_batches").df()
+            _write(
+                session,
+                batches[~batches["batch_id"].astype(str).isin(seeded)],
+                "OBSERVABILITY",
+                "load_batches",
+            )
         finally:
             con.close()
     return summary.describe()
