@@ -20,7 +20,6 @@ FEATURES: dict[str, tuple[str, str]] = {
     "recency_days": ("recent activity", "last purchase {v} days ago"),
     "txn_count_30": ("recent activity", "{v} purchases in the last 30 days"),
     "spend_30": ("recent activity", "{v} spent in the last 30 days"),
-    "active_days_90": ("recent activity", "active on {v} of the last 90 days"),
     "utilisation_30": ("recent activity", "{v} of the credit limit used in the last 30 days"),
     "spend_change_mom": ("spend trend", "spend {v} month over month"),
     "txn_count_change_mom": ("spend trend", "purchases {v} month over month"),
@@ -44,7 +43,6 @@ FEATURES: dict[str, tuple[str, str]] = {
     "discretionary_share_90": ("spending mix", "discretionary purchases are {v} of spend"),
     "online_share_90": ("spending mix", "online is {v} of spend"),
     "mobile_share_90": ("spending mix", "mobile is {v} of spend"),
-    "distinct_categories_90": ("spending mix", "shops in {v} categories"),
     "tenure_days": ("account", "account open {v} days"),
     "days_since_first_purchase": ("account", "first purchase {v} days ago"),
     "card_tier": ("account", "{v} card"),
@@ -109,9 +107,6 @@ def build_features(aggregates: pd.DataFrame) -> pd.DataFrame:
         "online_spend_90",
         "mobile_spend_90",
         "attempts_90",
-        "distinct_categories_90",
-        "active_days_90",
-        "approved_count_all",
     ]
     # No row in the activity aggregate means no transactions: zero, not unknown.
     for column in counts:
@@ -132,7 +127,6 @@ def build_features(aggregates: pd.DataFrame) -> pd.DataFrame:
     f["spend_change_90d"] = _change(a["spend_90"], a["spend_prior_90"]).to_numpy()
     f["spend_rate_60_vs_90"] = _ratio(a["spend_60"] / 60.0, a["spend_90"] / 90.0).to_numpy()
     f["txn_count_change_mom"] = _change(a["txn_count_30"], a["txn_count_prior_30"]).to_numpy()
-    f["active_days_90"] = col("active_days_90")
     f["max_gap_days_180"] = pd.to_numeric(a["max_gap_days_180"], errors="coerce").to_numpy(float)
     f["mean_gap_days_180"] = pd.to_numeric(a["mean_gap_days_180"], errors="coerce").to_numpy(float)
     f["declined_count_30"] = col("declined_count_30")
@@ -149,7 +143,6 @@ def build_features(aggregates: pd.DataFrame) -> pd.DataFrame:
     f["discretionary_share_90"] = _ratio(a["discretionary_spend_90"], a["spend_90"]).to_numpy()
     f["online_share_90"] = _ratio(a["online_spend_90"], a["spend_90"]).to_numpy()
     f["mobile_share_90"] = _ratio(a["mobile_spend_90"], a["spend_90"]).to_numpy()
-    f["distinct_categories_90"] = col("distinct_categories_90")
     f["max_amount_90"] = pd.to_numeric(a["max_amount_90"], errors="coerce").to_numpy(float)
     f["card_tier"] = a["card_type"].map(CARD_TIERS).to_numpy(float)
     credit_limit = pd.to_numeric(a["credit_limit"], errors="coerce").astype(float)

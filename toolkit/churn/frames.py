@@ -16,6 +16,8 @@ from toolkit.churn.labels import HORIZON_DAYS, label_churn
 from toolkit.churn.model import TrainingFrames
 from toolkit.errors import C360Error
 
+# The longest feature window: transactions older than this only feed recency.
+FEATURE_WINDOW_DAYS = 180
 # The early cut-off needs 180 days of history behind it for its baseline and windows.
 MIN_HISTORY_DAYS = 2 * HORIZON_DAYS + 180
 
@@ -62,7 +64,14 @@ def first_transaction_date(run_query: queries.QueryRunner, dialect: str = "duckd
 def feature_aggregates(
     run_query: queries.QueryRunner, sources: Sources, cutoff: pd.Timestamp, dialect: str
 ) -> pd.DataFrame:
-    return queries.run(run_query, sources.feature_sql, dialect=dialect, cutoff=cutoff.date())
+    window_start = cutoff - pd.Timedelta(days=FEATURE_WINDOW_DAYS)
+    return queries.run(
+        run_query,
+        sources.feature_sql,
+        dialect=dialect,
+        cutoff=cutoff.date(),
+        window_start=window_start.date(),
+    )
 
 
 def labelled_examples(
