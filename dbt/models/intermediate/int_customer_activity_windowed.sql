@@ -38,19 +38,21 @@ windowed as (
 
     select
         approved.customer_id,
-        sum(approved.amount) as lifetime_spend,
-        sum(case when approved.transaction_date > {{ last_start }}
-            then approved.amount else 0 end) as spend_last_90_days,
-        sum(case when approved.transaction_date > {{ prior_start }}
+        -- decimal(18, 2) rather than sum()'s decimal(38, 2), which DuckDB scans ~30x slower
+        cast(sum(approved.amount) as decimal(18, 2)) as lifetime_spend,
+        cast(sum(case when approved.transaction_date > {{ last_start }}
+            then approved.amount else 0 end) as decimal(18, 2)) as spend_last_90_days,
+        cast(sum(case when approved.transaction_date > {{ prior_start }}
             and approved.transaction_date <= {{ last_start }}
-            then approved.amount else 0 end) as spend_prior_90_days,
+            then approved.amount else 0 end) as decimal(18, 2)) as spend_prior_90_days,
         sum(case when approved.transaction_date > {{ last_start }}
             then 1 else 0 end) as transactions_last_90_days,
         sum(case when approved.transaction_date > {{ prior_start }}
             and approved.transaction_date <= {{ last_start }}
             then 1 else 0 end) as transactions_prior_90_days,
-        sum(case when approved.transaction_date > {{ last_start }}
-            and approved.is_travel then approved.amount else 0 end) as travel_spend_last_90_days,
+        cast(sum(case when approved.transaction_date > {{ last_start }}
+            and approved.is_travel then approved.amount else 0 end) as decimal(18, 2))
+            as travel_spend_last_90_days,
         sum(case when approved.transaction_date > {{ last_start }}
             and approved.is_necessity then approved.amount else 0 end) as necessity_spend_last_90_days
     from approved

@@ -16,7 +16,7 @@ lifetime as (
 
     select
         customer_id,
-        sum(amount) as lifetime_value,
+        cast(sum(amount) as decimal(18, 2)) as lifetime_value,  -- not decimal(38, 2): fast scans
         count(*) as transaction_count,
         min(transaction_date) as first_transaction_date,
         max(transaction_date) as last_transaction_date

@@ -19,7 +19,8 @@ monthly_spend as (
     select
         customer_id,
         cast({{ dbt.date_trunc('month', 'transaction_date') }} as date) as month,
-        sum(amount) as spend,
+        -- decimal(18, 2): DuckDB scans the default decimal(38, 2) of sum() ~30x slower
+        cast(sum(amount) as decimal(18, 2)) as spend,
         count(*) as transaction_count
     from {{ ref('fct_transactions') }}
     where status = 'approved'
