@@ -106,3 +106,25 @@ def _count(path) -> int:
 def test_missing_database_is_a_clear_error(tmp_path):
     answer = ask("How many customers?", db_path=tmp_path / "none.duckdb")
     assert answer["sql"] is None and "no database" in answer["error"]
+
+
+def test_slow_statements_are_interrupted(gold):
+    from toolkit.assistant.local import _run
+
+    with pytest.raises(duckdb.InterruptException):
+        _run(gold, "select count(*) from range(200000000) a, range(1000) b", timeout=0.2)
+
+
+def test_questions_compile_for_snowflake_with_the_environment_database():
+    import sqlglot
+    from sqlglot import exp
+
+    from toolkit.assistant.local import compile_question
+    from toolkit.assistant.parser import CannotAnswer
+
+    sql = compile_question("travel spend by state in the last 90 days", database="C360_PROD")
+    tree = sqlglot.parse_one(sql, read="snowflake")
+    assert {t.catalog for t in tree.find_all(exp.Table)} == {"C360_PROD"}
+    assert "DATEADD(DAY, -90" in sql
+    with pytest.raises(CannotAnswer):
+        compile_question("delete all customers")

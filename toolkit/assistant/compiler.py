@@ -170,4 +170,9 @@ def build_select(model: SemanticModel, plan: Plan, *, database: str | None = Non
         )
     if plan.limit:
         select = select.limit(plan.limit)
+    if database:
+        # the as-of subquery and semi-joins name gold tables too
+        for table in select.find_all(exp.Table):
+            if table.db and not table.catalog:
+                table.set("catalog", exp.to_identifier(database))
     return select

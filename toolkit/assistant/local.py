@@ -166,3 +166,21 @@ def ask_local(question: str, con, *, timeout: float = TIMEOUT_SECONDS) -> dict:
     if verified:
         out["verified_query"] = verified
     return out
+
+
+def compile_question(
+    question: str, *, dialect: str = "snowflake", asof=None, database: str | None = None
+) -> str:
+    """The SQL the local parser would run, written for another engine (e.g. Snowflake).
+
+    Raises CannotAnswer for questions the engine declines. Useful to compare with
+    Cortex Analyst's SQL for the same question in a Snowflake deployment.
+    """
+    from toolkit.assistant.compiler import compile_plan as _compile
+
+    reason = screen_question(question)
+    if reason:
+        raise CannotAnswer(reason)
+    parser = _parser_for(())
+    plan = parser.parse_with(question, asof=asof)
+    return _compile(parser.model, plan, dialect=dialect, database=database)
