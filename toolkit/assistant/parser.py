@@ -596,7 +596,28 @@ class _State:
                         counted.table == "customers"
                         and not number.is_money
                         and 0 < number.number <= 120
-                    ) and self.w(cmp["end"]) not in {"transaction", "day", "purchase"}:
+                    ) and (
+                        # "customers over 60", "... over 60 in Texas" — not "more than one card"
+                        cmp["end"] >= len(self.words)
+                        or self.w(cmp["end"])
+                        in {
+                            "year",
+                            "old",
+                            "in",
+                            "and",
+                            "with",
+                            "who",
+                            "from",
+                            "by",
+                            "per",
+                            "living",
+                            "that",
+                        }
+                        or (
+                            self.tag_at(cmp["end"]) is not None
+                            and self.tag_at(cmp["end"]).first("column") is None
+                        )
+                    ):
                         return Item("column", "customers", "age")
                     break
                 if item:

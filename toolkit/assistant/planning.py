@@ -383,6 +383,10 @@ def build_plan(
         if table not in reach:
             raise CannotAnswer(f"I can't relate {table.replace('_', ' ')} to that measure.")
 
+    if ("customers", "customer_id") in groups and [m.label for m in out] == ["customer_count"]:
+        raise CannotAnswer(
+            "Counting customers per customer says nothing; name a measure to rank them by."
+        )
     plan = Plan(base=base, measures=out, subject=subject_table or base)
     # ---- groups
     for table, name in groups:
