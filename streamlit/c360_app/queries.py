@@ -14,6 +14,7 @@ benchmark calls them directly.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -212,15 +213,17 @@ def churn_histogram(source, flt: ProfileFilter) -> pd.DataFrame:
 
 def mom_trend(source, flt: ProfileFilter) -> pd.DataFrame:
     """Monthly approved spend of the filtered customers and its month-over-month change."""
-    where, params = flt.where("p")
+    where, params = flt.where()
+    # Unfiltered, the monthly table alone answers; filtered, a semi-join on the profile.
+    customers = f"where customer_id in (select customer_id from {PROFILE} {where})" if where else ""  # noqa: S608
     frame = source.query(
         f"""
-        select m.month, sum(m.spend) as spend, count(distinct m.customer_id) as active_customers
-        from gold.metric_mom_spend_change m
-        join {PROFILE} p on p.customer_id = m.customer_id
-        {where}
-        group by m.month
-        order by m.month
+        select month, sum(spend) as spend,
+               sum(case when spend > 0 then 1 else 0 end) as active_customers
+        from gold.metric_mom_spend_change
+        {customers}
+        group by month
+        order by month
         """,  # noqa: S608 - placeholders only
         params,
     )
@@ -274,6 +277,9 @@ def customer_export(source, flt: ProfileFilter) -> pd.DataFrame:
 # --- Customer 360 --------------------------------------------------------------------------
 
 
+CUSTOMER_ID_LIKE = re.compile(r"[Cc]?\d{2,6}")
+
+
 def like_pattern(term: str) -> str:
     """``%term%`` with LIKE wildcards in the term escaped (escape character ``!``).
 
@@ -290,6 +296,18 @@ def search_customers(source, term: str, *, limit: int = 10) -> pd.DataFrame:
     if not term:
         return pd.DataFrame(columns=["customer_id", "full_name", "email", "customer_segment"])
     pattern = like_pattern(term)
+    if CUSTOMER_ID_LIKE.fullmatch(term):
+        # An id (or a run of its digits): one column to scan, exact match first.
+        return source.query(
+            f"""
+            select customer_id, full_name, email, customer_segment
+            from {PROFILE}
+            where customer_id ilike ? escape '!'
+            order by case when upper(customer_id) = upper(?) then 0 else 1 end, customer_id
+            limit ?
+            """,  # noqa: S608 - constant table name, placeholders only
+            [pattern, term, int(limit)],
+        )
     return source.query(
         f"""
         select customer_id, full_name, email, customer_segment

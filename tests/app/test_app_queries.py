@@ -201,3 +201,15 @@ def test_snowpark_source_binds_params_and_lowercases_columns():
     assert insert[0] == FEEDBACK_INSERT
     assert insert[1][:5] == ["f1", None, "q'; drop", None, "down"]
     assert insert[1][6] == "snowflake"
+
+
+def test_id_shaped_search_only_looks_at_ids(recording, db):
+    customer_id = db.execute("select min(customer_id) from gold.customer_360_profile").fetchone()[0]
+    digits = customer_id[-3:]
+    found = queries.search_customers(recording, digits)
+    expected = db.execute(
+        "select count(*) from gold.customer_360_profile where strpos(customer_id, ?) > 0", [digits]
+    ).fetchone()[0]
+    assert len(found) == min(expected, 10)
+    assert found["customer_id"].str.contains(digits).all()
+    assert "full_name ilike" not in recording.sent[-1][0]
