@@ -16,7 +16,7 @@ from cdktn_provider_snowflake.stream_on_table import StreamOnTable
 from cdktn_provider_snowflake.table import Table, TableColumn
 from constructs import Construct
 
-from stacks.naming import LANDING_PREFIXES, PLATFORM_SCHEMA, Names, fq
+from stacks.naming import PLATFORM_SCHEMA, Names, fq
 from stacks.tables import columns_of
 from toolkit.bronze import BRONZE_DDL
 from toolkit.observability import OBSERVABILITY_DDL
@@ -38,6 +38,9 @@ def _snowflake_type(sql_type: str) -> str:
 def transactions_copy_statement(names: Names) -> str:
     """The pipe's COPY: parquet columns by name, lineage from the file's metadata.
 
+    The batch id is the file's folder (``transactions/dt=YYYY-MM-DD``), as the local loader
+    names batches, so both loaders agree on what a batch is.
+
     Every identifier comes from the environment config, never from user input.
     """
     table = fq(names.database, "BRONZE", "RAW_TRANSACTIONS")
@@ -48,7 +51,7 @@ def transactions_copy_statement(names: Names) -> str:
         "FROM (SELECT $1:transaction_id::VARCHAR, $1:customer_id::VARCHAR, "
         "$1:transaction_ts::TIMESTAMP_NTZ, $1:amount::NUMBER(12,2), "
         "$1:merchant_category_id::VARCHAR, $1:channel::VARCHAR, $1:status::VARCHAR, "
-        "SPLIT_PART(METADATA$FILENAME, '/', -2), METADATA$FILENAME, CURRENT_TIMESTAMP() "
+        "REGEXP_REPLACE(METADATA$FILENAME, '/[^/]*$', ''), METADATA$FILENAME, CURRENT_TIMESTAMP() "
         f"FROM {stage}) "
         f"FILE_FORMAT = (FORMAT_NAME = '{names.database}.{PLATFORM_SCHEMA}.{names.parquet_format}')"
     )
@@ -81,9 +84,9 @@ class Ingestion(Construct):
             storage_provider="S3",
             storage_aws_role_arn=reader_role_arn,
             storage_aws_external_id=names.snowflake_external_id,
-            storage_allowed_locations=[
-                f"s3://{names.landing_bucket}/{p}" for p in LANDING_PREFIXES
-            ],
+            # the stage sits at the bucket root, so the integration allows the bucket; the
+            # reader role's IAM policy is what limits reads to the landing prefixes
+            storage_allowed_locations=[f"s3://{names.landing_bucket}/"],
             comment=f"reads s3://{names.landing_bucket}",
         )
         self.stage = StageExternalS3(
@@ -96,7 +99,6 @@ class Ingestion(Construct):
             # the bucket attribute orders the stage after the bucket exists
             url=f"s3://{bucket_name}/",
             storage_integration=self.integration.name,
-            directory={"enable": True},
             comment="the landing bucket (customers/, transactions/, merchant_categories/)",
         )
 

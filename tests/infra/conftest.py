@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
+
+# jsii's node 20 end-of-life banner would land in the test output (stacks.* start node)
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
 from toolkit.config import CLOUD_ENVIRONMENTS
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlglot
+from sqlglot import exp
 from stack_json import one, provider_role, resources
 
 from stacks.naming import DATA_SCHEMAS, LANDING_PREFIXES, PLATFORM_SCHEMA
@@ -189,11 +191,10 @@ def test_resource_monitor_bootstrap_matches_the_environment_quotas():
 def test_storage_integration_external_stage_pipe_and_stream(stacks, env):
     stack, config = stacks[env], ENVIRONMENTS[env]
     integration = one(stack, "snowflake_storage_integration_aws")
-    assert integration["storage_allowed_locations"] == [
-        f"s3://{config.landing_bucket}/{p}" for p in LANDING_PREFIXES
-    ]
+    assert integration["storage_allowed_locations"] == [f"s3://{config.landing_bucket}/"]
     stage = one(stack, "snowflake_stage_external_s3")
-    assert stage["url"].startswith("s3://")
+    # the stage URL must lie inside the integration's allowed locations
+    assert stage["url"].startswith("s3://") and stage["url"].endswith("/")
     assert stage["storage_integration"].startswith("${snowflake_storage_integration_aws.")
     pipe = one(stack, "snowflake_pipe")
     assert pipe["auto_ingest"] is True
@@ -201,6 +202,9 @@ def test_storage_integration_external_stage_pipe_and_stream(stacks, env):
         f'COPY INTO "{config.database}"."BRONZE"."RAW_TRANSACTIONS"'
     )
     assert "/transactions/" in pipe["copy_statement"]
+    assert "REGEXP_REPLACE(METADATA$FILENAME, '/[^/]*$', '')" in pipe["copy_statement"]
+    copy = sqlglot.parse_one(pipe["copy_statement"], read="snowflake")
+    assert isinstance(copy, exp.Copy)
 
     tables = {t["name"]: t for t in resources(stack, "snowflake_table")}
     transactions = tables["RAW_TRANSACTIONS"]
