@@ -285,3 +285,28 @@ def test_semantic_model_is_published_to_a_stage(stacks, env):
     assert "/toolkit/assistant/" in publish[0]["execute"]
     assert "'semantic_model.yaml'" in publish[0]["execute"]
     assert stack["output"]["semantic_model_path"]["value"].endswith("/semantic_model.yaml")
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_cdk_matchers_agree_on_the_synthesized_json(synth_dir, env):
+    """The CDK's own matchers (cdktn.Testing) over the same synthesized stack."""
+    from cdktn import Testing
+
+    received = (synth_dir / "stacks" / env / "cdk.tf.json").read_text()
+    config = ENVIRONMENTS[env]
+    assert Testing.to_have_resource_with_properties(
+        received, "aws_kms_key", {"enable_key_rotation": True}
+    )
+    assert Testing.to_have_resource_with_properties(
+        received, "snowflake_database", {"name": config.database}
+    )
+    assert Testing.to_have_provider_with_properties(
+        received, "snowflake", {"role": "SECURITYADMIN"}
+    )
+    assert not Testing.to_have_provider_with_properties(
+        received, "snowflake", {"role": "ACCOUNTADMIN"}
+    )
+    other = next(e for e in ENVS if e != env)
+    assert not Testing.to_have_resource_with_properties(
+        received, "snowflake_database", {"name": ENVIRONMENTS[other].database}
+    )
