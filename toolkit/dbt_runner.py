@@ -125,8 +125,8 @@ def _dbt_environment(db_path: Path, target: str) -> Iterator[None]:
 
 
 class _ProgressCallback:
-    """Turns dbt's structured events into one rich progress bar (dbt's own stdout log is
-    silenced with --quiet; the full log is still written to the log folder)."""
+    """Turns dbt's structured events into one rich progress bar (dbt's own console log is
+    off; the full log is still written to the log folder)."""
 
     def __init__(self, progress: Progress):
         self.progress = progress
@@ -347,7 +347,12 @@ def run_dbt(
         str(target_path),
         "--log-path",
         str(log_path),
-        "--quiet",
+        # the progress bar and our one-line summary/error replace dbt's console log;
+        # the full debug log still goes to the log folder
+        "--log-level",
+        "none",
+        "--log-level-file",
+        "debug",
     ]
     started = time.perf_counter()
     with _dbt_environment(db_path, target):

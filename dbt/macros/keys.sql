@@ -1,5 +1,5 @@
-{#- Cheap surrogate keys: ids are a fixed prefix + digits (C000001, MC001) or already
-    integers (transaction_id), so the digits are a collision-free integer key. An md5 over
+{#- Cheap surrogate keys: ids are a fixed prefix + digits (C000001, MC001), so the digits
+    are a collision-free integer key (transaction_id is already an integer). An md5 over
     13.5M rows costs ~10 s; this costs nothing. The cast to text first makes one macro
     work for text and integer ids on both engines (Snowflake's try_cast takes text only);
     try_cast keeps a malformed id from failing the build (the not_null test reports it). -#}

@@ -67,7 +67,6 @@ keyed as (
         transactions.customer_id,
         {{ date_key('transactions.transaction_date') }} as date_key,
         {{ numeric_id('transactions.merchant_category_id', 2) }} as merchant_category_key,
-        transactions.merchant_category_id,
         transactions.transaction_ts,
         transactions.transaction_date,
         transactions.amount,

@@ -10,7 +10,7 @@ renamed as (
 
     select
         transaction_id,
-        {{ numeric_id('transaction_id', 0) }} as transaction_number,
+        cast(transaction_id as bigint) as transaction_number,
         customer_id,
         {{ numeric_id('customer_id', 1) }} as customer_number,
         cast(transaction_ts as {{ dbt.type_timestamp() }}) as transaction_ts,
