@@ -1,21 +1,14 @@
-"""This repository inside Snowflake: git API integration, git repository, dbt project.
+"""This repository inside Snowflake: git API integration and git repository object.
 
 The git repository object is a stage over the repo's branches; the Python procedures
 import the toolkit from it, the Streamlit app runs from its root, and the dbt project
-object is created from its ``dbt/`` folder.
-
-The Snowflake provider (2.22) has no resource for ``DBT PROJECT`` objects, so the stack
-declares it with ``snowflake_execute`` (``CREATE DBT PROJECT … FROM '<repo stage>/dbt'``,
-reverted by ``DROP DBT PROJECT``) run as the pipeline role, which therefore owns it and
-may ``EXECUTE DBT PROJECT`` from the tasks. Replace it with the native resource once the
-provider has one.
+object (``stacks/dbt_project.py``) is created from its ``dbt/`` folder.
 """
 
 from __future__ import annotations
 
 from cdktn import TerraformProvider
 from cdktn_provider_snowflake.api_integration import ApiIntegration
-from cdktn_provider_snowflake.execute import Execute
 from cdktn_provider_snowflake.git_repository import GitRepository
 from constructs import Construct
 
@@ -41,8 +34,6 @@ class GitSource(Construct):
         database: str,
         schemas: dict,
         sysadmin: TerraformProvider,
-        pipeline: TerraformProvider,
-        pipeline_ready: list,
     ):
         super().__init__(scope, id_)
         self.api_integration = ApiIntegration(
@@ -68,19 +59,3 @@ class GitSource(Construct):
         )
         self.stage_path = names.git_repository_stage
         self.repository_fq = fq(names.database, PLATFORM_SCHEMA, names.git_repository)
-
-        project = names.in_platform(names.dbt_project)
-        self.dbt_project_name = project
-        self.dbt_project = Execute(
-            self,
-            "dbt_project",
-            provider=pipeline,
-            execute=(
-                f"CREATE DBT PROJECT IF NOT EXISTS {project} "
-                f"FROM '@{self.stage_path}/dbt' "
-                f"COMMENT = 'c360 dbt project ({env.dbt_target} target)'"
-            ),
-            revert=f"DROP DBT PROJECT IF EXISTS {project}",
-            query=f"SHOW DBT PROJECTS LIKE '{names.dbt_project}' IN SCHEMA {fq(names.database, PLATFORM_SCHEMA)}",
-            depends_on=[self.repository, *pipeline_ready],
-        )

@@ -19,6 +19,7 @@ from cdktn_provider_snowflake.provider import SnowflakeProvider
 from constructs import Construct
 
 from stacks.analytics_app import AnalyticsApp
+from stacks.dbt_project import DbtProject
 from stacks.git_source import GitSource
 from stacks.governance import Governance
 from stacks.ingestion import Ingestion
@@ -139,6 +140,7 @@ class PlatformStack(TerraformStack):
             provider=sysadmin,
         )
 
+        object_grants = self._object_grants(rbac, names, ingestion, governance, foundation)
         git = GitSource(
             self,
             "git_source",
@@ -147,8 +149,6 @@ class PlatformStack(TerraformStack):
             database=database,
             schemas=schemas,
             sysadmin=sysadmin,
-            pipeline=pipeline_provider,
-            pipeline_ready=self._object_grants(rbac, names, ingestion, governance, foundation),
         )
         repository_grants = [
             rbac.grant_on_object(
@@ -161,7 +161,17 @@ class PlatformStack(TerraformStack):
             )
             for role in ("pipeline", "app")
         ]
-        pipeline_ready = [*rbac.ready_for["pipeline"], repository_grants[0]]
+        # everything the pipeline role needs before objects are created as that role
+        pipeline_ready = [*rbac.ready_for["pipeline"], repository_grants[0], *object_grants]
+        dbt = DbtProject(
+            self,
+            "dbt_project",
+            env=env,
+            names=names,
+            repository_stage_path=git.stage_path,
+            provider=pipeline_provider,
+            ready=[git.repository, *pipeline_ready],
+        )
         procedures = Procedures(
             self,
             "procedures",
@@ -183,7 +193,7 @@ class PlatformStack(TerraformStack):
             provider=pipeline_provider,
             ready=[
                 *pipeline_ready,
-                git.dbt_project,
+                dbt.resource,
                 ingestion.stream,
                 *procedures.python.values(),
                 *procedures.sql.values(),

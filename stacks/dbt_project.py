@@ -1,0 +1,52 @@
+"""The dbt project object the dbt tasks run (``EXECUTE DBT PROJECT``).
+
+The Snowflake provider (2.22) has no resource for ``DBT PROJECT`` objects, so the stack
+declares it with ``snowflake_execute``: ``CREATE DBT PROJECT … FROM '<repo stage>/dbt'``,
+reverted by ``DROP DBT PROJECT``. It runs as the pipeline role, which therefore owns the
+project and may execute it from the tasks it also owns. New commits become new project
+versions with ``ALTER DBT PROJECT … ADD VERSION`` (``sql/setup/refresh_from_git.sql``, and
+the deploy workflow). Replace this with the native resource once the provider has one.
+"""
+
+from __future__ import annotations
+
+from cdktn import TerraformProvider
+from cdktn_provider_snowflake.execute import Execute
+from constructs import Construct
+
+from stacks.naming import PLATFORM_SCHEMA, Names, fq
+from toolkit.config import Environment
+
+
+class DbtProject(Construct):
+    """Exposes ``name`` (fully qualified) and ``resource`` (to depend on)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        env: Environment,
+        names: Names,
+        repository_stage_path: str,
+        provider: TerraformProvider,
+        ready: list,
+    ):
+        super().__init__(scope, id_)
+        self.name = names.in_platform(names.dbt_project)
+        self.resource = Execute(
+            self,
+            "dbt_project",
+            provider=provider,
+            execute=(
+                f"CREATE DBT PROJECT IF NOT EXISTS {self.name} "
+                f"FROM '@{repository_stage_path}/dbt' "
+                f"COMMENT = 'c360 dbt project ({env.dbt_target} target)'"
+            ),
+            revert=f"DROP DBT PROJECT IF EXISTS {self.name}",
+            query=(
+                f"SHOW DBT PROJECTS LIKE '{names.dbt_project}' "
+                f"IN SCHEMA {fq(names.database, PLATFORM_SCHEMA)}"
+            ),
+            depends_on=ready,
+        )
