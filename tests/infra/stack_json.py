@@ -20,3 +20,12 @@ def provider_role(stack: dict, resource: dict) -> str:
     """The Snowflake role a resource is created as (its provider alias's role)."""
     alias = resource["provider"].split(".", 1)[1]
     return next(p["role"] for p in stack["provider"]["snowflake"] if p["alias"] == alias)
+
+
+def dependencies(stack: dict, resource: dict) -> list[tuple[str, dict]]:
+    """``(type, config)`` of each resource named in ``resource``'s ``depends_on``."""
+    found = []
+    for reference in resource.get("depends_on", []):
+        resource_type, logical_id = reference.split(".", 1)
+        found.append((resource_type, stack["resource"][resource_type][logical_id]))
+    return found

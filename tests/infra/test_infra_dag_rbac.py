@@ -6,7 +6,7 @@ import json
 import re
 
 import pytest
-from stack_json import one, provider_role, resources
+from stack_json import dependencies, one, provider_role, resources
 
 from toolkit.config import CLOUD_ENVIRONMENTS, ENVIRONMENTS
 from toolkit.pipeline import PIPELINE
@@ -247,3 +247,29 @@ def test_dev_and_prod_never_share_a_name_bucket_state_key_or_role(stacks):
     dev, prod = _names(stacks["dev"]), _names(stacks["prod"])
     assert len(dev) >= 15
     assert dev.isdisjoint(prod), dev & prod
+
+
+# ------------------------------------------------------- creation order
+def _granted_privileges(stack, resource) -> set[str]:
+    privileges = set()
+    for resource_type, config in dependencies(stack, resource):
+        if resource_type == "snowflake_grant_privileges_to_account_role":
+            privileges |= set(config["privileges"])
+    return privileges
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_objects_owned_by_functional_roles_wait_for_their_grants(stacks, env):
+    """Objects created *as* the pipeline or app role depend on the grants that allow it."""
+    stack, config = stacks[env], ENVIRONMENTS[env]
+    dbt = next(e for e in resources(stack, "snowflake_execute") if "DBT PROJECT" in e["execute"])
+    assert {"READ", "CREATE TASK", "EXECUTE TASK", "USAGE"} <= _granted_privileges(stack, dbt)
+    for procedure in resources(stack, "snowflake_procedure_python"):
+        assert {"READ", "CREATE PROCEDURE"} <= _granted_privileges(stack, procedure)
+    root = _tasks(stack)[ROOT]
+    assert {"EXECUTE TASK", "CREATE TASK"} <= _granted_privileges(stack, root)
+    app = one(stack, "snowflake_streamlit")
+    assert {"CREATE STREAMLIT", "READ", "USAGE"} <= _granted_privileges(stack, app)
+    role_grants = [c for t, c in dependencies(stack, app) if t == "snowflake_grant_account_role"]
+    assert any(g.get("parent_role_name") == "SYSADMIN" for g in role_grants)
+    assert provider_role(stack, dbt) == config.role("pipeline")
