@@ -188,8 +188,8 @@ def test_snowpark_source_binds_params_and_lowercases_columns():
     frame = queries.search_customers(source, "ann")
     assert list(frame.columns) == ["customer_id", "full_name"]
     sql, params = session.calls[-1]
-    assert params == ["%ann%", "%ann%", "%ann%", "ann", "%ann%", 10]
-    assert "%ann%" not in sql
+    assert params == ["ann", "ann", "ann", "ann", 10]
+    assert "'ann'" not in sql
     sqlglot.parse_one(sql, read="snowflake")
     assert source.describe() == "Snowflake · C360_DEV"
 
@@ -212,4 +212,4 @@ def test_id_shaped_search_only_looks_at_ids(recording, db):
     ).fetchone()[0]
     assert len(found) == min(expected, 10)
     assert found["customer_id"].str.contains(digits).all()
-    assert "full_name ilike" not in recording.sent[-1][0]
+    assert "full_name" not in recording.sent[-1][0].split("from")[1]
