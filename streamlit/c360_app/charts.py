@@ -256,7 +256,11 @@ def _title(column: str) -> str:
     return column.replace("_", " ").capitalize()
 
 
+_ISO_DATE = r"^\d{4}-\d{2}-\d{2}"
+
+
 def _looks_like_dates(series: pd.Series) -> bool:
+    """Dates, or ISO date text (engines that answer in JSON send dates as strings)."""
     if series.dtype != object or series.empty:
         return False
     sample = series.dropna().head(5)
@@ -264,7 +268,9 @@ def _looks_like_dates(series: pd.Series) -> bool:
         return False
     import datetime as dt
 
-    return all(isinstance(v, dt.date) for v in sample)
+    if all(isinstance(v, dt.date) for v in sample):
+        return True
+    return bool(sample.astype(str).str.match(_ISO_DATE).all())
 
 
 # --- campaign ------------------------------------------------------------------------------

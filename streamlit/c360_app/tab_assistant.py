@@ -28,7 +28,7 @@ SUGGESTED_QUESTIONS: dict[str, list[str]] = {
     ],
     "Spending": [
         "What was the total spend by month?",
-        "Which merchant categories have the most spend?",
+        "What are the top 5 merchant categories by spend?",
     ],
     "Customers": [
         "Who are the top 10 customers by lifetime value?",

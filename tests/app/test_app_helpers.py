@@ -84,6 +84,8 @@ def test_chart_choice_follows_the_result_shape():
         {"month": [dt.date(2024, 1, 1), dt.date(2024, 2, 1)], "spend": [1.0, 2.0]}
     )
     assert charts.choose_chart(monthly)[0] == "line"
+    as_text = pd.DataFrame({"transaction_month": ["2023-07-01", "2023-08-01"], "total": [1.0, 2.0]})
+    assert charts.choose_chart(as_text)[0] == "line"
     pairs = pd.DataFrame({"id": [f"c{i}" for i in range(60)], "x": range(60), "y": range(60)})
     assert charts.choose_chart(pairs)[0] == "scatter"
     names = pd.DataFrame({"name": ["a"], "email": ["b"]})

@@ -346,3 +346,21 @@ def test_campaign_simulator_empty_audience(app_env):
     at.number_input(key="camp_min_ltv").set_value(10_000_000.0).run()
     _clean(at)
     assert any("No customers match this audience" in i.value for i in at.tabs[3].info)
+
+
+def test_every_suggested_question_is_answered(app_env):
+    """The UI only suggests questions the engine answers on a real build."""
+    import duckdb
+    from c360_app.tab_assistant import SUGGESTED_QUESTIONS
+
+    from toolkit.assistant import ask
+
+    con = duckdb.connect(str(app_env), read_only=True)
+    try:
+        for questions in SUGGESTED_QUESTIONS.values():
+            for question in questions:
+                answer = ask(question, connection=con)
+                assert answer["error"] is None, (question, answer["error"])
+                assert answer["rows"], question
+    finally:
+        con.close()
