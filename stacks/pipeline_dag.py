@@ -32,15 +32,18 @@ def sql_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def scripting_block(*statements: str) -> str:
+    """Several statements as one task body (a Snowflake Scripting block)."""
+    body = "".join(f"  {statement};\n" for statement in statements)
+    return f"EXECUTE IMMEDIATE $$\nBEGIN\n{body}END;\n$$"
+
+
 def dbt_task_body(names: Names, dbt_args: str) -> str:
     args = f"{dbt_args} --target {names.env.dbt_target}"
     project = names.in_platform(names.dbt_project)
     masking = names.in_platform("C360_APPLY_PII_MASKING")
-    return (
-        "BEGIN\n"
-        f"  EXECUTE DBT PROJECT {project} ARGS = {sql_string(args)};\n"
-        f"  CALL {masking}();\n"
-        "END"
+    return scripting_block(
+        f"EXECUTE DBT PROJECT {project} ARGS = {sql_string(args)}", f"CALL {masking}()"
     )
 
 
@@ -130,13 +133,11 @@ class PipelineDag(Construct):
             name=names.incremental_task,
             warehouse=env.warehouse("transform").name,
             when=f"SYSTEM$STREAM_HAS_DATA({sql_string(stream_name)})",
-            sql_statement=(
-                "BEGIN\n"
-                f"  CALL {consume}();\n"
-                f"  EXECUTE DBT PROJECT {names.in_platform(names.dbt_project)} "
-                f"ARGS = {sql_string(incremental_args)};\n"
-                f"  CALL {names.in_platform('C360_APPLY_PII_MASKING')}();\n"
-                "END"
+            sql_statement=scripting_block(
+                f"CALL {consume}()",
+                f"EXECUTE DBT PROJECT {names.in_platform(names.dbt_project)} "
+                f"ARGS = {sql_string(incremental_args)}",
+                f"CALL {names.in_platform('C360_APPLY_PII_MASKING')}()",
             ),
             allow_overlapping_execution="false",
             comment="triggered by new rows in the bronze transactions stream",
