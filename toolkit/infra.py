@@ -20,7 +20,7 @@ import sys
 from contextlib import contextmanager
 from pathlib import Path
 
-from toolkit.errors import C360Error, NotBuiltYet
+from toolkit.errors import C360Error
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDKTF_JSON = REPO_ROOT / "cdktf.json"
@@ -241,7 +241,3 @@ def _confirm(question: str) -> bool:
     import typer
 
     return typer.confirm(question, default=False)
-
-
-def smoke(env):
-    raise NotBuiltYet("c360 smoke", 8)
