@@ -215,3 +215,38 @@ def test_risk_bands_match_the_contract():
         "High Risk",
         "High Risk",
     ]
+
+
+def test_fast_contributions_add_up_and_agree_with_treeshap(trained):
+    from toolkit.churn import frames as churn_frames
+    from toolkit.churn.explain import contributions, path_tables
+    from toolkit.churn.local import _columns_of, _runner
+    from toolkit.churn.model import _concepts_for
+
+    db, _, _ = trained
+    _, model = load_promoted_model(db)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        frames = churn_frames.load_scoring_frames(
+            _runner(con), churn_frames.detect_sources(_columns_of(con))
+        )
+    finally:
+        con.close()
+    from toolkit.churn.features import build_features
+
+    x = build_features(frames.aggregates)[list(model.feature_names)]
+    tables, bias = path_tables(model.booster)
+    fast = contributions(model.booster, x, tables)
+    np.testing.assert_allclose(
+        fast.sum(axis=1) + bias, model.booster.predict(x, raw_score=True), atol=1e-9
+    )
+    shap = model.booster.predict(x, pred_contrib=True)[:, :-1]
+    concepts = list(_concepts_for(model.feature_names).values())
+    risky = model.predict_proba(x) >= 0.4
+    assert risky.sum() >= 10
+
+    def top_concept(c):
+        return np.argmax(np.column_stack([c[:, idx].sum(axis=1) for idx in concepts]), axis=1)
+
+    agreement = (top_concept(fast[risky]) == top_concept(shap[risky])).mean()
+    assert agreement >= 0.8

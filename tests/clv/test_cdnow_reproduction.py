@@ -109,3 +109,23 @@ def test_gamma_gamma_conditional_mean_shrinks_towards_population(cdnow_spend):
     one, twenty = conditional_expected_average_value(params, [1, 20], [100.0, 100.0])
     assert population < one < twenty < 100.0
     assert conditional_expected_average_value(params, [0], [np.nan])[0] == population
+
+
+def test_analytic_gradients_match_finite_differences(cdnow, cdnow_spend):
+    from scipy.optimize import approx_fprime
+
+    from toolkit.clv import bgnbd as bg
+    from toolkit.clv import gamma_gamma as gg
+
+    x, t_x, big_t = (cdnow[c].to_numpy(float) for c in ("frequency", "recency", "T"))
+    point = np.array([0.3, 5.0, 0.9, 2.0])
+    _, gradient = bg.log_likelihood_and_gradient(*point, x, t_x, big_t)
+    numeric = approx_fprime(point, lambda p: bg.log_likelihood_terms(*p, x, t_x, big_t).sum(), 1e-6)
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-3)
+
+    repeat = cdnow_spend[cdnow_spend["x"] > 0]
+    xs, ms = repeat["x"].to_numpy(float), repeat["zbar"].to_numpy(float)
+    point = np.array([5.0, 3.0, 12.0])
+    _, gradient = gg.log_likelihood_and_gradient(*point, xs, ms)
+    numeric = approx_fprime(point, lambda p: gg.log_likelihood_terms(*p, xs, ms).sum(), 1e-6)
+    np.testing.assert_allclose(gradient, numeric, rtol=1e-3)

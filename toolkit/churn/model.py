@@ -37,6 +37,7 @@ from sklearn.metrics import (
     roc_auc_score,
 )
 
+from toolkit.churn.explain import contributions
 from toolkit.churn.features import FEATURE_NAMES, FEATURES, describe_feature
 
 NUM_THREADS = 2  # the machine has two cores; oversubscribed OpenMP makes fits crawl
@@ -74,30 +75,35 @@ class ChurnModel:
     def top_risk_factors(self, features: pd.DataFrame, k: int = 3) -> list[str]:
         """Per customer, the k concepts pushing the churn risk up most, in plain words.
 
-        LightGBM's ``pred_contrib`` gives each feature's additive share of the raw score
-        (TreeSHAP); Platt scaling is monotone, so the order carries over to the
-        probability. Contributions are summed per concept (recent activity, spend trend,
+        Each feature's additive share of the raw score comes from
+        :func:`toolkit.churn.explain.contributions` (the path decomposition of the trees,
+        checked against LightGBM's TreeSHAP ``pred_contrib``); Platt scaling is monotone,
+        so the order carries over to the probability. Contributions are summed per concept (recent activity, spend trend,
         declines, …) and each chosen concept is said through its strongest known feature.
         """
         matrix = _matrix(features, self.feature_names)
-        contrib = self.booster.predict(matrix, pred_contrib=True)[:, : len(self.feature_names)]
+        contrib = contributions(self.booster, matrix)
         values = matrix.to_numpy(float)
         concepts = list(_concepts_for(self.feature_names).values())
         by_concept = np.column_stack([contrib[:, idx].sum(axis=1) for idx in concepts])
         order = np.argsort(-by_concept, axis=1, kind="stable")[:, :k]
-        phrases = []
-        for row, top in enumerate(order):
-            words = []
-            for c in top:
-                if by_concept[row, c] <= 0:
-                    break
-                members = [j for j in concepts[c] if not np.isnan(values[row, j])]
-                if not members:
-                    continue
-                j = max(members, key=lambda m: contrib[row, m])
-                words.append(describe_feature(self.feature_names[j], values[row, j]))
-            phrases.append("; ".join(words) if words else "no notable risk factors")
-        return phrases
+        # Within each concept, the member feature with the largest contribution and a
+        # known value speaks for it.
+        speakable = np.where(np.isnan(values), -np.inf, contrib)
+        spokesman = np.column_stack(
+            [np.asarray(idx)[np.argmax(speakable[:, idx], axis=1)] for idx in concepts]
+        )
+        rows = np.arange(len(matrix))
+        phrases: list[list[str]] = [[] for _ in rows]
+        for rank in range(order.shape[1]):
+            concept = order[:, rank]
+            feature = spokesman[rows, concept]
+            pushes_up = by_concept[rows, concept] > 0
+            known = ~np.isnan(values[rows, feature])
+            for row in np.nonzero(pushes_up & known)[0]:
+                j = feature[row]
+                phrases[row].append(describe_feature(self.feature_names[j], values[row, j]))
+        return ["; ".join(p) if p else "no notable risk factors" for p in phrases]
 
     def to_dict(self) -> dict:
         return {

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,36 @@ def log_likelihood_terms(r, alpha, a, b, x, t_x, big_t) -> np.ndarray:
     return ln_a1 + ln_a2 + np.logaddexp(ln_a3, ln_a4)
 
 
-def fit_bgnbd(frequency, recency, T, *, initial=(1.0, 1.0, 1.0, 1.0)) -> BgNbdParams:
+def log_likelihood_and_gradient(r, alpha, a, b, x, t_x, big_t) -> tuple[float, np.ndarray]:
+    """Total log-likelihood and its gradient in (r, α, a, b), analytically.
+
+    With ``L34 = ln(A3 + A4)`` and weights ``w3 = A3 / (A3 + A4)``, ``w4 = 1 − w3``, each
+    term's derivative follows from digamma (ψ) identities; an analytic gradient makes
+    L-BFGS-B several times faster than finite differences on 50,000 customers.
+    """
+    ln_a3 = -(r + x) * np.log(alpha + big_t)
+    has_repeat = x > 0
+    ln_a4 = np.full_like(x, -np.inf)
+    xr = x[has_repeat]
+    ln_a4[has_repeat] = np.log(a) - np.log(b + xr - 1) - (r + xr) * np.log(alpha + t_x[has_repeat])
+    l34 = np.logaddexp(ln_a3, ln_a4)
+    w3 = np.exp(ln_a3 - l34)
+    w4 = 1.0 - w3
+    ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b) + l34
+    # log(b + x − 1) only matters where w4 > 0 (repeat buyers); guard x = 0 rows.
+    b_x_1 = np.where(has_repeat, b + x - 1, 1.0)
+    d_r = digamma(r + x) - digamma(r) + np.log(alpha)
+    d_r += -w3 * np.log(alpha + big_t) - w4 * np.log(alpha + t_x)
+    d_alpha = r / alpha - w3 * (r + x) / (alpha + big_t) - w4 * (r + x) / (alpha + t_x)
+    d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
+    d_b = digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b) - w4 / b_x_1
+    gradient = np.array([d_r.sum(), d_alpha.sum(), d_a.sum(), d_b.sum()])
+    return float(ll.sum()), gradient
+
+
+def fit_bgnbd(
+    frequency, recency, T, *, initial=(1.0, 1.0, 1.0, 1.0), penalizer: float = 0.0
+) -> BgNbdParams:
     """Maximum-likelihood BG/NBD parameters for the given customers."""
     x, t_x, big_t = _as_arrays(frequency, recency, T)
     if x.size == 0:
@@ -73,13 +102,17 @@ def fit_bgnbd(frequency, recency, T, *, initial=(1.0, 1.0, 1.0, 1.0)) -> BgNbdPa
     t_x_s, big_t_s = t_x / scale, big_t / scale
     n = x.size
 
-    def negative_ll(log_params: np.ndarray) -> float:
-        r, alpha, a, b = np.exp(log_params)
-        return -log_likelihood_terms(r, alpha, a, b, x, t_x_s, big_t_s).sum() / n
+    def negative_ll(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(log_params)
+        ll, gradient = log_likelihood_and_gradient(*params, x, t_x_s, big_t_s)
+        # chain rule for the log-parameterisation: d/d(log θ) = θ · d/dθ
+        penalty = penalizer * float(log_params @ log_params)
+        return -ll / n + penalty, -gradient * params / n + 2 * penalizer * log_params
 
     result = minimize(
         negative_ll,
-        np.log(np.asarray(initial, dtype=float)),
+        x0=np.log(np.asarray(initial, dtype=float)),
+        jac=True,
         method="L-BFGS-B",
         # Bounds on log-params only stop overflow in exp() during line searches.
         bounds=[(-15.0, 15.0)] * 4,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy.optimize import minimize
-from scipy.special import gammaln
+from scipy.special import digamma, gammaln
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,20 @@ def log_likelihood_terms(p, q, gamma, x, m_x) -> np.ndarray:
     )
 
 
-def fit_gamma_gamma(frequency, monetary_value, *, initial=(1.0, 1.0, 1.0)) -> GammaGammaParams:
+def log_likelihood_and_gradient(p, q, gamma, x, m_x) -> tuple[float, np.ndarray]:
+    """Total log-likelihood and its analytic gradient in (p, q, γ)."""
+    px = p * x
+    log_total = np.log(gamma + m_x * x)
+    ll = log_likelihood_terms(p, q, gamma, x, m_x).sum()
+    d_p = x * (digamma(px + q) - digamma(px) + np.log(m_x) + np.log(x) - log_total)
+    d_q = digamma(px + q) - digamma(q) + np.log(gamma) - log_total
+    d_gamma = q / gamma - (px + q) / (gamma + m_x * x)
+    return float(ll), np.array([d_p.sum(), d_q.sum(), d_gamma.sum()])
+
+
+def fit_gamma_gamma(
+    frequency, monetary_value, *, initial=(1.0, 1.0, 1.0), penalizer: float = 0.0
+) -> GammaGammaParams:
     """Maximum-likelihood Gamma-Gamma parameters from repeat buyers (x > 0, m_x > 0)."""
     x = np.asarray(frequency, dtype=float)
     m_x = np.asarray(monetary_value, dtype=float)
@@ -64,13 +77,16 @@ def fit_gamma_gamma(frequency, monetary_value, *, initial=(1.0, 1.0, 1.0)) -> Ga
     m_s = m_x / scale
     n = x.size
 
-    def negative_ll(log_params: np.ndarray) -> float:
-        p, q, gamma = np.exp(log_params)
-        return -log_likelihood_terms(p, q, gamma, x, m_s).sum() / n
+    def negative_ll(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        params = np.exp(log_params)
+        ll, gradient = log_likelihood_and_gradient(*params, x, m_s)
+        penalty = penalizer * float(log_params @ log_params)
+        return -ll / n + penalty, -gradient * params / n + 2 * penalizer * log_params
 
     result = minimize(
         negative_ll,
         np.log(np.asarray(initial, dtype=float)),
+        jac=True,
         method="L-BFGS-B",
         bounds=[(-15.0, 15.0)] * 3,
         options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-9},
