@@ -369,7 +369,7 @@ def run_dbt(
     if not summary.success:
         if summary.problems:
             first = summary.problems[0]
-            reason = (first.message or first.status).strip().splitlines()[0]
+            reason = _one_line(first.message or first.status)
             raise C360Error(
                 f"dbt {args[0]} failed: {len(summary.problems)} node(s) failed, first "
                 f"{first.name}: {reason} (log: {log_path / 'dbt.log'})"
@@ -377,6 +377,15 @@ def run_dbt(
         detail = str(result.exception).strip().splitlines()[0] if result.exception else "error"
         raise C360Error(f"dbt {args[0]} failed: {detail} (log: {log_path / 'dbt.log'})")
     return summary
+
+
+def _one_line(message: str) -> str:
+    """dbt's error messages are multi-line: a header ("Runtime Error in model x (...)")
+    then the cause. Keep the header and the first line of the cause."""
+    lines = [line.strip() for line in str(message).splitlines() if line.strip()]
+    if len(lines) > 1 and " Error in " in lines[0]:
+        return f"{lines[0]}: {lines[1]}"[:400]
+    return (lines[0] if lines else "error")[:400]
 
 
 def build(db_path, *, full_refresh: bool = False, select: str | None = None) -> DbtRunSummary:

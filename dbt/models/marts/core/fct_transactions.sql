@@ -1,3 +1,5 @@
+-- depends_on: {{ ref('base_bronze__transactions') }}
+-- depends_on: {{ ref('stg_transactions') }}
 {{
     config(
         materialized='incremental',
@@ -45,14 +47,20 @@ rekeyed_customers as (
 
 transactions as (
 
-    select transactions.*
-    from {{ ref('stg_transactions') }} as transactions
     {% if is_incremental() %}
+    -- only new batches (and re-keyed customers), de-duplicated after the filter: the
+    -- latest version of a key is the one with the latest loaded_at, so filtering first
+    -- keeps the same rows as stg_transactions would, without ranking all of them
+    select transactions.*
+    from {{ ref('base_bronze__transactions') }} as transactions
     cross join watermark
     left join rekeyed_customers
         on transactions.customer_id = rekeyed_customers.customer_id
     where transactions.loaded_at > watermark.max_loaded_at
         or transactions.transaction_date >= rekeyed_customers.rekey_from
+    {{ keep_latest_per_key('transactions.transaction_id', 'transactions.loaded_at desc, transactions.batch_id desc') }}
+    {% else %}
+    select * from {{ ref('stg_transactions') }}
     {% endif %}
 
 ),
