@@ -151,7 +151,7 @@ def category_breakdown(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("share:Q", title="Share", format=".1%"),
             ],
         )
-        .properties(height=240)
+        .properties(height=max(120, 26 * len(frame)))
     )
 
 

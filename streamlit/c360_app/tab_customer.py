@@ -169,19 +169,25 @@ def _spend_charts(source, customer_id: str, transactions: pd.DataFrame) -> None:
         else:
             st.altair_chart(charts.customer_monthly_spend(monthly))
     with right:
-        st.markdown("**Spend by category**")
+        level = st.radio(
+            "Spend by",
+            ["category_group", "category_name"],
+            format_func={"category_group": "Category group", "category_name": "Category"}.get,
+            horizontal=True,
+            key="c360_category_level",
+        )
         approved = transactions[transactions["status"] == "approved"]
         if approved.empty:
             st.caption("No approved transactions yet.")
         else:
             by_category = (
-                approved.groupby("category_name", dropna=False)
+                approved.groupby(level, dropna=False)
                 .agg(spend=("amount", "sum"), transactions=("amount", "size"))
                 .reset_index()
+                .rename(columns={level: "category_name"})
             )
             by_category["share"] = by_category["spend"] / by_category["spend"].sum()
-            by_category = top_categories(by_category)
-            st.altair_chart(charts.category_breakdown(by_category))
+            st.altair_chart(charts.category_breakdown(top_categories(by_category)))
 
 
 def top_categories(by_category: pd.DataFrame, keep: int = 8) -> pd.DataFrame:

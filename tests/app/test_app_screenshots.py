@@ -146,9 +146,14 @@ def _settled(browser: Chromium, texts: list[str], min_charts: int, what: str) ->
 def test_every_tab_renders_and_is_captured(running_app, db):
     chromium = find_chromium()
     assert chromium, "chromium is missing: run `make system-deps`"
+    # The most valuable customer whose card or limit changed: a screenshot with some history.
     customer_id, full_name = db.execute(
-        "select customer_id, full_name from gold.customer_360_profile "
-        "order by lifetime_value desc limit 1"
+        """
+        select p.customer_id, p.full_name from gold.customer_360_profile p
+        join gold.dim_customer d using (customer_id)
+        group by p.customer_id, p.full_name, p.lifetime_value
+        order by count(*) > 1 desc, p.lifetime_value desc limit 1
+        """
     ).fetchone()
     customers = db.execute("select count(*) from gold.customer_360_profile").fetchone()[0]
     SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)

@@ -170,6 +170,10 @@ def test_customer_360_search_profile_and_history(app_env, db):
     ).fetchone()[0]
     assert len(transactions) == in_window
 
+    # Spend by category instead of by group: still renders.
+    at.radio(key="c360_category_level").set_value("category_name").run()
+    _clean(at)
+
     # Filter the history to declined transactions only.
     at.multiselect(key="c360_status").set_value(["declined"]).run()
     tab = at.tabs[1]
