@@ -151,3 +151,8 @@ class Ingestion(Construct):
             append_only="true",
             comment="new bronze transactions for the incremental task",
         )
+
+    def read_access_before_pipe(self, resources: list) -> None:
+        """Create the pipe only once Snowflake can read the bucket (IAM role and policy)."""
+        references = [f"{r.terraform_resource_type}.{r.friendly_unique_id}" for r in resources]
+        self.pipe.depends_on = [*(self.pipe.depends_on or []), *references]

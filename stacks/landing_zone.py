@@ -251,8 +251,11 @@ class LandingZone(Construct):
         return bucket
 
     # -------------------------------------------------------- Snowflake access
-    def trust_snowflake(self, *, iam_user_arn: str, external_id: str) -> AwsRole:
-        """The reader role, assumable only by Snowflake's integration user with the external id."""
+    def trust_snowflake(self, *, iam_user_arn: str, external_id: str) -> list:
+        """The reader role, assumable only by Snowflake's integration user with the external id.
+
+        Returns the role and its policy: what Snowflake needs before it reads the bucket.
+        """
         role = AwsRole(
             self,
             "snowflake_reader_role",
@@ -274,7 +277,7 @@ class LandingZone(Construct):
             ),
         )
         prefixes = list(LANDING_PREFIXES)
-        AwsRolePolicy(
+        self.reader_policy = AwsRolePolicy(
             self,
             "snowflake_reader_policy",
             name="read-landing-prefixes",
@@ -312,7 +315,8 @@ class LandingZone(Construct):
                 }
             ),
         )
-        return role
+        self.reader_role = role
+        return [role, self.reader_policy]
 
     def notify_snowpipe(self, *, queue_arn: str, prefix: str) -> AwsBucketNotification:
         """New objects under ``prefix`` go to the Snowpipe's SQS queue (auto-ingest)."""

@@ -122,10 +122,11 @@ class PlatformStack(TerraformStack):
             bucket_name=landing.bucket_name,
             provider=sysadmin,
         )
-        landing.trust_snowflake(
+        read_access = landing.trust_snowflake(
             iam_user_arn=ingestion.integration.describe_output.get(0).iam_user_arn,
             external_id=names.snowflake_external_id,
         )
+        ingestion.read_access_before_pipe(read_access)
         landing.notify_snowpipe(
             queue_arn=ingestion.pipe.notification_channel, prefix="transactions/"
         )

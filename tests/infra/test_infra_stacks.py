@@ -310,3 +310,23 @@ def test_cdk_matchers_agree_on_the_synthesized_json(synth_dir, env):
     assert not Testing.to_have_resource_with_properties(
         received, "snowflake_database", {"name": ENVIRONMENTS[other].database}
     )
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_every_dependency_is_a_plain_reference_to_a_resource_of_the_stack(stacks, env):
+    """Terraform needs ``type.name`` in depends_on, never an interpolation."""
+    stack = stacks[env]
+    for by_id in stack["resource"].values():
+        for config in by_id.values():
+            for reference in config.get("depends_on", []):
+                assert not reference.startswith("${"), reference
+                dep_type, dep_id = reference.split(".", 1)
+                assert dep_id in stack["resource"][dep_type], reference
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_pipe_waits_for_snowflakes_read_access_to_the_bucket(stacks, env):
+    stack = stacks[env]
+    pipe = one(stack, "snowflake_pipe")
+    kinds = {reference.split(".", 1)[0] for reference in pipe["depends_on"]}
+    assert {"aws_iam_role", "aws_iam_role_policy", "snowflake_stage_external_s3"} <= kinds
