@@ -358,6 +358,14 @@ class _State:
             lead = self.w(j)
             lead2 = self.w(j - 1)
             is_group = False
+            made_by = (
+                lead == "by"
+                and table_item is not None
+                and not col
+                and self.tokens[t.end - 1].raw.lower().endswith("s")
+            )  # "spend by customers in the Declining segment" = made by, not per customer
+            if made_by:
+                continue
             if (
                 lead in GROUP_LEAD
                 or (lead == "in" and lead2 == "each")
@@ -772,6 +780,18 @@ class _State:
         return desc, limit, superlative
 
     def check_leftovers(self) -> None:
+        dangling = [
+            self.tokens[i].raw
+            for i, w in enumerate(self.words)
+            if not self.used[i]
+            and w in {"than", "above", "below", "under", "over", "exceeding", "exceed", "exceeds"}
+        ]
+        if dangling:
+            # "LTV greater than their credit limit": a comparison we could not read
+            raise CannotAnswer(
+                f"I can't read the comparison around '{dangling[0]}'; compare with a number, "
+                "e.g. 'customers with LTV over 10,000'."
+            )
         unknown = []
         for i, token in enumerate(self.tokens):
             if self.used[i] or False:

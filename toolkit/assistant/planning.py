@@ -429,6 +429,10 @@ def build_plan(
             is_num = f["pos"] < among  # "share of premium cardholders among high-risk customers"
         else:
             is_num = percent is not None and (verb is None or f["pos"] > verb)
+            # "... is on travel for High-Value Travelers": a "for/in" phrase names the population
+            lead = _introduced_by(st, f["pos"], {"for", "among", "in", "from"})
+            if is_num and verb is not None and lead is not None and lead > verb + 1:
+                is_num = False  # ("are in the Declining segment" keeps "in" as the condition)
         if is_num:
             numerator.append(cond)
         elif cond.table in TXN_SIDE and base in CUSTOMER_SIDE:
@@ -522,6 +526,14 @@ def build_plan(
         )
     _order(plan, st, desc, limit, superlative)
     return plan
+
+
+def _introduced_by(st, pos: int, words: set[str]) -> int | None:
+    """Index of the preposition introducing the phrase at `pos`, if it is one of `words`."""
+    j = pos - 1
+    while j >= 0 and st.w(j) in {"the", "a", "an", "our", "customer", "card"}:
+        j -= 1
+    return j if st.w(j) in words else None
 
 
 def _filter_column(p, model, f) -> str | None:
