@@ -497,6 +497,8 @@ class _State:
 
     def mark_naming_column(self, t: Tag, value: Item | None, flt: Item | None) -> None:
         """ "card type Platinum", "the Declining segment": the column word names the value's column."""
+        if value is not None and self.w(t.end) in {"band", "tier", "level", "bracket", "bucket"}:
+            self.mark(t.end)  # "the High Risk band"
         for other in self.tags:
             if other is t:
                 continue

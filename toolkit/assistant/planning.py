@@ -184,6 +184,12 @@ def build_plan(
             if m["agg"] == "AVG" and name == "total_spend":
                 if {"transaction", "purchase"} & words and "per" in words:
                     name, expr_text = "average_transaction_amount", "AVG(amount)"
+                elif _customer_side_only(groups, filters) and _profile_window(st.time.periods):
+                    # average over *all* customers (zero spenders included): the profile
+                    # already holds each customer's spend for these windows
+                    fact = _profile_window(st.time.periods)
+                    st.time.periods = []
+                    name, table, expr_text = f"average_{fact}", "customers", f"AVG({fact})"
                 else:
                     name, expr_text = (
                         "spend_per_customer",
@@ -526,6 +532,26 @@ def build_plan(
         )
     _order(plan, st, desc, limit, superlative)
     return plan
+
+
+def _customer_side_only(groups, filters) -> bool:
+    return all(t in CUSTOMER_SIDE for t, _ in groups) and all(
+        f["table"] in CUSTOMER_SIDE for f in filters
+    )
+
+
+def _profile_window(periods) -> str | None:
+    """The profile column holding per-customer spend for these periods, if any."""
+    if not periods:
+        return "lifetime_value"
+    if (
+        len(periods) == 1
+        and periods[0].kind == "rolling"
+        and periods[0].unit == "DAY"
+        and periods[0].n == 90
+    ):
+        return "spend_last_90_days"
+    return None
 
 
 def _introduced_by(st, pos: int, words: set[str]) -> int | None:
