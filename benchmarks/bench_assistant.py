@@ -31,7 +31,12 @@ import duckdb  # noqa: E402
 from toolkit.assistant.evaluation import evaluate, load_set  # noqa: E402
 from toolkit.assistant.local import ask_local  # noqa: E402
 
-SETS = ("eval_questions.yaml", "heldout_questions.yaml", "heldout2_questions.yaml")
+SETS = (
+    "eval_questions.yaml",
+    "heldout_questions.yaml",
+    "heldout2_questions.yaml",
+    "heldout3_questions.yaml",
+)
 
 
 def percentile(values: list[float], q: int) -> float:
