@@ -26,14 +26,22 @@ import duckdb
 ROOT = Path(__file__).resolve().parent.parent
 
 
+CPU_SECONDS: dict[str, float] = {}
+
+
 def run_child(code: str, *args: str) -> tuple[float, float]:
-    """Run python code in a child; returns (seconds, peak RSS in MB) of that child alone."""
+    """Run python code in a child; returns (seconds, peak RSS in MB) of that child alone.
+    Its CPU seconds are kept too: on a shared machine they show what wall time would be
+    without the other load."""
+    load = os.getloadavg()[0]
     started = time.perf_counter()
     process = subprocess.Popen([sys.executable, "-c", code, *args], cwd=ROOT)
     _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"child failed: {code} {args}")
+    CPU_SECONDS["last"] = usage.ru_utime + usage.ru_stime
+    CPU_SECONDS["load"] = load
     return seconds, usage.ru_maxrss / 1024  # ru_maxrss is KiB on Linux
 
 
@@ -134,6 +142,10 @@ def report_build(db: Path, label: str, seconds: float, peak_mb: float) -> None:
         f"{label:<26} {seconds:7.1f}s  peak RSS {peak_mb:7.0f} MB  "
         f"{fct_rows / seconds:12,.0f} fact rows/s  ({node_seconds[1]} nodes, "
         f"{node_seconds[0]:.1f}s inside nodes)"
+    )
+    print(
+        f"    CPU {CPU_SECONDS['last']:.1f}s (user+sys, 2 DuckDB threads); "
+        f"1-min load average at start {CPU_SECONDS['load']:.1f} on {os.cpu_count()} cores"
     )
     for name, kind, node_s in slowest:
         print(f"    {node_s:6.2f}s  {kind:<14} {name}")

@@ -1,8 +1,8 @@
 """fct_transactions is incremental: reruns change nothing, a new day's batch is merged,
 a re-delivered transaction is updated in place, and a late customer snapshot re-keys
 that customer's later transactions. Each test works on its own copy of ``built_db``
-and rebuilds only ``+dim_date`` (the fact, its parents, the snapshot, the date
-dimension its keys point to, and their tests).
+and rebuilds only ``+dim_customer +dim_date`` (the fact, its parents, the snapshot, the
+dimensions its keys point to, and their tests).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ def _query(db, sql, params=None):
 
 def test_rerun_without_new_data_changes_nothing(copy_of_built_db):
     before = _query(copy_of_built_db, FACT_STATE)
-    summary = build(copy_of_built_db, select="+dim_date")
+    summary = build(copy_of_built_db, select="+dim_customer +dim_date")
     assert summary.success and not summary.problems
     assert _query(copy_of_built_db, FACT_STATE) == before
 
@@ -71,7 +71,7 @@ def test_a_new_day_is_appended_and_a_redelivered_transaction_updated(copy_of_bui
         [redelivered_id],
     )
 
-    build(copy_of_built_db, select="+dim_date")
+    build(copy_of_built_db, select="+dim_customer +dim_date")
 
     ((count_after, _, _),) = _query(copy_of_built_db, FACT_STATE)
     assert new_rows > 0
@@ -134,7 +134,7 @@ def test_a_late_snapshot_rekeys_the_customers_later_transactions(copy_of_built_d
         [customer_id],
     )
 
-    build(copy_of_built_db, select="+dim_date")
+    build(copy_of_built_db, select="+dim_customer +dim_date")
 
     keys = dict(
         _query(
@@ -179,7 +179,7 @@ def test_a_failing_data_test_fails_the_build_with_one_line_and_is_recorded(copy_
         """,
     )
     with pytest.raises(C360Error) as failure:
-        build(copy_of_built_db, select="+dim_date")
+        build(copy_of_built_db, select="+dim_customer +dim_date")
     message = str(failure.value)
     assert "\n" not in message
     assert "accepted_values_fct_transactions_channel" in message

@@ -140,7 +140,8 @@ def test_snowflake_sql_uses_snowflake_dispatch_not_duckdb(compiled_new_env):
     assert "generator(rowcount" in dim_date and "generate_series" not in dim_date
     assert "dayofweekiso" in dim_date
     # sources resolve to the environment's database
-    assert "C360_DEV.bronze.raw_transactions" in compiled["model.c360.stg_transactions"]
+    assert "C360_DEV.bronze.raw_transactions" in compiled["model.c360.base_bronze__transactions"]
+    assert "C360_DEV.silver.base_bronze__transactions" in compiled["model.c360.stg_transactions"]
     for uid, code in compiled.items():
         assert "isodow" not in code, uid
 
