@@ -12,7 +12,14 @@ import sqlglot
 from conftest import write_gold
 
 from toolkit.churn import frames, queries
-from toolkit.churn.features import FEATURE_NAMES, FEATURES, build_features, describe_feature
+from toolkit.churn.features import (
+    FEATURE_NAMES,
+    FEATURES,
+    active_day_matrix,
+    build_features,
+    describe_feature,
+    max_gap_days,
+)
 
 CUTOFF = pd.Timestamp("2024-06-30")
 
@@ -78,6 +85,7 @@ def test_window_edges_follow_the_contract(tiny_db):
     assert f["spend_90"] == pytest.approx(170.0)
     assert f["declined_count_90"] == 0
     assert f["recency_days"] == 0
+    assert f["active_days_90"] == 3
     assert f["max_gap_days_180"] == 29  # 05-31 → 06-01 → 06-30
     assert f["mean_gap_days_180"] == pytest.approx(15.0)
     assert f["travel_share_90"] == pytest.approx(100.0 / 170.0)
@@ -149,3 +157,24 @@ def test_queries_bind_dates_and_translate_to_snowflake():
         assert "DATE_DIFF(" not in snowflake_sql.upper() and "ARG_MIN" not in snowflake_sql.upper()
     with pytest.raises(KeyError):
         queries.bind(queries.LABEL_AGGREGATES, cutoff=date(2024, 6, 30))
+
+
+def test_max_gap_matches_a_brute_force_count():
+    rng = np.random.default_rng(4)
+    active = rng.random((300, 180)) < 0.1
+    active[0] = False  # never active
+    active[1] = False
+    active[1, 7] = True  # a single active day: no gap to measure
+    fast = max_gap_days(active)
+    for row in range(len(active)):
+        days = np.nonzero(active[row])[0]
+        expected = np.diff(days).max() if len(days) > 1 else np.nan
+        assert fast[row] == expected or (np.isnan(expected) and np.isnan(fast[row]))
+
+
+def test_activity_masks_unpack_to_days():
+    masks = pd.DataFrame(
+        {"active_mask_0": [1 | (1 << 59)], "active_mask_1": [1 << 3], "active_mask_2": [None]}
+    )
+    days = np.nonzero(active_day_matrix(masks)[0])[0]
+    assert list(days) == [0, 59, 63]

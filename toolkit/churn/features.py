@@ -21,6 +21,7 @@ FEATURES: dict[str, tuple[str, str]] = {
     "txn_count_30": ("recent activity", "{v} purchases in the last 30 days"),
     "spend_30": ("recent activity", "{v} spent in the last 30 days"),
     "utilisation_30": ("recent activity", "{v} of the credit limit used in the last 30 days"),
+    "active_days_90": ("recent activity", "active on {v} of the last 90 days"),
     "spend_change_mom": ("spend trend", "spend {v} month over month"),
     "txn_count_change_mom": ("spend trend", "purchases {v} month over month"),
     "spend_change_90d": ("spend trend", "spend {v} vs the prior 90 days"),
@@ -90,8 +91,38 @@ def _change(current: pd.Series, previous: pd.Series) -> pd.Series:
 
 
 def _days_between(later: pd.Series, earlier: pd.Series) -> pd.Series:
-    delta = pd.to_datetime(later) - pd.to_datetime(earlier)
+    delta = pd.to_datetime(later, cache=False) - pd.to_datetime(earlier, cache=False)
     return delta.dt.days.astype(float)
+
+
+MASK_DAYS = 60  # days per activity bit mask (see queries.FEATURE_AGGREGATES)
+
+
+def active_day_matrix(aggregates: pd.DataFrame) -> np.ndarray:
+    """(customers, 180) booleans: column i = an approved purchase i days before the cut-off."""
+    masks = [
+        pd.to_numeric(aggregates[f"active_mask_{k}"], errors="coerce")
+        .fillna(0)
+        .astype(np.int64)
+        .to_numpy()
+        for k in range(3)
+    ]
+    bits = np.arange(MASK_DAYS, dtype=np.int64)
+    return np.concatenate([((m[:, None] >> bits) & 1).astype(bool) for m in masks], axis=1)
+
+
+def max_gap_days(active: np.ndarray) -> np.ndarray:
+    """Longest gap in days between consecutive active days (NaN with fewer than two)."""
+    rows, ages = np.nonzero(active)  # row-major: ages ascend within each row
+    steps = np.diff(ages)
+    same_row = rows[1:] == rows[:-1]
+    best = np.full(len(active), np.nan)
+    if same_row.any():
+        gap_rows, gaps = rows[1:][same_row], steps[same_row]
+        # gap_rows is sorted: one maximum per contiguous run of a row
+        starts = np.r_[0, np.nonzero(gap_rows[1:] != gap_rows[:-1])[0] + 1]
+        best[gap_rows[starts]] = np.maximum.reduceat(gaps, starts)
+    return best
 
 
 def build_features(aggregates: pd.DataFrame) -> pd.DataFrame:
@@ -127,7 +158,9 @@ def build_features(aggregates: pd.DataFrame) -> pd.DataFrame:
     f["spend_change_90d"] = _change(a["spend_90"], a["spend_prior_90"]).to_numpy()
     f["spend_rate_60_vs_90"] = _ratio(a["spend_60"] / 60.0, a["spend_90"] / 90.0).to_numpy()
     f["txn_count_change_mom"] = _change(a["txn_count_30"], a["txn_count_prior_30"]).to_numpy()
-    f["max_gap_days_180"] = pd.to_numeric(a["max_gap_days_180"], errors="coerce").to_numpy(float)
+    active = active_day_matrix(a)
+    f["active_days_90"] = active[:, :90].sum(axis=1).astype(float)
+    f["max_gap_days_180"] = max_gap_days(active)
     f["mean_gap_days_180"] = pd.to_numeric(a["mean_gap_days_180"], errors="coerce").to_numpy(float)
     f["declined_count_30"] = col("declined_count_30")
     f["declined_count_90"] = col("declined_count_90")

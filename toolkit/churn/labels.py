@@ -41,11 +41,11 @@ def label_churn(
     a.columns = [c.lower() for c in a.columns]
     a = a.set_index(a["customer_id"].astype(str))
     cutoff = pd.Timestamp(cutoff)
-    opened = pd.to_datetime(account_open_date.reindex(a.index))
+    opened = pd.to_datetime(account_open_date.reindex(a.index), cache=False)
     open_days = (cutoff - opened).dt.days.clip(lower=30, upper=BASELINE_DAYS).fillna(BASELINE_DAYS)
     baseline = a["baseline_spend_180"].astype(float) * horizon_days / open_days
     future_spend = a["future_spend"].astype(float).fillna(0.0)
-    last_future = pd.to_datetime(a["last_future_date"])
+    last_future = pd.to_datetime(a["last_future_date"], cache=False)
     silent_since = cutoff + pd.Timedelta(days=horizon_days - INACTIVE_DAYS)
     went_silent = last_future.isna() | (last_future <= silent_since)
     spend_dropped = future_spend < SPEND_DROP_RATIO * baseline

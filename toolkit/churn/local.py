@@ -101,6 +101,8 @@ def _open(db_path: Path | str) -> duckdb.DuckDBPyConnection:
         con.close()
         raise C360Error(f"gold.{missing[0]} does not exist; run `c360 build` first")
     ensure_observability_tables(con)
+    # DuckDB draws a progress bar on long queries; in step logs it is noise.
+    con.execute("set enable_progress_bar = false")
     return con
 
 

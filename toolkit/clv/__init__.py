@@ -59,8 +59,8 @@ def rfm_summary(summary: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
     s = summary.copy()
     s.columns = [c.lower() for c in s.columns]
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-    first = pd.to_datetime(s["first_purchase_ts"])
-    last = pd.to_datetime(s["last_purchase_ts"])
+    first = pd.to_datetime(s["first_purchase_ts"], cache=False)
+    last = pd.to_datetime(s["last_purchase_ts"], cache=False)
     count = s["purchase_count"].astype(float)
     frequency = count - 1
     repeat_spend = s["total_spend"].astype(float) - s["first_purchase_amount"].astype(float)
@@ -100,7 +100,7 @@ def clv_from_frames(
     everyone = rfm.reindex(pd.Index(population.index.astype(str), name="customer_id"))
     never_bought = everyone["frequency"].isna()
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
-    unused_days = (end - pd.to_datetime(population.to_numpy())).days.to_numpy(float)
+    unused_days = (end - pd.to_datetime(population.to_numpy(), cache=False)).days.to_numpy(float)
     everyone.loc[never_bought, "T"] = np.nan_to_num(np.clip(unused_days, 0, None))[never_bought]
     everyone = everyone.fillna({"frequency": 0.0, "recency": 0.0, "T": 0.0, "monetary_value": 0.0})
     x, t_x, big_t = (everyone[c].to_numpy(float) for c in ("frequency", "recency", "T"))
