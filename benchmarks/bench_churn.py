@@ -36,6 +36,11 @@ from toolkit.churn.model import assign_groups  # noqa: E402
 from toolkit.db import connect  # noqa: E402
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -78,12 +83,15 @@ def main() -> None:
         n_txn = con.execute("select count(*) from gold.fct_transactions").fetchone()[0]
         con.close()
 
+        load_before = os.getloadavg()[0]
+        cpu_before = _cpu_seconds()
         tick = time.perf_counter()
         trained = train_model(db_path, seed=args.seed)
         train_s = time.perf_counter() - tick
         tick = time.perf_counter()
         scored = score_customers(db_path)
         score_s = time.perf_counter() - tick
+        cpu_s = _cpu_seconds() - cpu_before
 
         print(f"transactions:        {n_txn:,}")
         print(f"train:               {train_s:6.1f} s  ({trained.rows:,} labelled customers)")
@@ -94,6 +102,10 @@ def main() -> None:
         print(
             f"train + score:       {train_s + score_s:6.1f} s  (target ≤ 20 s), "
             f"{n_txn * 3 / (train_s + score_s):,.0f} transaction-reads/s over 3 cut-offs"
+        )
+        print(
+            f"CPU time:            {cpu_s:6.1f} s  (user+sys, all threads; machine load "
+            f"{load_before:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)"
         )
         print(f"peak memory (RSS):   {_peak_mb():,.0f} MB")
         print()
