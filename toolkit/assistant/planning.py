@@ -382,6 +382,8 @@ def build_plan(
             raise CannotAnswer(
                 "Customer-level measures can't be split by transaction attributes without double counting."
             )
+    if base == "transactions":
+        out, base = _profile_rewrite(st, out, groups, filters, comparisons)
     if base == "merchant_categories":
         raise CannotAnswer("Ask about spend or transactions per merchant category.")
     reach = reachable(model, base)
@@ -394,6 +396,7 @@ def build_plan(
             "Counting customers per customer says nothing; name a measure to rank them by."
         )
     plan = Plan(base=base, measures=out, subject=subject_table or base)
+    plan.notes.extend(getattr(st, "p_notes", []))
     # ---- groups
     for table, name in groups:
         column = p.col(table, name)
@@ -532,6 +535,41 @@ def build_plan(
         )
     _order(plan, st, desc, limit, superlative)
     return plan
+
+
+_PROFILE_SUMS = {
+    # measure label -> profile column per window (None = all time, 90 = last 90 days)
+    "total_spend": {None: "lifetime_value", 90: "spend_last_90_days"},
+    "transaction_count": {None: "transaction_count", 90: "transactions_last_90_days"},
+}
+
+
+def _profile_rewrite(st, out, groups, filters, comparisons):
+    """Spend/count split or filtered only by customer attributes, over all time or the
+    last 90 days, adds up the profile's per-customer columns instead of joining every
+    transaction to its customer: the same numbers (approved spend, same windows) from
+    one row per customer instead of millions.
+    """
+    window = _profile_window(st.time.periods)
+    if (
+        window is None
+        or st.time.grain
+        or not (groups or filters)
+        or not _customer_side_only(groups, filters)
+        or any(m.label not in _PROFILE_SUMS or m.table != "transactions" for m in out)
+        or any(c.get("target") is None or c["target"].table not in CUSTOMER_SIDE or c["target"].kind != "column"
+               for c in comparisons)
+    ):  # fmt: skip
+        return out, "transactions"
+    key = 90 if window == "spend_last_90_days" else None
+    rewritten = [
+        Measure(m.label, "customers", sql(f"SUM({_PROFILE_SUMS[m.label][key]})"), style=m.style)
+        for m in out
+    ]
+    if key is not None:
+        st.time.periods = []
+        st.p_notes = ["in the last 90 days"]
+    return rewritten, "customers"
 
 
 def _customer_side_only(groups, filters) -> bool:
