@@ -151,6 +151,7 @@ def test_queries_bind_dates_and_translate_to_snowflake():
         (queries.CLV_SUMMARY, {"as_of": date(2024, 12, 31)}),
     ):
         snowflake_sql = queries.to_dialect(queries.bind(query, **values)[0], "snowflake")
+        assert snowflake_sql.count("?") == len(queries.bind(query, **values)[1])
         parsed = sqlglot.parse_one(snowflake_sql, read="snowflake")
         assert parsed.find(sqlglot.exp.Select) is not None
         # DuckDB-only spellings must not survive the translation.
