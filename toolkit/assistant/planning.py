@@ -542,6 +542,13 @@ _PROFILE_SUMS = {
     "total_spend": {None: "lifetime_value", 90: "spend_last_90_days"},
     "transaction_count": {None: "transaction_count", 90: "transactions_last_90_days"},
 }
+_PROFILE_EXPRS = {
+    # the same measures written over one row per customer
+    "total_spend": "SUM({spend})",
+    "transaction_count": "SUM({count})",
+    "spend_per_customer": "SUM({spend}) / COUNT(CASE WHEN {count} > 0 THEN customer_id END)",
+    "active_customer_count": "COUNT(CASE WHEN {count} > 0 THEN customer_id END)",
+}
 
 
 def _profile_rewrite(st, out, groups, filters, comparisons):
@@ -556,14 +563,18 @@ def _profile_rewrite(st, out, groups, filters, comparisons):
         or st.time.grain
         or not (groups or filters)
         or not _customer_side_only(groups, filters)
-        or any(m.label not in _PROFILE_SUMS or m.table != "transactions" for m in out)
+        or any(m.label not in _PROFILE_EXPRS or m.table != "transactions" for m in out)
         or any(c.get("target") is None or c["target"].table not in CUSTOMER_SIDE or c["target"].kind != "column"
                for c in comparisons)
     ):  # fmt: skip
         return out, "transactions"
     key = 90 if window == "spend_last_90_days" else None
+    columns = {
+        "spend": _PROFILE_SUMS["total_spend"][key],
+        "count": _PROFILE_SUMS["transaction_count"][key],
+    }
     rewritten = [
-        Measure(m.label, "customers", sql(f"SUM({_PROFILE_SUMS[m.label][key]})"), style=m.style)
+        Measure(m.label, "customers", sql(_PROFILE_EXPRS[m.label].format(**columns)), style=m.style)
         for m in out
     ]
     if key is not None:
