@@ -142,7 +142,7 @@ def test_c360_sql_reply_runs_checked_and_capped(built_db):
         assert [tuple(r) for r in answer["rows"]] == expected
         assert answer["columns"] == ["CUSTOMER_SEGMENT", "CUSTOMER_COUNT"]
         assert answer["verified_query"] == "high_risk_customers_per_segment"
-        assert answer["sql"].endswith("LIMIT 1000")
+        assert answer["sql"].endswith("LIMIT 10000")
         assert isinstance(sqlglot.parse_one(answer["sql"], read="snowflake"), exp.Select)
         assert session.params == [{"STATEMENT_TIMEOUT_IN_SECONDS": 30}]
         assert (

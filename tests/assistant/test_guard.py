@@ -59,11 +59,11 @@ def test_checked_select_refuses_anything_but_one_gold_select(sql):
 
 
 def test_checked_select_caps_rows_and_keeps_smaller_limits():
-    assert checked_select("select * from gold.dim_date").endswith("LIMIT 1000")
+    assert checked_select("select * from gold.dim_date").endswith("LIMIT 10000")
     assert checked_select("select * from gold.dim_date limit 5").endswith("LIMIT 5")
-    assert checked_select("select * from gold.dim_date limit 50000").endswith("LIMIT 1000")
+    assert checked_select("select * from gold.dim_date limit 50000").endswith("LIMIT 10000")
     with_cte = "with x as (select * from gold.dim_date) select * from x"
-    assert "LIMIT 1000" in checked_select(with_cte)
+    assert "LIMIT 10000" in checked_select(with_cte)
     snow = checked_select(
         "select count(*) from c360_dev.gold.customer_360_profile", dialect="snowflake"
     )

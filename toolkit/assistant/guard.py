@@ -13,7 +13,7 @@ import re
 import sqlglot
 from sqlglot import exp
 
-MAX_ROWS = 1000
+MAX_ROWS = 10_000  # enough for any list a person reads; caps runaway results
 ALLOWED_SCHEMAS = {"gold"}
 
 # Verbs that ask to change data. Matched as whole words at the start of a clause or
