@@ -188,7 +188,7 @@ def test_snowpark_source_binds_params_and_lowercases_columns():
     frame = queries.search_customers(source, "ann")
     assert list(frame.columns) == ["customer_id", "full_name"]
     sql, params = session.calls[-1]
-    assert params == ["ann", "ann", "ann", "ann", 10]
+    assert params == ["ann", "ann", "ann", 10]
     assert "'ann'" not in sql
     sqlglot.parse_one(sql, read="snowflake")
     assert source.describe() == "Snowflake · C360_DEV"
