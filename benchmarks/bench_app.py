@@ -151,21 +151,19 @@ def main(argv: list[str] | None = None) -> int:
     def one_pass(timer: Timer, i: int) -> dict[str, float]:
         row = sample.iloc[rng.randrange(len(sample))]
         flt = _filters(rng, states)
-        term = row.full_name.split()[-1][:5].lower() if i % 2 else row.customer_id.lower()
+        name_fragment = row.full_name.split()[-1][:5].lower()
         per_tab = {}
         for tab, work in (
             ("Segment Explorer", lambda: segment_explorer(timer, source, flt)),
             (
-                "Customer lookup (search + profile)",
-                lambda: customer_lookup(timer, source, term, row.customer_id),
+                "Customer lookup by id (search+profile)",
+                lambda: customer_lookup(timer, source, row.customer_id.lower(), row.customer_id),
             ),
             (
-                "Customer 360 (whole tab)",
-                lambda: (
-                    customer_lookup(timer, source, term, row.customer_id),
-                    customer_360(timer, source, row.customer_id),
-                ),
+                "Customer lookup by name (search+profile)",
+                lambda: customer_lookup(timer, source, name_fragment, row.customer_id),
             ),
+            ("Customer 360 (whole tab)", lambda: customer_360(timer, source, row.customer_id)),
             (
                 "AI Assistant (one question)",
                 lambda: assistant(timer, source, SUGGESTED_QUESTIONS[i % len(SUGGESTED_QUESTIONS)]),
@@ -175,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             work()
             per_tab[tab] = (time.perf_counter() - start) * 1000
+        # The whole Customer 360 tab includes its lookup.
+        per_tab["Customer 360 (whole tab)"] += per_tab["Customer lookup by id (search+profile)"]
         return per_tab
 
     one_pass(Timer(), 0)  # warm-up: DuckDB buffers, Python imports, semantic model
@@ -184,14 +184,17 @@ def main(argv: list[str] | None = None) -> int:
         for tab, ms in one_pass(timer, i).items():
             tab_samples[tab].append(ms)
 
-    print(f"{'per tab (data ready)':<40}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}  target")
-    targets = {"Customer lookup (search + profile)": 50}
+    print(f"{'per tab (data ready)':<42}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}  target")
+    targets = {
+        "Customer lookup by id (search+profile)": 50,
+        "Customer lookup by name (search+profile)": 50,
+    }
     for tab, values in tab_samples.items():
         target = targets.get(tab, 300)
         p95 = percentile(values, 95)
         flag = "ok" if p95 <= target else "OVER"
         print(
-            f"{tab:<40}{percentile(values, 50):>10.1f}{p95:>10.1f}{max(values):>10.1f}  ≤ {target} ms p95 {flag}"
+            f"{tab:<42}{percentile(values, 50):>10.1f}{p95:>10.1f}{max(values):>10.1f}  ≤ {target} ms p95 {flag}"
         )
     print(f"\n{'per query':<40}{'p50 ms':>10}{'p95 ms':>10}{'calls':>10}")
     for name, values in timer.samples.items():

@@ -278,6 +278,7 @@ def customer_export(source, flt: ProfileFilter) -> pd.DataFrame:
 
 
 CUSTOMER_ID_LIKE = re.compile(r"[Cc]?\d{2,6}")
+FULL_CUSTOMER_ID = re.compile(r"[Cc]\d{6}")
 SEARCH_COLUMNS = ("customer_id", "full_name", "email")
 
 
@@ -291,6 +292,12 @@ def search_customers(source, term: str, *, limit: int = 10) -> pd.DataFrame:
     if not term:
         return pd.DataFrame(columns=list(SEARCH_COLUMNS))
     columns = ", ".join(SEARCH_COLUMNS)
+    if FULL_CUSTOMER_ID.fullmatch(term):
+        # Ids have a fixed width, so a whole id can only be contained in itself.
+        return source.query(
+            f"select {columns} from {PROFILE} where customer_id = ? limit ?",  # noqa: S608
+            [term.upper(), int(limit)],
+        )
     if CUSTOMER_ID_LIKE.fullmatch(term):
         # An id (or a run of its digits): one column to scan, exact match first.
         return source.query(
