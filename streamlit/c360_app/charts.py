@@ -143,7 +143,12 @@ def category_breakdown(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar(cornerRadiusEnd=3, color="#3182bd")
         .encode(
             x=alt.X("spend:Q", title="Approved spend ($)", axis=alt.Axis(format="$,.0f")),
-            y=alt.Y("category_name:N", title=None, sort=None, axis=alt.Axis(labelLimit=200)),
+            y=alt.Y(
+                "category_name:N",
+                title=None,
+                sort=None,
+                axis=alt.Axis(labelLimit=200, labelOverlap=False),
+            ),
             tooltip=[
                 alt.Tooltip("category_name:N", title="Category"),
                 alt.Tooltip("spend:Q", title="Spend", format="$,.2f"),
