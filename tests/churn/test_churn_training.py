@@ -46,7 +46,7 @@ def test_first_model_is_promoted_with_plausible_honest_metrics(trained):
     # The simulated faders are learnable but not perfectly: a perfect score would be leakage.
     assert 0.75 <= test["roc_auc"] < 0.995
     assert test["brier"] < test["churn_rate"]  # better than always saying "no churn"
-    assert set(metrics["split"]) == {"train", "validation", "test"}
+    assert set(metrics["split"]) == {"train", "validation", "test", "test_all"}
     assert metrics["promoted"].all()
     assert "ROC-AUC" in result.describe() and result.rows > 300
 

@@ -204,7 +204,12 @@ def describe_feature(name: str, value: float) -> str:
     """One plain-words phrase for a feature value, e.g. ``last purchase 45 days ago``."""
     if name == "recency_days" and pd.isna(value):
         return "no purchases yet"
-    return FEATURES[name][1].format(v=_plain_value(name, value))
+    phrase = FEATURES[name][1].format(v=_plain_value(name, value))
+    if value == 1:  # "1 purchases" → "1 purchase"
+        phrase = phrase.replace("1 purchases", "1 purchase").replace(
+            "1 declined transactions", "1 declined transaction"
+        )
+    return phrase
 
 
 def feature_table_is_sane(features: pd.DataFrame) -> None:

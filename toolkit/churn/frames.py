@@ -77,14 +77,19 @@ def feature_aggregates(
 def labelled_examples(
     aggregates: pd.DataFrame, label_aggregates: pd.DataFrame, cutoff: pd.Timestamp
 ) -> pd.DataFrame:
-    """Features + ``churned`` for customers active (≥1 approved purchase) in the 90 days
-    before the cut-off: only a current customer can churn. Pure pandas."""
+    """Features + ``churned`` for every customer with an approved purchase on or before the
+    cut-off. Pure pandas.
+
+    Customers who have already gone quiet stay in (the scored population contains them
+    too, and a model that never saw one would extrapolate blindly); metrics are reported
+    both for everyone and for customers active in the last 90 days, the harder case.
+    """
     features = build_features(aggregates)
-    active = features["txn_count_90"] > 0
-    features = features[active]
+    features = features[features["recency_days"].notna()]
     open_dates = aggregates.set_index(aggregates["customer_id"].astype(str))["account_open_date"]
     labels = label_churn(label_aggregates, open_dates, cutoff=cutoff)
-    # An active customer always has a label row (their baseline window saw them).
+    # No label row means no approved purchase in the 180 days before the cut-off nor in
+    # the window after it: silent throughout, which is churn.
     features["churned"] = labels.reindex(features.index).fillna(1).astype(int)
     return features
 
