@@ -153,14 +153,18 @@ def build_select(model: SemanticModel, plan: Plan, *, database: str | None = Non
             0,
             exp.EQ(this=exp.column("status", table="t"), expression=exp.Literal.string("approved")),
         )
-    select = exp.select(*projections).from_(_table_ref(model, base, database))
-    select = _apply_joins(select, model, base, needed, database)
-    if conditions:
-        select = select.where(exp.and_(*conditions))
-    if plan.groups and plan.measures:
-        select = select.group_by(*[qualify(g.expr, g.table) for g in plan.groups])
-    if having:
-        select = select.having(exp.and_(*having))
+    two_level = _two_level(model, plan, projections, conditions, having, base, needed, database)
+    if two_level is not None:
+        select = two_level
+    else:
+        select = exp.select(*projections).from_(_table_ref(model, base, database))
+        select = _apply_joins(select, model, base, needed, database)
+        if conditions:
+            select = select.where(exp.and_(*conditions))
+        if plan.groups and plan.measures:
+            select = select.group_by(*[qualify(g.expr, g.table) for g in plan.groups])
+        if having:
+            select = select.having(exp.and_(*having))
     if plan.order:
         select = select.order_by(
             *[
@@ -176,3 +180,80 @@ def build_select(model: SemanticModel, plan: Plan, *, database: str | None = Non
             if table.db and not table.catalog:
                 table.set("catalog", exp.to_identifier(database))
     return select
+
+
+_DECOMPOSABLE = (exp.Sum, exp.Count, exp.Min, exp.Max, exp.Avg)
+
+
+def _two_level(model, plan, projections, conditions, having, base, needed, database):
+    """Per-month/quarter/year answers aggregated per *day* first, then rolled up.
+
+    Truncating every one of millions of transaction dates costs far more than
+    grouping by the date and truncating a few hundred day totals; sums, counts,
+    minima, maxima and averages roll up exactly. Returns None when the plan has no
+    time grain or a measure that does not roll up (distinct counts, medians).
+    """
+    time_groups = [g for g in plan.groups if g.style in ("date", "year")]
+    if base != "transactions" or not time_groups or not plan.measures:
+        return None
+    (grain,) = time_groups[:1]
+    grain_expr = qualify(grain.expr, grain.table)
+    date_cols = list(grain_expr.find_all(exp.Column))
+    if len(date_cols) != 1 or grain_expr == date_cols[0]:
+        return None
+    date_col = date_cols[0]
+    measure_exprs = [p.args["this"] for p in projections[len(plan.groups) + len(plan.columns) :]]
+    aggs = [a for e in [*measure_exprs, *having] for a in e.find_all(exp.AggFunc)]
+    if any(not isinstance(a, _DECOMPOSABLE) or isinstance(a.this, exp.Distinct) for a in aggs):
+        return None
+    inner_cols, outer_groups, inner_keys = [], [], []
+    for group in plan.groups:
+        if group is grain:
+            inner_cols.append(exp.alias_(date_col.copy(), "__day"))
+            inner_keys.append(date_col.copy())
+            rolled = grain_expr.copy()
+            rolled.find(exp.Column).replace(exp.column("__day", table="x"))
+            outer_groups.append((rolled, group.label))
+        else:
+            key = f"__g{len(inner_keys)}"
+            expr = qualify(group.expr, group.table)
+            inner_cols.append(exp.alias_(expr, key))
+            inner_keys.append(expr.copy())
+            outer_groups.append((exp.column(key, table="x"), group.label))
+
+    def roll_up(expression: exp.Expression) -> exp.Expression:
+        def split(node: exp.Expression) -> exp.Expression:
+            if not isinstance(node, exp.AggFunc) or node.meta.get("rolled"):
+                return node
+            n = len(inner_cols)
+            if isinstance(node, exp.Avg):
+                inner_cols.append(exp.alias_(exp.Sum(this=node.this.copy()), f"__p{n}"))
+                inner_cols.append(exp.alias_(exp.Count(this=node.this.copy()), f"__p{n + 1}"))
+                parts = [exp.Sum(this=exp.column(f"__p{k}", table="x")) for k in (n, n + 1)]
+                for part in parts:
+                    part.meta["rolled"] = True
+                return exp.Div(this=parts[0], expression=parts[1])
+            inner_cols.append(exp.alias_(node.copy(), f"__p{n}"))
+            column = exp.column(f"__p{n}", table="x")
+            kind = exp.Sum if isinstance(node, (exp.Sum, exp.Count)) else type(node)
+            rolled = kind(this=column)
+            rolled.meta["rolled"] = True
+            return rolled
+
+        return expression.copy().transform(split)
+
+    outer_measures = [roll_up(e) for e in measure_exprs]
+    outer_having = [roll_up(h) for h in having]
+    inner = exp.select(*inner_cols).from_(_table_ref(model, base, database))
+    inner = _apply_joins(inner, model, base, needed, database)
+    if conditions:
+        inner = inner.where(exp.and_(*conditions))
+    inner = inner.group_by(*inner_keys)
+    outer = exp.select(
+        *[exp.alias_(e, label) for e, label in outer_groups],
+        *[exp.alias_(e, m.label) for e, m in zip(outer_measures, plan.measures, strict=True)],
+    ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("x"))))
+    outer = outer.group_by(*[e.copy() for e, _ in outer_groups])
+    if outer_having:
+        outer = outer.having(exp.and_(*outer_having))
+    return outer
