@@ -179,3 +179,30 @@ def test_activity_masks_unpack_to_days():
     )
     days = np.nonzero(active_day_matrix(masks)[0])[0]
     assert list(days) == [0, 59, 63]
+
+
+def test_features_read_only_raw_facts_never_derived_marts():
+    """Marts such as customer_segments are computed at the as-of date, after every
+    training cut-off: reading them would leak the future into the features."""
+    allowed = {
+        "gold.fct_transactions",
+        "gold.dim_customer",
+        "gold.dim_merchant_category",
+        "silver.stg_merchant_categories",
+        "silver.stg_customers",
+    }
+    variants = [
+        frames.Sources(categories=c, customers=k).feature_sql
+        for c in (queries.CATEGORY_FLAGS_FROM_GOLD, queries.CATEGORY_FLAGS_FROM_SILVER)
+        for k in (queries.CUSTOMER_SOURCE_GOLD, queries.CUSTOMER_SOURCE_WITH_SILVER_OPEN_DATE)
+    ]
+    for sql in [*variants, queries.LABEL_AGGREGATES]:
+        parsed = sqlglot.parse_one(
+            queries.bind(
+                sql, cutoff=date(2024, 6, 30), window_start=date(2024, 1, 2), horizon_days=90
+            )[0],
+            read="duckdb",
+        )
+        tables = {f"{t.db}.{t.name}" for t in parsed.find_all(sqlglot.exp.Table) if t.db}
+        assert tables and tables <= allowed, tables - allowed
+    assert not any(word in name for name in FEATURE_NAMES for word in ("segment", "profile"))
