@@ -154,6 +154,10 @@ def build_select(model: SemanticModel, plan: Plan, *, database: str | None = Non
             exp.EQ(this=exp.column("status", table="t"), expression=exp.Literal.string("approved")),
         )
     two_level = _two_level(model, plan, projections, conditions, having, base, needed, database)
+    if two_level is None:
+        two_level = _per_customer_first(
+            model, plan, projections, conditions, having, needed, database
+        )
     if two_level is not None:
         select = two_level
     else:
@@ -254,6 +258,106 @@ def _two_level(model, plan, projections, conditions, having, base, needed, datab
         *[exp.alias_(e, m.label) for e, m in zip(outer_measures, plan.measures, strict=True)],
     ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("x"))))
     outer = outer.group_by(*[e.copy() for e, _ in outer_groups])
+    if outer_having:
+        outer = outer.having(exp.and_(*outer_having))
+    return outer
+
+
+CUSTOMER_SIDE = ("customers", "customer_segments", "churn_predictions")
+
+
+def _per_customer_first(model, plan, projections, conditions, having, needed, database):
+    """Transactions split by customer attributes: total per customer first, then join.
+
+    Joining millions of transactions to the profile costs more than joining one
+    partial total per customer; sums, counts, minima, maxima and averages roll up
+    exactly. Returns None unless every measure is such an aggregate over transaction
+    columns and customer-side tables are involved.
+    """
+    customer_tables = {t for t in needed if t in CUSTOMER_SIDE}
+    if plan.base != "transactions" or not customer_tables or not plan.measures or plan.columns:
+        return None
+    measure_exprs = [p.args["this"] for p in projections[len(plan.groups) :]]
+    aggs = [a for e in [*measure_exprs, *having] for a in e.find_all(exp.AggFunc)]
+    if any(not isinstance(a, _DECOMPOSABLE) or isinstance(a.this, exp.Distinct) for a in aggs):
+        return None
+    txn_aliases = {ALIASES[t] for t in ("transactions", "merchant_categories", "dates")}
+    for e in [*measure_exprs, *having]:
+        if any(
+            c.table not in txn_aliases
+            for c in e.find_all(exp.Column)
+            if c.find_ancestor(exp.Subquery) is None
+        ):
+            return None
+    # conditions: the transaction side stays inside, the customer side moves out
+    inner_conditions, outer_conditions = [], []
+    for cond in conditions:
+        tables = {
+            c.table for c in cond.find_all(exp.Column) if c.find_ancestor(exp.Subquery) is None
+        }
+        if tables and tables <= txn_aliases:
+            inner_conditions.append(cond)
+        elif tables and not tables & txn_aliases:
+            outer_conditions.append(cond)
+        else:
+            return None
+    inner_cols = [exp.alias_(exp.column("customer_id", table="t"), "__c")]
+    inner_keys = [exp.column("customer_id", table="t")]
+    outer_groups = []
+    for group in plan.groups:
+        expr = qualify(group.expr, group.table)
+        if group.table in CUSTOMER_SIDE:
+            outer_groups.append((expr, group.label))
+        else:
+            key = f"__g{len(inner_cols)}"
+            inner_cols.append(exp.alias_(expr, key))
+            inner_keys.append(expr.copy())
+            outer_groups.append((exp.column(key, table="x"), group.label))
+
+    def roll_up(expression: exp.Expression) -> exp.Expression:
+        def split(node: exp.Expression) -> exp.Expression:
+            if not isinstance(node, exp.AggFunc) or node.meta.get("rolled"):
+                return node
+            n = len(inner_cols)
+            if isinstance(node, exp.Avg):
+                inner_cols.append(exp.alias_(exp.Sum(this=node.this.copy()), f"__p{n}"))
+                inner_cols.append(exp.alias_(exp.Count(this=node.this.copy()), f"__p{n + 1}"))
+                parts = [exp.Sum(this=exp.column(f"__p{k}", table="x")) for k in (n, n + 1)]
+                for part in parts:
+                    part.meta["rolled"] = True
+                return exp.Div(this=parts[0], expression=parts[1])
+            inner_cols.append(exp.alias_(node.copy(), f"__p{n}"))
+            column = exp.column(f"__p{n}", table="x")
+            kind = exp.Sum if isinstance(node, (exp.Sum, exp.Count)) else type(node)
+            rolled = kind(this=column)
+            rolled.meta["rolled"] = True
+            return rolled
+
+        return expression.copy().transform(split)
+
+    outer_measures = [roll_up(e) for e in measure_exprs]
+    outer_having = [roll_up(h) for h in having]
+    inner_needed = {t for t in needed if t not in CUSTOMER_SIDE} | {"transactions"}
+    inner = exp.select(*inner_cols).from_(_table_ref(model, "transactions", database))
+    inner = _apply_joins(inner, model, "transactions", inner_needed, database)
+    if inner_conditions:
+        inner = inner.where(exp.and_(*inner_conditions))
+    inner = inner.group_by(*inner_keys)
+    outer = exp.select(
+        *[exp.alias_(e, label) for e, label in outer_groups],
+        *[exp.alias_(e, m.label) for e, m in zip(outer_measures, plan.measures, strict=True)],
+    ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("x"))))
+    outer = outer.join(
+        _table_ref(model, "customers", database),
+        on=exp.EQ(
+            this=exp.column("__c", table="x"), expression=exp.column("customer_id", table="c")
+        ),
+    )
+    outer = _apply_joins(outer, model, "customers", customer_tables | {"customers"}, database)
+    if outer_conditions:
+        outer = outer.where(exp.and_(*outer_conditions))
+    if outer_groups:
+        outer = outer.group_by(*[e.copy() for e, _ in outer_groups])
     if outer_having:
         outer = outer.having(exp.and_(*outer_having))
     return outer
