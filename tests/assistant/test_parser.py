@@ -88,12 +88,22 @@ def test_numeric_comparisons_top_n_and_percentages(parser):
 
 
 def test_joins_follow_declared_relationships(parser):
-    sql = sql_for(parser, "travel spend by card type")
-    assert "JOIN gold.customer_360_profile AS c ON t.customer_id = c.customer_id" in sql
+    sql = sql_for(parser, "travel spend by card type in 2024")
+    # transactions are totalled per customer first, then joined to the profile
+    assert (
+        "GROUP BY t.customer_id) AS x JOIN gold.customer_360_profile AS c ON x.__c = c.customer_id"
+        in sql
+    )
     assert (
         "JOIN gold.dim_merchant_category AS m ON t.merchant_category_key = m.merchant_category_key"
         in sql
     )
+    # all-time spend split by a customer attribute reads the profile's per-customer totals
+    assert sql_for(parser, "spend by card type").startswith(
+        "SELECT c.card_type AS card_type, SUM(c.lifetime_value) AS total_spend FROM gold.customer_360_profile AS c"
+    )
+    monthly = sql_for(parser, "monthly spend")
+    assert "GROUP BY t.transaction_date) AS x GROUP BY DATE_TRUNC('MONTH', x.__day)" in monthly
     semi = sql_for(parser, "How many customers shopped online in the last 30 days?")
     assert "c.customer_id IN (SELECT t.customer_id FROM gold.fct_transactions" in semi
 
