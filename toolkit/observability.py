@@ -64,6 +64,18 @@ OBSERVABILITY_DDL = {
             split varchar,
             promoted boolean
         )""",
+    # Thumbs up/down on the app's AI Assistant answers (written by the app's role).
+    "assistant_feedback": """
+        create table if not exists observability.assistant_feedback (
+            feedback_id varchar not null,
+            session_id varchar,
+            question varchar not null,
+            generated_sql varchar,
+            rating varchar not null,          -- up | down
+            answer varchar,
+            backend varchar not null,         -- duckdb | snowflake
+            recorded_at timestamp not null
+        )""",
 }
 
 

@@ -28,6 +28,8 @@ DB_PATH_ENV_VAR = (
 DEFAULT_DB_PATH = Path(".c360") / "c360.duckdb"
 
 FEEDBACK_TABLE = "observability.assistant_feedback"
+# The same table as toolkit.observability.OBSERVABILITY_DDL["assistant_feedback"] (a test
+# keeps them equal); repeated here because that module needs DuckDB, which SiS lacks.
 FEEDBACK_DDL = """
 create table if not exists observability.assistant_feedback (
     feedback_id varchar not null,
@@ -176,8 +178,16 @@ class SnowparkSource:
         return _Passthrough(self.session)
 
     def record_feedback(self, row: dict[str, Any]) -> None:
-        self.session.sql(FEEDBACK_DDL).collect()
-        self.session.sql(FEEDBACK_INSERT, params=_feedback_values(row, self.backend)).collect()
+        # The stack creates the table and grants the app role INSERT on it; creating it
+        # here is only the fallback for an environment set up without it.
+        values = _feedback_values(row, self.backend)
+        try:
+            self.session.sql(FEEDBACK_INSERT, params=values).collect()
+        except Exception as exc:
+            if "does not exist" not in str(exc).lower():
+                raise
+            self.session.sql(FEEDBACK_DDL).collect()
+            self.session.sql(FEEDBACK_INSERT, params=values).collect()
 
     def close(self) -> None:  # the session belongs to Snowflake
         return None

@@ -193,14 +193,43 @@ def test_snowpark_source_binds_params_and_lowercases_columns():
     sqlglot.parse_one(sql, read="snowflake")
     assert source.describe() == "Snowflake · C360_DEV"
 
+    calls_before = len(session.calls)
     source.record_feedback(
         {"feedback_id": "f1", "question": "q'; drop", "rating": "down", "sql": None}
     )
-    ddl, insert = session.calls[-2], session.calls[-1]
-    assert ddl[0] == FEEDBACK_DDL and ddl[1] is None
+    (insert,) = session.calls[calls_before:]  # the table exists: one INSERT, bound
     assert insert[0] == FEEDBACK_INSERT
     assert insert[1][:5] == ["f1", None, "q'; drop", None, "down"]
     assert insert[1][6] == "snowflake"
+
+
+class MissingTableSession(RecordedSession):
+    """The first INSERT fails the way Snowflake reports a missing table."""
+
+    def sql(self, query, params=None):
+        if query == FEEDBACK_INSERT and not any(q == FEEDBACK_DDL for q, _ in self.calls):
+            self.calls.append((query, params))
+            raise RuntimeError(
+                "SQL compilation error: Table 'OBSERVABILITY.ASSISTANT_FEEDBACK' does not exist"
+            )
+        return super().sql(query, params)
+
+
+def test_snowpark_feedback_creates_the_table_only_when_missing():
+    session = MissingTableSession()
+    SnowparkSource(session).record_feedback(
+        {"feedback_id": "f2", "question": "q", "rating": "up", "sql": "select 1"}
+    )
+    assert [q for q, _ in session.calls] == [FEEDBACK_INSERT, FEEDBACK_DDL, FEEDBACK_INSERT]
+
+
+def test_feedback_table_matches_the_observability_ddl():
+    from toolkit.observability import OBSERVABILITY_DDL
+
+    def normalised(ddl):
+        return sqlglot.parse_one(ddl, read="duckdb").sql(dialect="duckdb", comments=False)
+
+    assert normalised(FEEDBACK_DDL) == normalised(OBSERVABILITY_DDL["assistant_feedback"])
 
 
 def test_id_shaped_search_only_looks_at_ids(recording, db):
