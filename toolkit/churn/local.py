@@ -167,9 +167,9 @@ def _replace_table(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFra
 def score_customers(db_path) -> ScoreResult:
     """Score every customer into gold.churn_predictions and gold.customer_clv."""
     tick = time.perf_counter()
-    version, model = load_promoted_model(db_path)
     con = _open(db_path)
     try:
+        version, model = load_promoted_model(db_path)
         sources = churn_frames.detect_sources(_columns_of(con))
         frames = churn_frames.load_scoring_frames(
             _runner(con),
