@@ -250,3 +250,22 @@ def test_fast_contributions_add_up_and_agree_with_treeshap(trained):
 
     agreement = (top_concept(fast[risky]) == top_concept(shap[risky])).mean()
     assert agreement >= 0.8
+
+
+def test_cli_train_then_score_print_one_line_each(simulated_db, capsys):
+    from toolkit.cli import main
+
+    assert main(["train", "--db", str(simulated_db), "--seed", "3"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("churn-v001-") and "promoted (first model)" in out[0]
+    assert main(["score", "--db", str(simulated_db)]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and out[0].startswith("scored 500 customers as of 2024-12-31")
+
+
+def test_cli_score_on_a_missing_database_fails_in_one_line(tmp_path, capsys):
+    from toolkit.cli import main
+
+    assert main(["score", "--db", str(tmp_path / "none.duckdb")]) != 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no database at" in err[0]
