@@ -22,9 +22,24 @@ Engine-neutral building blocks, for the Snowflake Python procedures
   → ``.customers`` = ``gold.customer_clv`` rows
 * ``ChurnModel.to_dict()`` / ``ChurnModel.from_dict()`` to keep a model in a stage as JSON.
 
-Leakage guard: features come only from transactions on or before the cut-off
-(:mod:`toolkit.churn.queries`), labels only from :data:`~toolkit.churn.queries.LABEL_AGGREGATES`
-(:mod:`toolkit.churn.labels`); no generator-internal field exists in the warehouse to leak.
+How it stays honest (read with :mod:`toolkit.churn.labels` and :mod:`toolkit.churn.queries`):
+
+* Cut-offs: ``late`` = as-of − 90 days, ``early`` = late − 90 days. Features use only
+  transactions on or before a cut-off and the SCD2 card version valid at it; labels come
+  only from :data:`~toolkit.churn.queries.LABEL_AGGREGATES` (the 90 days after it).
+  Features never read as-of marts (segments, LTV) nor type-1 attributes (income,
+  employment) that would carry later information; no generator-internal field exists.
+* Churned = silent for the last 60 days of the 90-day window, or spend in it below 30%
+  of the customer's own baseline pace over the 180 days before the cut-off.
+* Customers are split once (seeded) into train / validation / test groups: fit on the
+  train group at the early cut-off, Platt calibration, early stopping and the F1
+  threshold on the validation group at the early cut-off, metrics on the test group at
+  the late cut-off (its window was never seen). ``split='test'`` in
+  ``observability.model_metrics`` = held-out customers still active in the 90 days
+  before the late cut-off (the headline); ``test_all`` adds those already quiet.
+* ``top_risk_factors`` = the three concepts (recent activity, spend trend, declines, …)
+  whose per-customer contributions push the raw score up most, each said through its
+  strongest feature (:mod:`toolkit.churn.explain`).
 """
 
 from __future__ import annotations
