@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
-from conftest import APP_FILE
 from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.slow
+
+# Not imported from conftest: every test folder has a module called conftest.
+APP_FILE = Path(__file__).resolve().parents[2] / "streamlit" / "streamlit_app.py"
 
 HOSTILE = [
     "'",

@@ -7,13 +7,16 @@ own query functions, so a wrong query or a wrong formatting shows up as a failur
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import APP_FILE
 from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.slow
+
+# Not imported from conftest: every test folder has a module called conftest.
+APP_FILE = Path(__file__).resolve().parents[2] / "streamlit" / "streamlit_app.py"
 
 TOP_TABS = ["Segment Explorer", "Customer 360", "AI Assistant", "Campaign Simulator"]
 
