@@ -157,3 +157,10 @@ def test_several_groupings_and_side_by_side_comparisons(parser):
 def test_ambiguous_questions_are_declined_rather_than_guessed(parser, question):
     with pytest.raises(CannotAnswer):
         parser.parse_with(question, asof=ASOF)
+
+
+def test_local_runs_bind_the_as_of_date_read_from_the_data(parser):
+    plan = parser.parse_with("spend in the last 90 days", asof=ASOF)
+    sql = compile_plan(parser.model, plan, dialect="duckdb", asof=ASOF)
+    assert "CAST('2024-12-31' AS DATE) + INTERVAL (-90) DAY" in sql
+    assert "MAX(transaction_date)" not in sql

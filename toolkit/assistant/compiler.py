@@ -112,9 +112,31 @@ def _semi_join(model, semi: SemiJoin, outer_table: str, database) -> exp.Express
 
 
 def compile_plan(
-    model: SemanticModel, plan: Plan, *, dialect: str = "duckdb", database: str | None = None
+    model: SemanticModel,
+    plan: Plan,
+    *,
+    dialect: str = "duckdb",
+    database: str | None = None,
+    asof=None,
 ) -> str:
-    return build_select(model, plan, database=database).sql(dialect=dialect)
+    """SQL for the plan. With `asof` (the data's latest transaction date, read from the
+    data just before) the as-of subquery becomes that date, so the engine can skip
+    whole blocks of old transactions by their min/max statistics."""
+    select = build_select(model, plan, database=database)
+    if asof is not None:
+        literal = exp.cast(exp.Literal.string(asof.isoformat()), exp.DataType.build("DATE"))
+        for sub in list(select.find_all(exp.Subquery)):
+            inner = sub.this
+            if (
+                isinstance(inner, exp.Select)
+                and len(inner.expressions) == 1
+                and isinstance(inner.expressions[0], exp.Max)
+                and inner.expressions[0].this.name == "transaction_date"
+                and inner.args.get("where") is None
+                and [t.name for t in inner.find_all(exp.Table)] == ["fct_transactions"]
+            ):
+                sub.replace(literal.copy())
+    return select.sql(dialect=dialect)
 
 
 def build_select(model: SemanticModel, plan: Plan, *, database: str | None = None) -> exp.Select:

@@ -136,7 +136,7 @@ def plan_question(question: str, con):
     for sig, vq in _verified_signatures(extra):
         if sig == signature:
             return state_plan, expand(model, vq.sql), vq.name
-    return state_plan, compile_plan(model, state_plan, dialect="duckdb"), None
+    return state_plan, compile_plan(model, state_plan, dialect="duckdb", asof=asof), None
 
 
 def ask_local(question: str, con, *, timeout: float = TIMEOUT_SECONDS) -> dict:
