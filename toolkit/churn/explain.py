@@ -45,10 +45,13 @@ def path_tables(booster: lgb.Booster) -> tuple[list[np.ndarray], float]:
     return tables, bias
 
 
-def contributions(booster: lgb.Booster, matrix: pd.DataFrame, tables=None) -> np.ndarray:
+def contributions(
+    booster: lgb.Booster, matrix: pd.DataFrame, tables=None, *, num_threads: int = 2
+) -> np.ndarray:
     """(rows, features) contributions; row sums + bias equal ``predict(raw_score=True)``."""
     tables = tables if tables is not None else path_tables(booster)[0]
-    leaves = np.asarray(booster.predict(matrix, pred_leaf=True), dtype=np.int64)
+    leaves = booster.predict(matrix, pred_leaf=True, num_threads=num_threads)
+    leaves = np.asarray(leaves, dtype=np.int64)
     if leaves.ndim == 1:
         leaves = leaves.reshape(-1, 1)
     total = np.zeros((len(matrix), booster.num_feature()))

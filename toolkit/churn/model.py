@@ -66,7 +66,9 @@ class ChurnModel:
     info: dict = field(default_factory=dict)
 
     def raw_score(self, features: pd.DataFrame) -> np.ndarray:
-        return self.booster.predict(_matrix(features, self.feature_names), raw_score=True)
+        return self.booster.predict(
+            _matrix(features, self.feature_names), raw_score=True, num_threads=NUM_THREADS
+        )
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
         z = self.platt_slope * self.raw_score(features) + self.platt_intercept
@@ -78,11 +80,12 @@ class ChurnModel:
         Each feature's additive share of the raw score comes from
         :func:`toolkit.churn.explain.contributions` (the path decomposition of the trees,
         checked against LightGBM's TreeSHAP ``pred_contrib``); Platt scaling is monotone,
-        so the order carries over to the probability. Contributions are summed per concept (recent activity, spend trend,
-        declines, …) and each chosen concept is said through its strongest known feature.
+        so the order carries over to the probability. Contributions are summed per
+        concept (recent activity, spend trend, declines, …) and each chosen concept is
+        said through its strongest known feature.
         """
         matrix = _matrix(features, self.feature_names)
-        contrib = contributions(self.booster, matrix)
+        contrib = contributions(self.booster, matrix, num_threads=NUM_THREADS)
         values = matrix.to_numpy(float)
         concepts = list(_concepts_for(self.feature_names).values())
         by_concept = np.column_stack([contrib[:, idx].sum(axis=1) for idx in concepts])
@@ -249,7 +252,7 @@ def train_from_frames(frames: TrainingFrames, *, seed: int = 42) -> TrainingOutc
     # own sigmoid stands (it is trained on log-loss, so roughly calibrated) at 0.5.
     model = ChurnModel(booster=booster, platt_slope=1.0, platt_intercept=0.0, threshold=0.5)
     if valid["churned"].nunique() == 2:
-        raw_valid = booster.predict(x_valid, raw_score=True)
+        raw_valid = booster.predict(x_valid, raw_score=True, num_threads=NUM_THREADS)
         platt = LogisticRegression(C=1e6, max_iter=1000).fit(raw_valid.reshape(-1, 1), y_valid)
         model.platt_slope = float(platt.coef_[0, 0])
         model.platt_intercept = float(platt.intercept_[0])
