@@ -180,6 +180,10 @@ def build_select(model: SemanticModel, plan: Plan, *, database: str | None = Non
         two_level = _per_customer_first(
             model, plan, projections, conditions, having, needed, database
         )
+    if two_level is None:
+        two_level = _per_customer_first(
+            model, plan, projections, conditions, having, needed, database, side=DATE_JOIN
+        )
     if two_level is not None:
         select = two_level
     else:
@@ -286,9 +290,14 @@ def _two_level(model, plan, projections, conditions, having, base, needed, datab
 
 
 CUSTOMER_SIDE = ("customers", "customer_segments", "churn_predictions")
+# (tables across the join, key in transactions, table joined back, its key)
+CUSTOMER_JOIN = (CUSTOMER_SIDE, "customer_id", "customers", "customer_id")
+DATE_JOIN = (("dates",), "date_key", "dates", "date_key")
 
 
-def _per_customer_first(model, plan, projections, conditions, having, needed, database):
+def _per_customer_first(
+    model, plan, projections, conditions, having, needed, database, side=CUSTOMER_JOIN
+):
     """Transactions split by customer attributes: total per customer first, then join.
 
     Joining millions of transactions to the profile costs more than joining one
@@ -296,14 +305,17 @@ def _per_customer_first(model, plan, projections, conditions, having, needed, da
     exactly. Returns None unless every measure is such an aggregate over transaction
     columns and customer-side tables are involved.
     """
-    customer_tables = {t for t in needed if t in CUSTOMER_SIDE}
+    side_tables, fk, join_table, pk = side
+    customer_tables = {t for t in needed if t in side_tables}
     if plan.base != "transactions" or not customer_tables or not plan.measures or plan.columns:
         return None
     measure_exprs = [p.args["this"] for p in projections[len(plan.groups) :]]
     aggs = [a for e in [*measure_exprs, *having] for a in e.find_all(exp.AggFunc)]
     if any(not isinstance(a, _DECOMPOSABLE) or isinstance(a.this, exp.Distinct) for a in aggs):
         return None
-    txn_aliases = {ALIASES[t] for t in ("transactions", "merchant_categories", "dates")}
+    txn_aliases = {
+        ALIASES[t] for t in ("transactions", "merchant_categories", "dates") if t not in side_tables
+    }
     for e in [*measure_exprs, *having]:
         if any(
             c.table not in txn_aliases
@@ -323,12 +335,12 @@ def _per_customer_first(model, plan, projections, conditions, having, needed, da
             outer_conditions.append(cond)
         else:
             return None
-    inner_cols = [exp.alias_(exp.column("customer_id", table="t"), "__c")]
-    inner_keys = [exp.column("customer_id", table="t")]
+    inner_cols = [exp.alias_(exp.column(fk, table="t"), "__c")]
+    inner_keys = [exp.column(fk, table="t")]
     outer_groups = []
     for group in plan.groups:
         expr = qualify(group.expr, group.table)
-        if group.table in CUSTOMER_SIDE:
+        if group.table in side_tables:
             outer_groups.append((expr, group.label))
         else:
             key = f"__g{len(inner_cols)}"
@@ -359,7 +371,7 @@ def _per_customer_first(model, plan, projections, conditions, having, needed, da
 
     outer_measures = [roll_up(e) for e in measure_exprs]
     outer_having = [roll_up(h) for h in having]
-    inner_needed = {t for t in needed if t not in CUSTOMER_SIDE} | {"transactions"}
+    inner_needed = {t for t in needed if t not in side_tables} | {"transactions"}
     inner = exp.select(*inner_cols).from_(_table_ref(model, "transactions", database))
     inner = _apply_joins(inner, model, "transactions", inner_needed, database)
     if inner_conditions:
@@ -370,12 +382,12 @@ def _per_customer_first(model, plan, projections, conditions, having, needed, da
         *[exp.alias_(e, m.label) for e, m in zip(outer_measures, plan.measures, strict=True)],
     ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("x"))))
     outer = outer.join(
-        _table_ref(model, "customers", database),
+        _table_ref(model, join_table, database),
         on=exp.EQ(
-            this=exp.column("__c", table="x"), expression=exp.column("customer_id", table="c")
+            this=exp.column("__c", table="x"), expression=exp.column(pk, table=ALIASES[join_table])
         ),
     )
-    outer = _apply_joins(outer, model, "customers", customer_tables | {"customers"}, database)
+    outer = _apply_joins(outer, model, join_table, customer_tables | {join_table}, database)
     if outer_conditions:
         outer = outer.where(exp.and_(*outer_conditions))
     if outer_groups:
