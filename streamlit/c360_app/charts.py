@@ -14,6 +14,9 @@ SEGMENT_COLORS = {
     "Declining": "#d62728",
     "New & Growing": "#ff7f0e",
 }
+# Every category label shown in full: Vega otherwise drops alternate labels when crowded.
+_NOMINAL_AXIS = alt.Axis(labelLimit=240, labelOverlap=False)
+
 RISK_COLORS = {"Low Risk": "#2ca02c", "Medium Risk": "#ff9f1c", "High Risk": "#d62728"}
 
 
@@ -32,7 +35,7 @@ def segment_distribution(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar(cornerRadiusEnd=3)
         .encode(
             x=alt.X("customers:Q", title="Customers"),
-            y=alt.Y("customer_segment:N", title=None, sort="-x", axis=alt.Axis(labelLimit=200)),
+            y=alt.Y("customer_segment:N", title=None, sort="-x", axis=_NOMINAL_AXIS),
             color=_segment_color(),
             tooltip=[
                 alt.Tooltip("customer_segment:N", title="Segment"),
@@ -47,9 +50,7 @@ def segment_distribution(frame: pd.DataFrame) -> alt.Chart:
 
 def ltv_box(frame: pd.DataFrame) -> alt.LayerChart:
     """A box plot from the five-number summary the database computed."""
-    base = alt.Chart(frame).encode(
-        y=alt.Y("customer_segment:N", title=None, axis=alt.Axis(labelLimit=200))
-    )
+    base = alt.Chart(frame).encode(y=alt.Y("customer_segment:N", title=None, axis=_NOMINAL_AXIS))
     whisker = base.mark_rule(color="#888").encode(
         x=alt.X("ltv_min:Q", title="Lifetime value ($)", axis=alt.Axis(format="$,.0f")),
         x2="ltv_max:Q",
@@ -147,7 +148,7 @@ def category_breakdown(frame: pd.DataFrame) -> alt.Chart:
                 "category_name:N",
                 title=None,
                 sort=None,
-                axis=alt.Axis(labelLimit=200, labelOverlap=False),
+                axis=_NOMINAL_AXIS,
             ),
             tooltip=[
                 alt.Tooltip("category_name:N", title="Category"),
@@ -156,7 +157,7 @@ def category_breakdown(frame: pd.DataFrame) -> alt.Chart:
                 alt.Tooltip("share:Q", title="Share", format=".1%"),
             ],
         )
-        .properties(height=max(120, 26 * len(frame)))
+        .properties(height=alt.Step(26))
     )
 
 
@@ -225,8 +226,8 @@ def choose_chart(frame: pd.DataFrame) -> tuple[str, alt.Chart | None]:
             alt.Chart(data)
             .mark_line(point=True)
             .encode(
-                x=alt.X(f"{temporal[0]}:T", title=temporal[0]),
-                y=alt.Y(f"{measure}:Q", title=measure),
+                x=alt.X(f"{temporal[0]}:T", title=_title(temporal[0])),
+                y=alt.Y(f"{measure}:Q", title=_title(measure)),
                 tooltip=list(data.columns),
             )
         )
@@ -237,12 +238,12 @@ def choose_chart(frame: pd.DataFrame) -> tuple[str, alt.Chart | None]:
             alt.Chart(frame)
             .mark_bar()
             .encode(
-                x=alt.X(f"{measure}:Q", title=measure),
-                y=alt.Y(f"{label}:N", title=label, sort="-x"),
+                x=alt.X(f"{measure}:Q", title=_title(measure)),
+                y=alt.Y(f"{label}:N", title=None, sort="-x", axis=_NOMINAL_AXIS),
                 tooltip=list(frame.columns),
             )
         )
-        return "bar", chart.properties(height=max(160, 24 * len(frame)))
+        return "bar", chart.properties(height=alt.Step(28))
     if len(numeric) >= 2:
         chart = (
             alt.Chart(frame)
@@ -357,7 +358,7 @@ def scenario_comparison(frame: pd.DataFrame, best: str | None) -> alt.Chart:
         .mark_bar(cornerRadiusEnd=3)
         .encode(
             x=alt.X("net_benefit:Q", title="Net benefit ($)", axis=alt.Axis(format="$,.0f")),
-            y=alt.Y("scenario:N", title=None, sort="-x", axis=alt.Axis(labelLimit=220)),
+            y=alt.Y("scenario:N", title=None, sort="-x", axis=_NOMINAL_AXIS),
             color=alt.condition(
                 alt.datum.scenario == (best or ""), alt.value("#2ca02c"), alt.value("#9ecae1")
             ),

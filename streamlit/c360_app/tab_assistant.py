@@ -138,7 +138,7 @@ def _show_answer(source, index: int, entry: dict[str, Any]) -> None:
                 st.code(entry["sql"], language="sql")
     else:
         if entry.get("answer"):
-            st.markdown(entry["answer"])
+            st.markdown(fmt.md(entry["answer"]))
         with st.expander("Generated SQL"):
             st.code(entry.get("sql") or "", language="sql")
         frame = _result_frame(entry)
@@ -186,18 +186,25 @@ def render(source) -> None:
                     args=(question,),
                     width="stretch",
                 )
+    # The conversation is drawn above the input, but filled after reading it, so a new
+    # question shows up at once.
+    conversation = st.container()
     typed = st.chat_input("Ask a question about your customers", key="assistant_input")
     question = st.session_state.pop(PENDING_KEY, None) or typed
-    if question and question.strip():
-        with st.spinner("Thinking…"):
-            history.append({**ask_engine(source, question.strip()), "question": question.strip()})
-    if not history:
-        st.info("Pick a suggested question or type your own below.")
-    for index, entry in enumerate(history):
-        with st.chat_message("user"):
-            st.markdown(entry["question"])
-        with st.chat_message("assistant"):
-            _show_answer(source, index, entry)
-    if history and st.button("Clear conversation", key="assistant_clear", icon=":material/delete:"):
-        st.session_state[HISTORY_KEY] = []
-        st.rerun()
+    with conversation:
+        if question and question.strip():
+            with st.spinner("Thinking…"):
+                answer = ask_engine(source, question.strip())
+            history.append({**answer, "question": question.strip()})
+        if not history:
+            st.info("Pick a suggested question or type your own below.")
+        for index, entry in enumerate(history):
+            with st.chat_message("user"):
+                st.markdown(fmt.md(entry["question"]))
+            with st.chat_message("assistant"):
+                _show_answer(source, index, entry)
+        if history and st.button(
+            "Clear conversation", key="assistant_clear", icon=":material/delete:"
+        ):
+            st.session_state[HISTORY_KEY] = []
+            st.rerun()
