@@ -135,6 +135,11 @@ def test_unknown_words_are_declined_not_guessed(parser, question):
 def test_negated_customer_questions_use_not_in(parser):
     sql = sql_for(parser, "How many customers had no transactions in the last 90 days?")
     assert "WHERE NOT c.customer_id IN (SELECT t.customer_id FROM gold.fct_transactions" in sql
+    never = sql_for(parser, "How many customers have never made a transaction?")
+    assert (
+        "WHERE NOT c.customer_id IN (SELECT t.customer_id FROM gold.fct_transactions AS t WHERE t.status = 'approved')"
+        in never
+    )
 
 
 def test_several_groupings_and_side_by_side_comparisons(parser):

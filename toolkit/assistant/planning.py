@@ -510,7 +510,7 @@ def build_plan(
     if negations:
         if (
             base in CUSTOMER_SIDE
-            and (semi.conditions or semi.having is not None)
+            and (semi.conditions or semi.having is not None or _mentions_transactions(st))
             and percent is None
         ):
             semi.negate = True  # "customers with no transactions in the last 90 days"
@@ -518,7 +518,7 @@ def build_plan(
             plan.notes.insert(0, "with no matching transactions")
         else:
             raise CannotAnswer("I can't tell what the negation in the question applies to.")
-    if semi.conditions or semi.having is not None:
+    if semi.conditions or semi.having is not None or semi.negate:
         plan.semi_joins.append(semi)
     # ---- percentages
     if percent is not None:
@@ -581,6 +581,17 @@ def _profile_rewrite(st, out, groups, filters, comparisons):
         st.time.periods = []
         st.p_notes = ["in the last 90 days"]
     return rewritten, "customers"
+
+
+def _mentions_transactions(st) -> bool:
+    """ "customers who never made a transaction": the negation is about having transactions."""
+    return any(
+        item.table == "transactions" and item.kind in ("table", "metric")
+        for t in st.tags
+        for item in t.items
+    ) or bool(
+        {"transaction", "purchase", "transacted", "purchased", "bought", "shopped"} & set(st.words)
+    )
 
 
 def _customer_side_only(groups, filters) -> bool:
@@ -870,12 +881,14 @@ def _list_plan(
             plan.conditions.append(Condition(date_col[0], cond, describe=text))
     negations = [i for i, w in enumerate(st.words) if w in NEGATION_WORDS and not st.used[i]]
     if negations:
-        if table in CUSTOMER_SIDE and (semi.conditions or semi.having is not None):
+        if table in CUSTOMER_SIDE and (
+            semi.conditions or semi.having is not None or _mentions_transactions(st)
+        ):
             semi.negate = True
             st.mark(*negations)
         else:
             raise CannotAnswer("I can't tell what the negation in the question applies to.")
-    if semi.conditions or semi.having is not None:
+    if semi.conditions or semi.having is not None or semi.negate:
         plan.semi_joins.append(semi)
     for i in ids:
         plan.conditions.append(
