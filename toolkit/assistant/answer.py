@@ -61,7 +61,17 @@ def answer_line(
     if plan.is_list:
         what = "customers" if plan.base == "customers" else "transactions"
         if len(rows) == 1:
-            return f"Found 1 of the {what} asked for: {rows[0][0]}."
+            row = dict(zip(columns, rows[0], strict=False))
+            who = f"{row.get(columns[0])}" + (
+                f" ({row['full_name']})" if row.get("full_name") else ""
+            )
+            styles = {c.label: c.style for c in plan.columns}
+            details = [
+                f"{_human(c)} {fmt(v, styles.get(c, 'text'))}"
+                for c, v in row.items()
+                if c not in ("customer_id", "full_name", columns[0])
+            ]
+            return f"{who}: {', '.join(details)}." if details else f"Found 1 of the {what}: {who}."
         return f"Found {len(rows):,} {what}."
     measure = plan.measures[0]
     styles = {m.label: m.style for m in plan.measures}
@@ -88,7 +98,7 @@ def answer_line(
         return f"The {_human(measure.label)}{qualifiers} is {fmt(value, measure.style)}."
     first = rows[0]
     group_labels = [g.label for g in plan.groups]
-    key = ", ".join(fmt(first[columns.index(g)]) for g in group_labels if g in columns)
+    key = ", ".join(str(first[columns.index(g)]) for g in group_labels if g in columns)
     value = first[columns.index(measure.label)] if measure.label in columns else first[-1]
     if plan.limit == 1:
         word = "highest" if not plan.order or plan.order[0][1] else "lowest"

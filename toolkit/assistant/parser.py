@@ -664,6 +664,15 @@ class _State:
             if item:
                 return item
             table = t.first("table")
+            if (
+                table
+                and getattr(self, "group_found", False)
+                and table.table in ("customers", "transactions")
+            ):
+                # "states with more than 20 customers": a count per group (HAVING)
+                self.mark(*range(t.start, t.end))
+                name = "customer_count" if table.table == "customers" else "transaction_count"
+                return Item("metric", table.table, name)
             if table and table.table == "transactions":
                 self.mark(*range(t.start, t.end))
                 return Item("column", "customers", "transaction_count")

@@ -267,6 +267,26 @@ def build_plan(
         list_mode = True  # "which customers in Texas have LTV over 70k": list them
         groups = [g for g in groups if g != ("customers", "customer_id")]
     subject_table = None
+    threshold_metric = next(
+        (
+            c["target"]
+            for c in comparisons
+            if c.get("target") is not None and c["target"].kind == "metric"
+        ),
+        None,
+    )
+    if groups and not out and threshold_metric is not None and not list_mode:
+        # "which categories have a decline rate above 5%": show the measure being filtered on
+        metric = model.tables[threshold_metric.table].metrics[threshold_metric.name]
+        out.append(
+            Measure(
+                metric.name,
+                metric.table,
+                sql(metric.expr),
+                uses_status(sql(metric.expr)),
+                _style(metric.name),
+            )
+        )
     if not list_mode and not [m for m in out if not m.style.startswith("raw:")]:
         # No aggregate named: counts ("how many", "most customers"), percentages, lists.
         if entities:
@@ -350,6 +370,11 @@ def build_plan(
         if not any(g == ("customers", "customer_id") for g in groups):
             groups.insert(0, ("customers", "customer_id"))
     if list_mode or (ids and not out):
+        # attributes the question names ("what segment is C000010 in") become columns
+        for table, name in groups:
+            if (table, name) != ("customers", "customer_id"):
+                column = p.col(table, name)
+                raw_columns.append(Measure(name, table, sql(column.expr), style="raw:text"))
         return _list_plan(
             st, raw_columns, filters, comparisons, ids, desc, limit, entity_group, superlative
         )
