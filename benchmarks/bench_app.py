@@ -105,7 +105,16 @@ def campaign(t: Timer, source, flt: ProfileFilter) -> None:
             ProfileFilter.from_audience(scenario.audience),
         )
     coefficients = priority_coefficients(PREBUILT_SCENARIOS[0].params)
-    t.run("campaign.target_top50", queries.target_list, source, flt, coefficients, limit=50)
+    t.run("campaign.target_summary", queries.target_summary, source, flt, coefficients)
+    t.run(
+        "campaign.target_top50",
+        queries.target_list,
+        source,
+        flt,
+        coefficients,
+        limit=50,
+        paying_only=True,
+    )
 
 
 def assistant(t: Timer, source, question: str) -> None:

@@ -310,7 +310,7 @@ def tornado(frame: pd.DataFrame, base_net: float) -> alt.LayerChart:
         alt.Chart(frame)
         .mark_bar(color="#6baed6")
         .encode(
-            y=alt.Y("label:N", title=None, sort=list(frame["label"])),
+            y=alt.Y("label:N", title=None, sort=list(frame["label"]), axis=_NOMINAL_AXIS),
             x=alt.X("net_at_low:Q", title="Net benefit ($)", axis=alt.Axis(format="$,.0f")),
             x2="net_at_high:Q",
             tooltip=[
@@ -332,7 +332,7 @@ def funnel(frame: pd.DataFrame) -> alt.Chart:
         .mark_bar(color="#3182bd", cornerRadiusEnd=3)
         .encode(
             x=alt.X("customers:Q", title="Customers"),
-            y=alt.Y("stage:N", title=None, sort=list(frame["stage"])),
+            y=alt.Y("stage:N", title=None, sort=list(frame["stage"]), axis=_NOMINAL_AXIS),
             tooltip=[alt.Tooltip("stage:N"), alt.Tooltip("customers:Q", format=",.0f")],
         )
         .properties(height=150)

@@ -184,18 +184,28 @@ def audience_summary(source, flt: ProfileFilter):
 
 
 @_cached
-def _target_list(_source, source_key: str, flt: ProfileFilter, coefficients, limit):
-    return queries.target_list(_source, flt, coefficients, limit=limit)
+def _target_list(_source, source_key: str, flt: ProfileFilter, coefficients, limit, paying_only):
+    return queries.target_list(_source, flt, coefficients, limit=limit, paying_only=paying_only)
 
 
-def target_list(source, flt: ProfileFilter, coefficients, *, limit):
-    return _target_list(source, source.cache_key, flt, tuple(coefficients), limit)
+def target_list(source, flt: ProfileFilter, coefficients, *, limit, paying_only=False):
+    return _target_list(source, source.cache_key, flt, tuple(coefficients), limit, paying_only)
 
 
 @_cached
-def _target_list_csv(_source, source_key: str, flt: ProfileFilter, coefficients) -> bytes:
-    return queries.target_list(_source, flt, coefficients, limit=None).to_csv(index=False).encode()
+def _target_summary(_source, source_key: str, flt: ProfileFilter, coefficients):
+    return queries.target_summary(_source, flt, coefficients)
 
 
-def target_list_csv(source, flt: ProfileFilter, coefficients) -> bytes:
-    return _target_list_csv(source, source.cache_key, flt, tuple(coefficients))
+def target_summary(source, flt: ProfileFilter, coefficients):
+    return _target_summary(source, source.cache_key, flt, tuple(coefficients))
+
+
+@_cached
+def _target_list_csv(_source, source_key: str, flt, coefficients, paying_only) -> bytes:
+    frame = queries.target_list(_source, flt, coefficients, limit=None, paying_only=paying_only)
+    return frame.to_csv(index=False).encode()
+
+
+def target_list_csv(source, flt: ProfileFilter, coefficients, *, paying_only=False) -> bytes:
+    return _target_list_csv(source, source.cache_key, flt, tuple(coefficients), paying_only)

@@ -441,28 +441,62 @@ def audience_summary(source, flt: ProfileFilter) -> dict[str, Any]:
     )
 
 
-def target_list(
-    source, flt: ProfileFilter, coefficients: tuple[float, float, float], *, limit: int | None
-) -> pd.DataFrame:
-    """The audience ranked by expected net benefit a·pS + b·S − c (toolkit.campaign)."""
+def _ranked_audience(flt: ProfileFilter, coefficients) -> tuple[str, list[Any]]:
+    """The audience with each customer's expected net benefit a·pS + b·S − c."""
     a, b, c = (float(x) for x in coefficients)
     where, params = flt.where()
+    sql = f"""
+        select customer_id, full_name, email, customer_segment, churn_risk_category,
+               coalesce(churn_probability, 0) as churn_probability,
+               coalesce(spend_last_90_days, 0) / 3 as monthly_spend,
+               ? * coalesce(churn_probability, 0) * coalesce(spend_last_90_days, 0) / 3
+                 + ? * coalesce(spend_last_90_days, 0) / 3 - ? as expected_net_benefit
+        from {PROFILE} {where}
+    """  # noqa: S608 - placeholders only
+    return sql, [a, b, c, *params]
+
+
+def target_list(
+    source,
+    flt: ProfileFilter,
+    coefficients: tuple[float, float, float],
+    *,
+    limit: int | None,
+    paying_only: bool = False,
+) -> pd.DataFrame:
+    """The audience ranked by expected net benefit (toolkit.campaign.priority_coefficients).
+
+    ``paying_only`` keeps the customers expected to return more than they cost.
+    """
+    ranked, params = _ranked_audience(flt, coefficients)
+    keep = "where expected_net_benefit > 0" if paying_only else ""
     limit_sql = "limit ?" if limit is not None else ""
     tail = [int(limit)] if limit is not None else []
     return source.query(
         f"""
         select customer_id, full_name, email, customer_segment, churn_risk_category,
                churn_probability, monthly_spend, expected_net_benefit
-        from (
-            select customer_id, full_name, email, customer_segment, churn_risk_category,
-                   coalesce(churn_probability, 0) as churn_probability,
-                   coalesce(spend_last_90_days, 0) / 3 as monthly_spend,
-                   ? * coalesce(churn_probability, 0) * coalesce(spend_last_90_days, 0) / 3
-                     + ? * coalesce(spend_last_90_days, 0) / 3 - ? as expected_net_benefit
-            from {PROFILE} {where}
-        ) ranked
+        from ({ranked}) ranked
+        {keep}
         order by expected_net_benefit desc, customer_id
         {limit_sql}
-        """,  # noqa: S608 - placeholders only
-        [a, b, c, *params, *tail],
+        """,  # noqa: S608 - constant clauses, placeholders only
+        [*params, *tail],
+    )
+
+
+def target_summary(source, flt: ProfileFilter, coefficients) -> dict[str, Any]:
+    """How many targets are expected to pay back, and their total expected net benefit."""
+    ranked, params = _ranked_audience(flt, coefficients)
+    return _one_row(
+        source.query(
+            f"""
+            select count(*) as targets,
+                   sum(case when expected_net_benefit > 0 then 1 else 0 end) as paying,
+                   coalesce(sum(case when expected_net_benefit > 0
+                                     then expected_net_benefit else 0 end), 0) as paying_net
+            from ({ranked}) ranked
+            """,  # noqa: S608 - constant clauses, placeholders only
+            params,
+        )
     )

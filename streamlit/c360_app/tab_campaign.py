@@ -311,18 +311,34 @@ def _sensitivity(audience: Audience, params: OfferParameters, result: CampaignRe
         )
 
 
-def _targets(source, audience: AudienceFilter, params: OfferParameters, size: int) -> None:
+def _targets(source, audience: AudienceFilter, params: OfferParameters) -> None:
     st.markdown("**Prioritised target list** — highest expected net benefit first")
     flt = profile_filter(audience)
     coefficients = priority_coefficients(params)
-    top = loaders.target_list(source, flt, coefficients, limit=TARGET_PREVIEW_ROWS)
+    summary = loaders.target_summary(source, flt, coefficients)
+    targets, paying = int(summary.get("targets") or 0), int(summary.get("paying") or 0)
+    st.caption(
+        f"{paying:,} of {targets:,} customers are expected to return more than they cost "
+        f"(together {fmt.md(fmt.money(summary.get('paying_net')))} expected net benefit)."
+    )
+    paying_only = st.toggle(
+        "Only customers expected to pay back", value=True, key="camp_paying_only"
+    )
+    top = loaders.target_list(
+        source, flt, coefficients, limit=TARGET_PREVIEW_ROWS, paying_only=paying_only
+    )
+    if top.empty:
+        st.info(
+            "No customer in this audience is expected to pay back at these settings. "
+            "Lower the cost or incentive, or raise the expected response or retention."
+        )
+        return
     st.dataframe(
-        top,
+        top.drop(columns=["email"]),
         hide_index=True,
         column_config={
             "customer_id": "Customer",
             "full_name": "Name",
-            "email": "Email",
             "customer_segment": "Segment",
             "churn_risk_category": "Risk",
             "churn_probability": st.column_config.NumberColumn(
@@ -335,17 +351,15 @@ def _targets(source, audience: AudienceFilter, params: OfferParameters, size: in
         },
         key="camp_targets",
     )
-    worth_it = int((top["expected_net_benefit"] > 0).sum()) if not top.empty else 0
-    st.caption(
-        f"Showing the top {len(top):,} of {size:,}; {worth_it:,} of those shown are expected "
-        "to return more than they cost."
-    )
+    size = paying if paying_only else targets
+    st.caption(f"Showing the top {len(top):,} of {size:,}.")
+    export_key = (flt, coefficients, paying_only)
     if st.button(f"Prepare CSV of all {size:,} targets", key="camp_prepare_export"):
-        st.session_state["camp_export_for"] = (flt, coefficients)
-    if st.session_state.get("camp_export_for") == (flt, coefficients):
+        st.session_state["camp_export_for"] = export_key
+    if st.session_state.get("camp_export_for") == export_key:
         st.download_button(
             "Download target list (CSV)",
-            data=loaders.target_list_csv(source, flt, coefficients),
+            data=loaders.target_list_csv(source, flt, coefficients, paying_only=paying_only),
             file_name="c360_campaign_targets.csv",
             mime="text/csv",
             icon=":material/download:",
@@ -386,4 +400,4 @@ def render(source) -> None:
         with sens:
             _sensitivity(audience, params, result)
         with targets:
-            _targets(source, audience_filter, params, audience.customers)
+            _targets(source, audience_filter, params)

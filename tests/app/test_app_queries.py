@@ -53,6 +53,8 @@ def _exercise_every_query(source, customer_id: str) -> None:
     queries.customer_churn(source, customer_id)
     queries.audience_summary(source, flt)
     queries.target_list(source, flt, (0.01, 0.002, 12.5), limit=50)
+    queries.target_list(source, flt, (0.01, 0.002, 12.5), limit=None, paying_only=True)
+    queries.target_summary(source, flt, (0.01, 0.002, 12.5))
 
 
 def test_every_query_parses_as_snowflake_sql(recording, db):
@@ -242,3 +244,17 @@ def test_id_shaped_search_only_looks_at_ids(recording, db):
     assert len(found) == min(expected, 10)
     assert found["customer_id"].str.contains(digits).all()
     assert "full_name" not in recording.sent[-1][0].split("from")[1]
+
+
+def test_target_summary_agrees_with_the_list(recording):
+    flt = ProfileFilter(risk_categories=("Medium Risk", "High Risk", "Low Risk"))
+    coefficients = (0.05, 0.004, 15.0)
+    summary = queries.target_summary(recording, flt, coefficients)
+    everyone = queries.target_list(recording, flt, coefficients, limit=None)
+    paying = queries.target_list(recording, flt, coefficients, limit=None, paying_only=True)
+    assert summary["targets"] == len(everyone)
+    assert summary["paying"] == len(paying) == int((everyone["expected_net_benefit"] > 0).sum())
+    assert summary["paying_net"] == pytest.approx(float(paying["expected_net_benefit"].sum()))
+    assert list(everyone["expected_net_benefit"]) == sorted(
+        everyone["expected_net_benefit"], reverse=True
+    )

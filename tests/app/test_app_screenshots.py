@@ -197,6 +197,24 @@ def test_every_tab_renders_and_is_captured(running_app, db):
         )
         shots.append(browser.screenshot(SCREENSHOT_DIR / "4_campaign_simulator.png"))
 
+        # The simulator's own sub-tabs: sensitivity charts and the target list.
+        assert browser.evaluate(CLICK_TAB_JS % json.dumps("Sensitivity"))
+        _settled(
+            browser,
+            ["ROI vs response rate", "What moves net benefit most", "Reach funnel"],
+            min_charts=5,
+            what="Campaign sensitivity",
+        )
+        shots.append(browser.screenshot(SCREENSHOT_DIR / "5_campaign_sensitivity.png"))
+        assert browser.evaluate(CLICK_TAB_JS % json.dumps("Target list"))
+        _settled(
+            browser,
+            ["Prioritised target list", "are expected to return more than they cost"],
+            min_charts=0,
+            what="Campaign target list",
+        )
+        shots.append(browser.screenshot(SCREENSHOT_DIR / "6_campaign_targets.png"))
+
     for shot in shots:
         png = shot.read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"

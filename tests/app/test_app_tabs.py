@@ -327,16 +327,36 @@ def test_campaign_simulator_scenario_kpis_and_targets(app_env, db):
     assert any(f"**{best}**" in c.value for c in tab.caption)
 
     # The target list is ranked by expected net benefit, computed independently here.
-    targets = [df.value for df in tab.dataframe if "expected_net_benefit" in df.value.columns][0]
     a, b, c = priority_coefficients(scenario.params)
-    top = db.execute(
+    ranked = db.execute(
         "select customer_id, ? * coalesce(churn_probability, 0) * coalesce(spend_last_90_days, 0) / 3"
         " + ? * coalesce(spend_last_90_days, 0) / 3 - ? as v from gold.customer_360_profile"
-        " where customer_segment = 'Declining' order by v desc, customer_id limit 1",
+        " where customer_segment = 'Declining' order by v desc, customer_id",
         [a, b, c],
-    ).fetchone()
-    assert targets["customer_id"].iloc[0] == top[0]
-    assert targets["expected_net_benefit"].iloc[0] == pytest.approx(float(top[1]))
+    ).fetchall()
+    paying = sum(1 for _, v in ranked if v > 0)
+    assert any(
+        f"{paying:,} of {len(ranked):,} customers are expected" in c.value for c in tab.caption
+    )
+    at.toggle(key="camp_paying_only").set_value(False).run()
+    _clean(at)
+    targets = [
+        df.value for df in at.tabs[3].dataframe if "expected_net_benefit" in df.value.columns
+    ][0]
+    assert "email" not in targets.columns  # the preview stays narrow; the CSV has it
+    assert targets["customer_id"].iloc[0] == ranked[0][0]
+    assert targets["expected_net_benefit"].iloc[0] == pytest.approx(float(ranked[0][1]))
+    assert len(targets) == min(50, len(ranked))
+    at.toggle(key="camp_paying_only").set_value(True).run()
+    _clean(at)
+    if paying:
+        targets = [
+            df.value for df in at.tabs[3].dataframe if "expected_net_benefit" in df.value.columns
+        ][0]
+        assert len(targets) == min(50, paying)
+        assert (targets["expected_net_benefit"] > 0).all()
+    else:
+        assert any("No customer in this audience" in i.value for i in at.tabs[3].info)
 
     # Save the current settings as a custom scenario: it joins the list and the comparison.
     at.text_input(key="camp_save_name").input("My win-back").run()
