@@ -274,6 +274,7 @@ def _two_level(model, plan, projections, conditions, having, base, needed, datab
 
     outer_measures = [roll_up(e) for e in measure_exprs]
     outer_having = [roll_up(h) for h in having]
+    conditions, needed = _customer_filters_as_semi_join(model, plan, conditions, needed, database)
     inner = exp.select(*inner_cols).from_(_table_ref(model, base, database))
     inner = _apply_joins(inner, model, base, needed, database)
     if conditions:
@@ -395,3 +396,36 @@ def _per_customer_first(
     if outer_having:
         outer = outer.having(exp.and_(*outer_having))
     return outer
+
+
+def _customer_filters_as_semi_join(model, plan, conditions, needed, database):
+    """Customer-only filters of a transaction query as ``t.customer_id IN (...)``.
+
+    Used when nothing is grouped or measured on the customer side: probing a set of
+    customer ids is cheaper than joining every transaction to the profile.
+    """
+    side = {ALIASES[t] for t in CUSTOMER_SIDE}
+    if any(g.table in CUSTOMER_SIDE for g in plan.groups) or any(
+        m.table in CUSTOMER_SIDE for m in plan.measures
+    ):
+        return conditions, needed
+    moved, kept = [], []
+    for cond in conditions:
+        tables = {
+            c.table for c in cond.find_all(exp.Column) if c.find_ancestor(exp.Subquery) is None
+        }
+        if tables and tables <= side:
+            moved.append(cond)
+        elif tables & side:
+            return conditions, needed  # mixes both sides: leave the join alone
+        else:
+            kept.append(cond)
+    if not moved:
+        return conditions, needed
+    customer_tables = {t for t in needed if t in CUSTOMER_SIDE} | {"customers"}
+    sub = exp.select(exp.column("customer_id", table="c")).from_(
+        _table_ref(model, "customers", database)
+    )
+    sub = _apply_joins(sub, model, "customers", customer_tables, database).where(exp.and_(*moved))
+    membership = exp.In(this=exp.column("customer_id", table="t"), query=exp.Subquery(this=sub))
+    return [*kept, membership], {t for t in needed if t not in CUSTOMER_SIDE}
