@@ -42,33 +42,21 @@ latest_month as (
 
 ),
 
-approved as (
+-- (the fact is read once per use below: DuckDB materialises a CTE that is read twice)
+category_ranked as (
 
     select
         transactions.customer_id,
-        transactions.transaction_id,
-        transactions.transaction_ts,
-        transactions.transaction_date,
-        transactions.amount,
-        transactions.channel,
-        categories.category_name
+        categories.category_name,
+        row_number() over (
+            partition by transactions.customer_id
+            order by sum(transactions.amount) desc, categories.category_name
+        ) as category_rank
     from {{ ref('fct_transactions') }} as transactions
     inner join {{ ref('dim_merchant_category') }} as categories
         on transactions.merchant_category_key = categories.merchant_category_key
     where transactions.status = 'approved'
-
-),
-
-category_ranked as (
-
-    select
-        customer_id,
-        category_name,
-        row_number() over (
-            partition by customer_id order by sum(amount) desc, category_name
-        ) as category_rank
-    from approved
-    group by customer_id, category_name
+    group by transactions.customer_id, categories.category_name
 
 ),
 
@@ -88,14 +76,21 @@ top_categories as (
 -- the last approved transaction: only the customer's last day is ranked, not all history
 last_transaction as (
 
-    select approved.*
-    from approved
-    inner join ltv
-        on approved.customer_id = ltv.customer_id
-        and approved.transaction_date = ltv.last_transaction_date
+    select
+        transactions.customer_id,
+        transactions.amount,
+        transactions.channel,
+        categories.category_name
+    from {{ ref('fct_transactions') }} as transactions
+    inner join {{ ref('int_customer_activity_windowed') }} as windows
+        on transactions.customer_id = windows.customer_id
+        and transactions.transaction_date = windows.last_transaction_date
+    inner join {{ ref('dim_merchant_category') }} as categories
+        on transactions.merchant_category_key = categories.merchant_category_key
+    where transactions.status = 'approved'
     qualify row_number() over (
-        partition by approved.customer_id
-        order by approved.transaction_ts desc, approved.transaction_id desc
+        partition by transactions.customer_id
+        order by transactions.transaction_ts desc, transactions.transaction_id desc
     ) = 1
 
 ),
