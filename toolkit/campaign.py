@@ -398,9 +398,15 @@ _SEGMENT_ACTIONS = {
 
 # Risk-factor keywords that call for something more specific than the segment's offer.
 _FACTOR_ACTIONS = (
-    (("recency", "days since", "inactiv", "no transaction"), "They have gone quiet: reach out now."),
+    (
+        ("recency", "days since", "inactiv", "no transaction"),
+        "They have gone quiet: reach out now.",
+    ),
     (("utiliz", "credit limit", "limit"), "Consider a pre-approved credit limit increase."),
-    (("declin", "drop", "decreas", "fell", "lower spend"), "Their spend is falling: lead with cashback."),
+    (
+        ("declin", "drop", "decreas", "fell", "lower spend"),
+        "Their spend is falling: lead with cashback.",
+    ),
 )
 
 
