@@ -90,3 +90,30 @@ def test_chart_choice_follows_the_result_shape():
     assert charts.choose_chart(pairs)[0] == "scatter"
     names = pd.DataFrame({"name": ["a"], "email": ["b"]})
     assert charts.choose_chart(names)[0] == "table"
+
+
+def test_app_modules_import_without_duckdb():
+    """Streamlit in Snowflake has no DuckDB: nothing the app imports may need it up front."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    code = """
+import builtins, sys
+real_import = builtins.__import__
+def no_duckdb(name, *args, **kwargs):
+    if name == "duckdb" or name.startswith("duckdb."):
+        raise ImportError("no duckdb in Streamlit in Snowflake")
+    return real_import(name, *args, **kwargs)
+builtins.__import__ = no_duckdb
+sys.path.append("streamlit")
+import toolkit.assistant, toolkit.campaign
+from c360_app import data, loaders, queries, tab_assistant, tab_campaign, tab_customer, tab_segments
+print("ok")
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=repo, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("ok")
