@@ -209,3 +209,39 @@ def test_dbt_docs_generate_catalogs_every_gold_model(copy_of_built_db):
     assert {"customer_id", "customer_segment", "churn_risk_category"} <= set(profile["columns"])
     assert "model.c360.fct_transactions" in catalog["nodes"]
     assert (target_path / "index.html").exists()
+
+
+def test_staging_keeps_the_latest_version_of_a_redelivered_transaction(copy_of_built_db):
+    ((count_before, amount_before),) = _query(
+        copy_of_built_db, "select count(*), sum(amount) from silver.stg_transactions"
+    )
+    # two old transactions re-delivered in a later batch, one of them twice
+    _query(
+        copy_of_built_db,
+        """
+        insert into bronze.raw_transactions
+        select transaction_id, customer_id, transaction_ts, amount + 100, merchant_category_id,
+               channel, status, 'test-redelivery-1', 'test', now() - interval 1 second
+        from bronze.raw_transactions where transaction_id in (
+            select min(transaction_id) from bronze.raw_transactions
+            union all select max(transaction_id) from bronze.raw_transactions)
+        """,
+    )
+    _query(
+        copy_of_built_db,
+        """
+        insert into bronze.raw_transactions
+        select transaction_id, customer_id, transaction_ts, amount + 1, merchant_category_id,
+               channel, status, 'test-redelivery-2', 'test', now()
+        from bronze.raw_transactions
+        where transaction_id = (select min(transaction_id) from bronze.raw_transactions)
+          and _batch_id = 'test-redelivery-1'
+        """,
+    )
+    ((count_after, ids, amount_after),) = _query(
+        copy_of_built_db,
+        "select count(*), count(distinct transaction_id), sum(amount) from silver.stg_transactions",
+    )
+    assert count_after == ids == count_before
+    # +100 on one, +101 on the other (its latest version)
+    assert amount_after == amount_before + 201
