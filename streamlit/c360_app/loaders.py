@@ -130,6 +130,15 @@ def search_customers(source, term: str):
 
 
 @_cached
+def _customers_to_watch(_source, source_key: str):
+    return queries.customers_to_watch(_source)
+
+
+def customers_to_watch(source):
+    return _customers_to_watch(source, source.cache_key)
+
+
+@_cached
 def _customer_profile(_source, source_key: str, customer_id: str):
     return queries.customer_profile(_source, customer_id)
 

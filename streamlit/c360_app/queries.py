@@ -326,6 +326,20 @@ def search_customers(source, term: str, *, limit: int = 10) -> pd.DataFrame:
     )
 
 
+def customers_to_watch(source, *, limit: int = 6) -> pd.DataFrame:
+    """The most valuable customers at high risk: value at stake = churn probability × LTV."""
+    return source.query(
+        f"""
+        select customer_id, full_name, customer_segment, churn_probability, lifetime_value
+        from {PROFILE}
+        where churn_risk_category = 'High Risk'
+        order by churn_probability * lifetime_value desc, customer_id
+        limit ?
+        """,  # noqa: S608 - constant table name, placeholders only
+        [int(limit)],
+    )
+
+
 # Only what the profile card and metrics show: `select *` costs ~5x more on a wide table.
 PROFILE_CARD_COLUMNS = (
     "customer_id",

@@ -55,6 +55,28 @@ def risk_factors(value: Any) -> list[str]:
     return items
 
 
+def _open(customer_id: str) -> None:
+    st.session_state["c360_search"] = customer_id
+
+
+def _watch_list(source) -> None:
+    """An empty search still offers somewhere to start: the biggest value at risk."""
+    watch = loaders.customers_to_watch(source)
+    if watch.empty:
+        return
+    st.markdown("**Customers to watch** — high churn risk, most lifetime value at stake")
+    columns = st.columns(len(watch))
+    for column, row in zip(columns, watch.itertuples(), strict=True):
+        column.button(
+            f"{row.full_name}  \n{row.customer_id} · {row.churn_probability:.0%} risk",
+            key=f"c360_watch_{row.customer_id}",
+            on_click=_open,
+            args=(row.customer_id,),
+            width="stretch",
+            help=f"{row.customer_segment} · lifetime value {fmt.money(row.lifetime_value)}",
+        )
+
+
 def _search(source) -> str | None:
     """The customer to show: from the search box, or a ``?customer=`` deep link."""
     linked = st.query_params.get("customer")
@@ -68,6 +90,7 @@ def _search(source) -> str | None:
     )
     if not term.strip():
         st.info("Search by customer ID, name or email to open a customer's 360° view.")
+        _watch_list(source)
         return None
     matches = loaders.search_customers(source, term)
     if matches.empty:

@@ -139,6 +139,16 @@ def test_customer_360_search_profile_and_history(app_env, db):
     assert versions >= 2, "the build should contain SCD2 card or limit changes"
     at = _run()
     assert any("Search by customer ID" in i.value for i in at.tabs[1].info)
+    # The empty state offers the riskiest valuable customers; one click opens one.
+    watched = db.execute(
+        "select customer_id from gold.customer_360_profile where churn_risk_category = 'High Risk'"
+        " order by churn_probability * lifetime_value desc, customer_id limit 1"
+    ).fetchone()
+    assert watched, "the build should have high-risk customers"
+    at.button(key=f"c360_watch_{watched[0]}").click().run()
+    _clean(at)
+    assert at.text_input(key="c360_search").value == watched[0]
+    at.text_input(key="c360_search").input("").run()
 
     # Partial, case-insensitive id search: the exact id is the first suggestion.
     at.text_input(key="c360_search").input(customer_id.lower()).run()
