@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from toolkit.bronze import BRONZE_DDL
 from toolkit.db import connect
@@ -27,6 +26,7 @@ from toolkit.errors import C360Error
 from toolkit.generate import read_manifest
 from toolkit.generate.reference import CARD_TYPES, CHANNELS, STATUSES
 from toolkit.observability import ensure_observability_tables
+from toolkit.progress import step_progress
 
 # Days of transactions loaded per database transaction: bounds memory at any scale.
 TRANSACTION_BATCHES_PER_GROUP = 31
@@ -432,14 +432,7 @@ def load_landing(db_path: Path, landing: Path, *, show_progress: bool = True) ->
             transaction_files[i : i + TRANSACTION_BATCHES_PER_GROUP]
             for i in range(0, len(transaction_files), TRANSACTION_BATCHES_PER_GROUP)
         ]
-        progress = Progress(
-            TextColumn("[bold]load[/bold] {task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            disable=not show_progress,
-            transient=True,
-        )
+        progress = step_progress("load", show=show_progress)
         with progress:
             task = progress.add_task(
                 "customers", total=len(customer_files) + len(transaction_files)

@@ -24,7 +24,6 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from toolkit.generate.calendar import DATA_END, DATA_START, month_starts
 from toolkit.generate.customers import make_customers
@@ -32,6 +31,7 @@ from toolkit.generate.dirty import CUSTOMER_CORRUPTIONS, TRANSACTION_CORRUPTIONS
 from toolkit.generate.reference import MERCHANT_CATEGORIES
 from toolkit.generate.snapshots import snapshot_states, snapshot_table
 from toolkit.generate.transactions import generate_month, plan_behaviour, to_landing_table
+from toolkit.progress import step_progress
 
 MANIFEST = "_manifest.json"
 GENERATOR_VERSION = 2
@@ -126,14 +126,7 @@ def generate_landing(
     month_streams = streams[4].spawn(len(months))
 
     _write_merchant_categories(landing)
-    progress = Progress(
-        TextColumn("[bold]generate[/bold] {task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        disable=not show_progress,
-        transient=True,
-    )
+    progress = step_progress("generate", show=show_progress)
     with progress:
         task = progress.add_task("customer snapshots", total=len(months) + 1)
         for snap, member, tier, limit in snapshot_states(people, snapshot_rng):
