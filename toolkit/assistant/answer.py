@@ -43,6 +43,15 @@ def _human(label: str) -> str:
     )
 
 
+def _scope(plan: Plan) -> str:
+    """ " for travel, Platinum": the filters behind a number, so it is not mistaken for a total."""
+    shown = [c.describe for c in plan.conditions if c.describe and c.describe not in plan.notes]
+    phrases = [d for d in shown if d.startswith(("with ", "in ", "not "))]
+    names = [d for d in shown if d not in phrases]
+    text = f" for {', '.join(names)}" if names else ""
+    return text + "".join(f" {p}" for p in phrases)
+
+
 def answer_line(
     plan: Plan | None, columns: list[str], rows: list[list], *, verified: str | None = None
 ) -> str:
@@ -95,21 +104,23 @@ def answer_line(
                     "  ", " "
                 )
             )
-        return f"The {_human(measure.label)}{qualifiers} is {fmt(value, measure.style)}."
+        return (
+            f"The {_human(measure.label)}{_scope(plan)}{qualifiers} is {fmt(value, measure.style)}."
+        )
     first = rows[0]
     group_labels = [g.label for g in plan.groups]
     key = ", ".join(str(first[columns.index(g)]) for g in group_labels if g in columns)
     value = first[columns.index(measure.label)] if measure.label in columns else first[-1]
     if plan.limit == 1:
         word = "highest" if not plan.order or plan.order[0][1] else "lowest"
-        return f"{key} has the {word} {_human(measure.label)}{qualifiers}: {fmt(value, styles[measure.label])}."
+        return f"{key} has the {word} {_human(measure.label)}{_scope(plan)}{qualifiers}: {fmt(value, styles[measure.label])}."
     if plan.order and plan.order[0][0] == measure.label:
         word = "Highest" if plan.order[0][1] else "Lowest"
         return (
-            f"{len(rows):,} {_human(group_labels[0])} values; {word.lower()} {_human(measure.label)}"
+            f"{len(rows):,} {_human(group_labels[0])} values; {word.lower()} {_human(measure.label)}{_scope(plan)}"
             f"{qualifiers}: {key} ({fmt(value, styles[measure.label])})."
         )
-    return f"{_human(measure.label).capitalize()}{qualifiers} for {len(rows):,} {_human(group_labels[0])} values."
+    return f"{_human(measure.label).capitalize()}{_scope(plan)}{qualifiers} for {len(rows):,} {_human(group_labels[0])} values."
 
 
 def format_answer(answer: dict, *, max_rows: int = 20) -> str:
