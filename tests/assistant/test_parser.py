@@ -169,3 +169,18 @@ def test_local_runs_bind_the_as_of_date_read_from_the_data(parser):
     sql = compile_plan(parser.model, plan, dialect="duckdb", asof=ASOF)
     assert "CAST('2024-12-31' AS DATE) + INTERVAL (-90) DAY" in sql
     assert "MAX(transaction_date)" not in sql
+
+
+def test_city_and_state_with_the_same_name(parser):
+    model = parser.model
+    lexicon_parser = Parser(
+        model, build_lexicon(model, {("customers", "city"): ["New York", "Portland"]})
+    )
+
+    def compiled(question):
+        return compile_plan(model, lexicon_parser.parse_with(question, asof=ASOF))
+
+    assert "c.state = 'NY'" in compiled("How many customers in New York?")
+    assert "c.state = 'NY'" in compiled("spend in New York state")
+    assert "c.city = 'New York'" in compiled("How many customers in New York City?")
+    assert "c.city = 'Portland'" in compiled("How many customers in the city of Portland?")

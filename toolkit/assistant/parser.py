@@ -470,6 +470,14 @@ class _State:
                 chosen = next((v for v in values if v.table == "customers"), values[0])
                 if chosen.name == "state_name":
                     chosen = next((v for v in values if v.name == "state"), chosen)
+                # "New York City", "Washington state": a neighbouring column word decides
+                named = self.neighbour_columns(t)
+                if "city" in named or self.w(t.end) == "city":
+                    chosen = next((v for v in values if v.name == "city"), chosen)
+                    if self.w(t.end) == "city":
+                        self.mark(t.end)
+                elif named:
+                    chosen = next((v for v in values if v.name in named), chosen)
                 out.append({"kind": "value", "table": chosen.table, "col": chosen.name,
                             "values": [chosen.value], "negate": negate, "pos": t.start})  # fmt: skip
             else:
@@ -495,6 +503,19 @@ class _State:
         self.comparator_tokens.update(idx)
         self.mark(*idx)
 
+    def neighbour_columns(self, t: Tag) -> set[str]:
+        names = set()
+        for other in self.tags:
+            if other is t:
+                continue
+            if (
+                other.start == t.end
+                or other.end == t.start
+                or (other.start == t.end + 1 and self.w(t.end) in {"the", "of"})
+            ):
+                names |= {i.name for i in other.items if i.kind == "column"}
+        return names
+
     def mark_naming_column(self, t: Tag, value: Item | None, flt: Item | None) -> None:
         """ "card type Platinum", "the Declining segment": the column word names the value's column."""
         if value is not None and self.w(t.end) in {"band", "tier", "level", "bracket", "bucket"}:
@@ -511,10 +532,10 @@ class _State:
             for item in other.items:
                 if item.kind != "column":
                     continue
-                if value and item.name in (
-                    value.name,
-                    "state_name" if value.name == "state" else "",
-                ):
+                value_columns = {i.name for i in t.items if i.kind == "value"}
+                if "state_name" in value_columns:
+                    value_columns.add("state")
+                if value and item.name in value_columns:
                     self.mark(*range(other.start, other.end))
                 elif flt and item.table == flt.table:
                     expr = self.p.model.tables[flt.table].filters[flt.name].expr
