@@ -59,6 +59,7 @@ class DbtRunSummary:
     seconds: float
     invocation_id: str | None = None
     outcomes: list[NodeOutcome] = field(default_factory=list)
+    started_at: datetime | None = None
 
     def count(self, *statuses: str, types: tuple[str, ...] | None = None) -> int:
         return sum(
@@ -244,7 +245,8 @@ def record_results(db_path: Path, summary: DbtRunSummary, *, run_id: str | None,
     table dbt built (views are counted by the pipeline's observability step).
 
     dbt-duckdb reports no rows_affected, so a built table's rows_affected is its row
-    count after the build.
+    count after the build, or for a table that stamps its rows (``built_at``, the
+    incremental fact) the rows this run wrote.
     """
     con = connect(db_path)
     try:
@@ -260,10 +262,16 @@ def record_results(db_path: Path, summary: DbtRunSummary, *, run_id: str | None,
             ):
                 continue
             # identifiers come from dbt's manifest, checked against information_schema above
-            (count,) = con.execute(
-                f'select count(*) from "{outcome.schema}"."{outcome.name}"'  # noqa: S608
-            ).fetchone()
+            relation = f'"{outcome.schema}"."{outcome.name}"'
+            (count,) = con.execute(f"select count(*) from {relation}").fetchone()  # noqa: S608
             outcome.rows_affected = count
+            if summary.started_at and _has_column(con, outcome.schema, outcome.name, "built_at"):
+                # an incremental model stamps the rows it wrote: report those, not the total
+                (written,) = con.execute(
+                    f"select count(*) from {relation} where built_at >= ?",  # noqa: S608
+                    [summary.started_at],
+                ).fetchone()
+                outcome.rows_affected = written
             con.execute(
                 "insert into observability.layer_record_counts values (?, ?, ?, ?, ?)",
                 [run_id, checked_at, outcome.schema, outcome.name, count],
@@ -296,6 +304,15 @@ def record_results(db_path: Path, summary: DbtRunSummary, *, run_id: str | None,
         )
     finally:
         con.close()
+
+
+def _has_column(con, schema: str, table: str, column: str) -> bool:
+    row = con.execute(
+        "select count(*) from information_schema.columns "
+        "where table_schema = ? and table_name = ? and column_name = ?",
+        [schema, table, column],
+    ).fetchone()
+    return bool(row and row[0])
 
 
 def _check_bronze(db_path: Path) -> None:
@@ -355,6 +372,7 @@ def run_dbt(
         "debug",
     ]
     started = time.perf_counter()
+    started_at = datetime.now()
     with _dbt_environment(db_path, target):
         result, invocation_id = _invoke(command)
     summary = DbtRunSummary(
@@ -363,6 +381,7 @@ def run_dbt(
         seconds=time.perf_counter() - started,
         invocation_id=invocation_id,
         outcomes=_outcomes(result.result, _manifest_nodes(target_path)),
+        started_at=started_at,
     )
     if record and target == "local":
         record_results(db_path, summary, run_id=run_id, target=target)

@@ -82,6 +82,12 @@ def test_a_new_day_is_appended_and_a_redelivered_transaction_updated(copy_of_bui
         [built_before],
     )
     assert rewritten == new_rows + 1  # only the new batch and the re-delivered row were merged
+    ((recorded,),) = _query(
+        copy_of_built_db,
+        "select rows_affected from observability.data_quality_results "
+        "where node_name = 'fct_transactions' order by checked_at desc limit 1",
+    )
+    assert recorded == rewritten
     ((amount, duplicates),) = _query(
         copy_of_built_db,
         "select max(amount), count(*) from gold.fct_transactions where transaction_id = ?",
