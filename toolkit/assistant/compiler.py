@@ -180,10 +180,11 @@ def build_select(model: SemanticModel, plan: Plan, *, database: str | None = Non
         two_level = _per_customer_first(
             model, plan, projections, conditions, having, needed, database
         )
-    if two_level is None:
-        two_level = _per_customer_first(
-            model, plan, projections, conditions, having, needed, database, side=DATE_JOIN
-        )
+    for side in (DATE_JOIN, CATEGORY_JOIN):
+        if two_level is None:
+            two_level = _per_customer_first(
+                model, plan, projections, conditions, having, needed, database, side=side
+            )
     if two_level is not None:
         select = two_level
     else:
@@ -294,6 +295,12 @@ CUSTOMER_SIDE = ("customers", "customer_segments", "churn_predictions")
 # (tables across the join, key in transactions, table joined back, its key)
 CUSTOMER_JOIN = (CUSTOMER_SIDE, "customer_id", "customers", "customer_id")
 DATE_JOIN = (("dates",), "date_key", "dates", "date_key")
+CATEGORY_JOIN = (
+    ("merchant_categories",),
+    "merchant_category_key",
+    "merchant_categories",
+    "merchant_category_key",
+)
 
 
 def _per_customer_first(
