@@ -96,6 +96,7 @@ def test_customers_are_realistic_and_cards_match_limits(clean_landing):
         low, high = CREDIT_LIMIT_RANGES[card]
         assert low <= limit <= high, (card, limit)
         assert 2020 <= opened.year <= 2024
+        assert (opened - dob).days / 365.25 >= 18  # nobody opens a card account before 18
 
 
 def test_snapshots_carry_card_upgrades_and_limit_changes(clean_landing):

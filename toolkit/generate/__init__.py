@@ -34,7 +34,7 @@ from toolkit.generate.transactions import generate_month, plan_behaviour, to_lan
 from toolkit.progress import step_progress
 
 MANIFEST = "_manifest.json"
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 FIRST_TRANSACTION_ID = 1_000_000_001
 PARQUET_OPTIONS = {"compression": "snappy", "use_dictionary": True}
 

@@ -111,7 +111,10 @@ def make_customers(n: int, rng: np.random.Generator) -> Customers:
     # Age: premium customers skew older, budget and new customers younger.
     age_mean = np.array([50.0, 45.0, 33.0, 46.0, 30.0])[profile]
     age = np.clip(np.round(rng.normal(age_mean, 11.0)), 18, 80).astype(np.int32)
-    dob_day = day_number(DATA_END) - age * 365 - rng.integers(0, 365, n)
+    # whole years of age at the as-of date, never younger than 18
+    dob_day = (
+        day_number(DATA_END) - np.ceil(age * 365.25).astype(np.int64) - rng.integers(0, 365, n)
+    )
 
     city_weights = np.array([c[2] for c in CITIES])
     city_idx = rng.choice(len(CITIES), size=n, p=city_weights / city_weights.sum())
@@ -158,6 +161,12 @@ def make_customers(n: int, rng: np.random.Generator) -> Customers:
     new_members = profile == NEW
     open_day[new_members] = rng.integers(
         day_number(date(2024, 3, 1)), day_number(date(2024, 10, 15)), new_members.sum()
+    )
+    # Nobody opens a card account before 18: move such birth dates earlier.
+    adult_at_opening = open_day - np.ceil(18 * 365.25).astype(np.int64)
+    too_young = dob_day > adult_at_opening
+    dob_day[too_young] = adult_at_opening[too_young] - rng.integers(
+        0, 3 * 365, int(too_young.sum())
     )
     spend_multiplier = (
         _TIER_SPEND[card_tier] * _PROFILE_SPEND[profile] * rng.lognormal(0.0, 0.25, n)
