@@ -22,9 +22,12 @@ from toolkit.bronze import BRONZE_DDL
 from toolkit.observability import OBSERVABILITY_DDL
 
 # Tables the stack creates up front (the toolkit's "create table if not exists" then
-# finds them): what the pipe, stream, masking and finalizer need on day one.
+# finds them): what the pipe, stream, masking and finalizer need on day one, and the
+# app's feedback table — the app role may INSERT into it but can create nothing, so the
+# table must exist before the first thumbs up/down.
 BRONZE_TABLES = ("raw_customers", "raw_transactions", "raw_merchant_categories", "rejected_rows")
-OBSERVABILITY_TABLES = ("pipeline_runs", "load_batches")
+FEEDBACK_TABLE = "assistant_feedback"
+OBSERVABILITY_TABLES = ("pipeline_runs", "load_batches", FEEDBACK_TABLE)
 
 _SNOWFLAKE_TYPES = {"TIMESTAMPNTZ": "TIMESTAMP_NTZ", "DOUBLE": "FLOAT", "BIGINT": "NUMBER(38,0)"}
 

@@ -22,7 +22,7 @@ from stacks.analytics_app import AnalyticsApp
 from stacks.dbt_project import DbtProject
 from stacks.git_source import GitSource
 from stacks.governance import Governance
-from stacks.ingestion import Ingestion
+from stacks.ingestion import FEEDBACK_TABLE, Ingestion
 from stacks.landing_zone import LandingZone
 from stacks.naming import PII_COLUMNS, PLATFORM_SCHEMA, Names, fq
 from stacks.pipeline_dag import PipelineDag
@@ -220,6 +220,16 @@ class PlatformStack(TerraformStack):
             object_name=fq(names.database, PLATFORM_SCHEMA, names.semantic_stage),
             privileges=["READ"],
             depends_on=[app.semantic_stage],
+        )
+        # The app's only write: thumbs up/down rows. INSERT on this one table, no UPDATE,
+        # DELETE or CREATE; the app already reads OBSERVABILITY through OBSERVABILITY_READ.
+        rbac.grant_on_object(
+            "app_assistant_feedback_insert",
+            "app",
+            object_type="TABLE",
+            object_name=fq(names.database, "OBSERVABILITY", FEEDBACK_TABLE.upper()),
+            privileges=["INSERT"],
+            depends_on=[ingestion.tables[FEEDBACK_TABLE]],
         )
 
         TerraformOutput(self, "landing_bucket", value=landing.bucket_name)

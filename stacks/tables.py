@@ -3,7 +3,8 @@
 The toolkit declares bronze and observability tables once (``toolkit.bronze``,
 ``toolkit.observability``); the stack needs some of them to exist before the pipeline
 first runs (the pipe and stream target ``RAW_TRANSACTIONS``, masking attaches to
-``RAW_CUSTOMERS``, the finalizer writes ``PIPELINE_RUNS``), so it parses that DDL with
+``RAW_CUSTOMERS``, the finalizer writes ``PIPELINE_RUNS``, the app inserts into
+``ASSISTANT_FEEDBACK``), so it parses that DDL with
 sqlglot and emits the same columns in Snowflake types.
 """
 

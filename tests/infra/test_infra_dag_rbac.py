@@ -8,7 +8,7 @@ import re
 import pytest
 import sqlglot
 from sqlglot import exp
-from stack_json import dependencies, one, provider_role, resources
+from stack_json import database_roles_of, dependencies, one, provider_role, resources
 
 from toolkit.config import CLOUD_ENVIRONMENTS, ENVIRONMENTS
 from toolkit.pipeline import PIPELINE
@@ -120,28 +120,6 @@ def _role_ref(stack, resource_type, name_attr, value) -> str:
     raise AssertionError(f"no {resource_type} {value}")
 
 
-def _database_roles_of(stack, account_role_name: str) -> set[str]:
-    """Database roles granted to an account role, following WRITE → READ inheritance."""
-    role_id = _role_ref(stack, "snowflake_account_role", "name", account_role_name)
-    direct = {
-        g["database_role_name"]
-        for g in resources(stack, "snowflake_grant_database_role")
-        if g.get("parent_role_name") == f"${{snowflake_account_role.{role_id}.name}}"
-    }
-    closure = set(direct)
-    changed = True
-    while changed:
-        changed = False
-        for g in resources(stack, "snowflake_grant_database_role"):
-            if (
-                g.get("parent_database_role_name") in closure
-                and g["database_role_name"] not in closure
-            ):
-                closure.add(g["database_role_name"])
-                changed = True
-    return closure
-
-
 def _db_role_name(stack, ref: str) -> str:
     logical_id = re.match(r"\$\{snowflake_database_role\.([^.]+)\.", ref).group(1)
     return stack["resource"]["snowflake_database_role"][logical_id]["name"]
@@ -185,7 +163,7 @@ def test_analyst_reads_gold_and_can_write_nothing(stacks, env):
     stack, config = stacks[env], ENVIRONMENTS[env]
     analyst = config.role("analyst")
     analyst_id = _role_ref(stack, "snowflake_account_role", "name", analyst)
-    database_roles = _database_roles_of(stack, analyst)
+    database_roles = database_roles_of(stack, analyst)
     assert {_db_role_name(stack, r) for r in database_roles} == {"GOLD_READ"}
 
     privileges = set()
