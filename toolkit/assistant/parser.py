@@ -868,7 +868,16 @@ def period_words(periods: list[Period]) -> str:
 
 
 def is_open_question(state: _State) -> bool:
-    return any(w in OPEN_WORDS for w in state.words)
+    """Is the question about account openings ("joined", "new customers")? Words inside a
+    model phrase ("New & Growing") do not count."""
+    return any(
+        w in OPEN_WORDS
+        and not any(
+            it.kind in ("value", "filter")
+            for it in (state.tag_at(i).items if state.tag_at(i) else [])
+        )
+        for i, w in enumerate(state.words)
+    )
 
 
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")

@@ -171,6 +171,10 @@ def build_plan(
 
     if "much" in words and not measures:
         raise CannotAnswer("How much of what? Name a measure such as spend, LTV or credit limit.")
+    if open_q and not st.time.periods and not st.time.grain:
+        raise CannotAnswer(
+            "New since when? Add a period, e.g. 'new customers in 2024' or 'this year'."
+        )
     if len(st.time.periods) > 1:
         raise CannotAnswer("Ask about one period at a time (or compare periods with 'per month').")
 
