@@ -184,3 +184,13 @@ def test_city_and_state_with_the_same_name(parser):
     assert "c.state = 'NY'" in compiled("spend in New York state")
     assert "c.city = 'New York'" in compiled("How many customers in New York City?")
     assert "c.city = 'Portland'" in compiled("How many customers in the city of Portland?")
+
+
+def test_new_customers_means_accounts_opened_in_the_period(parser):
+    sql = sql_for(parser, "how many new customers did we get in 2024?")
+    assert "YEAR(c.account_open_date) = 2024" in sql and "customer_segment" not in sql
+    assert "c.customer_segment = 'New & Growing'" in sql_for(
+        parser, "How many New & Growing customers are there?"
+    )
+    with pytest.raises(CannotAnswer):
+        parser.parse_with("how many new customers?", asof=ASOF)
