@@ -74,8 +74,9 @@ def main() -> int:
             wall, cpu, peak, code = run_step([*STEPS[name], *common.get(name, [])], env)
             rows = _rows_after(name, db_path, landing)
             rows_by_step[name] = rows
+            count = f"{rows:,}" if rows else ""
             rate = f"{rows / wall:,.0f}" if rows else ""
-            print(f"{name:<16}{wall:>9.2f}{cpu:>9.2f}{peak:>10.0f}{rows or '':>14,}{rate:>14}")
+            print(f"{name:<16}{wall:>9.2f}{cpu:>9.2f}{peak:>10.0f}{count:>14}{rate:>14}")
             if code != 0:
                 print(f"step {name} failed with exit code {code}")
                 return code
