@@ -9,6 +9,7 @@ invocation the per-node results (models' rows and seconds, test outcomes) go to
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shlex
@@ -60,6 +61,7 @@ class DbtRunSummary:
     invocation_id: str | None = None
     outcomes: list[NodeOutcome] = field(default_factory=list)
     started_at: datetime | None = None
+    skipped: bool = False  # a plain build with nothing new: dbt did not run
 
     def count(self, *statuses: str, types: tuple[str, ...] | None = None) -> int:
         return sum(
@@ -407,15 +409,129 @@ def _one_line(message: str) -> str:
     return (lines[0] if lines else "error")[:400]
 
 
+# Tables a plain build must have produced for a skip to be safe (someone may drop one).
+_BUILT_TABLES = (
+    ("gold", "fct_transactions"),
+    ("gold", "dim_customer"),
+    ("gold", "customer_segments"),
+    ("gold", "customer_360_profile"),
+)
+# Inputs a plain build reads: bronze (via the staging models) and the scored gold tables
+# the marts left-join (written by `c360 score` between builds).
+_BRONZE_TABLES = ("raw_customers", "raw_transactions", "raw_merchant_categories")
+_SCORED_TABLES = ("churn_predictions", "customer_clv")
+SKIP_MESSAGE = "dbt build: nothing new since the last build; use --full-refresh to rebuild"
+
+
+def _project_hash() -> str:
+    """A hash of the dbt project's sources: a changed model must not be skipped."""
+    digest = hashlib.sha256()
+    for path in sorted(DBT_PROJECT_DIR.rglob("*")):
+        relative = path.relative_to(DBT_PROJECT_DIR)
+        if not path.is_file() or relative.parts[0] in ("target", "logs", "dbt_packages"):
+            continue
+        digest.update(str(relative).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def input_fingerprint(con) -> dict:
+    """What a plain build depends on, cheaply: per bronze table its row count and latest
+    ``_loaded_at`` (any new or re-delivered batch moves one of them), the load batches
+    recorded, a content hash of the scored tables (tens of thousands of rows), and the
+    dbt project's hash. Equal fingerprints mean a build would change nothing."""
+    fingerprint: dict[str, object] = {"project": _project_hash()}
+    for name in _BRONZE_TABLES:
+        # fixed identifiers from this module, not user input
+        rows, loaded = con.execute(
+            f"select count(*), max(_loaded_at) from bronze.{name}"  # noqa: S608
+        ).fetchone()
+        fingerprint[f"bronze.{name}"] = [rows, str(loaded)]
+    if table_exists(con, "observability", "load_batches"):
+        batches, loaded = con.execute(
+            "select count(*), max(loaded_at) from observability.load_batches"
+        ).fetchone()
+        fingerprint["load_batches"] = [batches, str(loaded)]
+    for name in _SCORED_TABLES:
+        if table_exists(con, "gold", name):
+            rows, content = con.execute(
+                f"select count(*), sum(hash(t)) from gold.{name} as t"  # noqa: S608
+            ).fetchone()
+            fingerprint[f"gold.{name}"] = [rows, str(content)]
+    return fingerprint
+
+
+def _last_fingerprint(con, target: str) -> dict | None:
+    if not table_exists(con, "observability", "dbt_build_watermarks"):
+        return None
+    row = con.execute(
+        "select fingerprint from observability.dbt_build_watermarks where target = ? "
+        "order by built_at desc limit 1",
+        [target],
+    ).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def _nothing_new(db_path: Path, target: str) -> tuple[bool, dict]:
+    """(True when the last successful plain build saw exactly these inputs and its tables
+    are still there, the current fingerprint)."""
+    con = connect(db_path, read_only=True)
+    try:
+        fingerprint = input_fingerprint(con)
+        unchanged = fingerprint == _last_fingerprint(con, target) and all(
+            table_exists(con, schema, name) for schema, name in _BUILT_TABLES
+        )
+        return unchanged, fingerprint
+    finally:
+        con.close()
+
+
+def _record_watermark(db_path: Path, summary: DbtRunSummary, fingerprint: dict, target: str):
+    con = connect(db_path)
+    try:
+        ensure_observability_tables(con)
+        transactions, loaded = fingerprint["bronze.raw_transactions"]
+        con.execute(
+            "insert into observability.dbt_build_watermarks values (?, ?, ?, ?, ?, ?)",
+            [
+                summary.started_at,
+                summary.invocation_id,
+                target,
+                json.dumps(fingerprint, sort_keys=True),
+                None if loaded == "None" else loaded,
+                transactions,
+            ],
+        )
+    finally:
+        con.close()
+
+
 def build(db_path, *, full_refresh: bool = False, select: str | None = None) -> DbtRunSummary:
-    """``c360 build``: dbt build (silver, snapshot, gold, tests) on the local database."""
+    """``c360 build``: dbt build (silver, snapshot, gold, tests) on the local database.
+
+    A plain build (no selection, no full refresh) whose inputs are unchanged since the last
+    successful plain build skips dbt altogether: there is nothing to merge, and the marts
+    and tests would only recompute the same rows. Every successful plain build records its
+    input fingerprint in ``observability.dbt_build_watermarks``."""
+    db_path = Path(db_path)
     args = ["build"]
     if select:
         args += ["--select", *shlex.split(select)]
     if full_refresh:
         args.append("--full-refresh")
+    plain = not select
+    fingerprint = None
+    if plain:
+        _check_bronze(db_path)
+        unchanged, fingerprint = _nothing_new(db_path, "local")
+        if unchanged and not full_refresh:
+            console.print(SKIP_MESSAGE)
+            return DbtRunSummary(command=["dbt", *args], success=True, seconds=0.0, skipped=True)
     run_id = "build-" + datetime.now().strftime("%Y%m%dT%H%M%S")
     summary = run_dbt(db_path, args, run_id=run_id)
+    if fingerprint is not None:
+        # the fingerprint taken before the run: data landing during it triggers the next
+        _record_watermark(db_path, summary, fingerprint, "local")
     console.print(f"dbt build: {summary.describe()}")
     return summary
 

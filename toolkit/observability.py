@@ -64,6 +64,17 @@ OBSERVABILITY_DDL = {
             split varchar,
             promoted boolean
         )""",
+    # What a successful plain `c360 build` saw (bronze, scored tables, dbt project): the
+    # next plain build skips dbt when nothing differs (written by toolkit.dbt_runner).
+    "dbt_build_watermarks": """
+        create table if not exists observability.dbt_build_watermarks (
+            built_at timestamp not null,
+            invocation_id varchar,
+            target varchar not null,
+            fingerprint varchar not null,     -- JSON of the inputs' counts/watermarks/hashes
+            bronze_max_loaded_at timestamp,
+            bronze_transactions bigint
+        )""",
     # Thumbs up/down on the app's AI Assistant answers (written by the app's role).
     "assistant_feedback": """
         create table if not exists observability.assistant_feedback (

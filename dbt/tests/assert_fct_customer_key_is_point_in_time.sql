@@ -1,5 +1,17 @@
 -- Every transaction's customer_key is the customer version valid at its transaction_ts:
 -- same customer, valid_from <= transaction date < valid_to (open-ended when current).
+-- Checks the rows the latest run wrote (all rows after a full refresh; the merged ones,
+-- including re-keyed customers, after an incremental run), like the fact's column tests.
+with
+
+latest_run as (
+
+    select *
+    from {{ ref('fct_transactions') }}
+    where built_at = (select max(built_at) from {{ ref('fct_transactions') }})
+
+)
+
 select
     transactions.transaction_id,
     transactions.customer_id,
@@ -8,7 +20,7 @@ select
     customers.customer_id as key_customer_id,
     customers.valid_from,
     customers.valid_to
-from {{ ref('fct_transactions') }} as transactions
+from latest_run as transactions
 left join {{ ref('dim_customer') }} as customers
     on transactions.customer_key = customers.customer_key
 where customers.customer_key is null

@@ -251,3 +251,107 @@ def test_staging_keeps_the_latest_version_of_a_redelivered_transaction(copy_of_b
     assert count_after == ids == count_before
     # +100 on one, +101 on the other (its latest version)
     assert amount_after == amount_before + 201
+
+
+def _dq_rows(db) -> int:
+    return _query(db, "select count(*) from observability.data_quality_results")[0][0]
+
+
+def test_a_plain_build_with_nothing_new_skips_dbt_until_a_batch_lands(copy_of_built_db, capsys):
+    from toolkit.dbt_runner import SKIP_MESSAGE
+
+    first = build(copy_of_built_db)  # the pipeline's steps record no watermark: dbt runs
+    assert first.success and not first.skipped and first.outcomes
+    state, dq_rows = _query(copy_of_built_db, FACT_STATE), _dq_rows(copy_of_built_db)
+
+    again = build(copy_of_built_db)
+    assert again.skipped and not again.outcomes
+    assert SKIP_MESSAGE in capsys.readouterr().err
+    assert _query(copy_of_built_db, FACT_STATE) == state
+    assert _dq_rows(copy_of_built_db) == dq_rows  # dbt did not run: nothing recorded
+
+    # a selection is never skipped
+    selected = build(copy_of_built_db, select="dim_date")
+    assert not selected.skipped and selected.count("success", types=("model",)) == 1
+
+    ((last_ts, max_id),) = _query(
+        copy_of_built_db,
+        "select max(transaction_ts), max(transaction_id) from bronze.raw_transactions",
+    )
+    _query(
+        copy_of_built_db,
+        """
+        insert into bronze.raw_transactions
+        select transaction_id + ?, customer_id, transaction_ts + interval 1 hour, amount,
+               merchant_category_id, channel, status, 'test-late-rows', 'test', now()
+        from bronze.raw_transactions where transaction_ts = ?
+        """,
+        [max_id, last_ts],
+    )
+    after = build(copy_of_built_db)
+    assert not after.skipped
+    assert _query(copy_of_built_db, FACT_STATE)[0][0] > state[0][0]
+    watermarks = _query(
+        copy_of_built_db,
+        "select bronze_transactions from observability.dbt_build_watermarks order by built_at",
+    )
+    # the first and the last plain build recorded what they saw; the skip recorded nothing
+    assert len(watermarks) == 2 and watermarks[1][0] > watermarks[0][0]
+
+
+def test_the_fingerprint_moves_with_bronze_and_the_scored_tables(copy_of_built_db):
+    from toolkit.dbt_runner import input_fingerprint
+
+    def fingerprint():
+        con = duckdb.connect(str(copy_of_built_db), read_only=True)
+        try:
+            return input_fingerprint(con)
+        finally:
+            con.close()
+
+    base = fingerprint()
+    assert base == fingerprint()
+    _query(
+        copy_of_built_db, "update gold.customer_clv set projected_12m_ltv = projected_12m_ltv + 1"
+    )
+    scored = fingerprint()
+    assert scored["gold.customer_clv"] != base["gold.customer_clv"]
+    assert {k: v for k, v in scored.items() if k != "gold.customer_clv"} == {
+        k: v for k, v in base.items() if k != "gold.customer_clv"
+    }
+    # a re-delivered customer snapshot row: same count of tables, new _loaded_at
+    _query(
+        copy_of_built_db,
+        "insert into bronze.raw_customers select * replace (now() as _loaded_at) "
+        "from bronze.raw_customers limit 1",
+    )
+    assert fingerprint()["bronze.raw_customers"] != scored["bronze.raw_customers"]
+
+
+def test_fact_tests_check_the_rows_the_latest_run_wrote(copy_of_built_db):
+    from toolkit.dbt_runner import run_dbt
+
+    # a full build stamps every row with one built_at, so its tests covered every row
+    assert _query(
+        copy_of_built_db, "select count(distinct built_at) from gold.fct_transactions"
+    ) == [(1,)]
+    # a bad row written by an earlier run is not re-checked ...
+    _query(
+        copy_of_built_db,
+        """
+        update gold.fct_transactions set channel = 'Fax', built_at = built_at - interval 1 day
+        where transaction_id = (select min(transaction_id) from gold.fct_transactions)
+        """,
+    )
+    checked = run_dbt(copy_of_built_db, ["test", "--select", "fct_transactions"], record=False)
+    assert checked.count("pass", types=("test",)) >= 15 and not checked.problems
+    # ... a bad row among the latest run's rows is
+    _query(
+        copy_of_built_db,
+        """
+        update gold.fct_transactions set channel = 'Fax'
+        where transaction_id = (select max(transaction_id) from gold.fct_transactions)
+        """,
+    )
+    with pytest.raises(C360Error, match="accepted_values_fct_transactions_channel"):
+        run_dbt(copy_of_built_db, ["test", "--select", "fct_transactions"], record=False)
