@@ -194,3 +194,30 @@ def test_new_customers_means_accounts_opened_in_the_period(parser):
     )
     with pytest.raises(CannotAnswer):
         parser.parse_with("how many new customers?", asof=ASOF)
+
+
+def test_average_spend_per_customer_counts_every_customer_of_the_group(parser):
+    # over all customers (zero spenders included), from the profile's per-customer spend
+    sql = sql_for(parser, "average spend per customer in the last 90 days by segment")
+    assert "AVG(c.spend_last_90_days)" in sql and "fct_transactions" not in sql
+    assert "AVG(c.lifetime_value)" in sql_for(parser, "average customer spend by card type")
+    # "active" names the other population explicitly
+    active = sql_for(parser, "spend per active customer by card type")
+    assert "transaction_count > 0" in active or "COUNT(DISTINCT" in active
+    # no per-customer column for these windows/splits: decline rather than pick a population
+    for question in (
+        "average spend per customer in 2024 by state",
+        "average spend per customer by category group",
+        "average spend per customer per month",
+    ):
+        with pytest.raises(CannotAnswer):
+            parser.parse_with(question, asof=ASOF)
+
+
+def test_ticket_size_with_transaction_filters_is_the_transactions_mean(parser):
+    sql = sql_for(parser, "What's the average ticket size on online purchases?")
+    assert "AVG(t.amount)" in sql and "t.channel = 'Online'" in sql
+    assert "avg_transaction_value" not in sql
+    assert "MEDIAN(t.amount)" in sql_for(parser, "median ticket size by category group")
+    # a customer attribute split keeps the customer-level column
+    assert "AVG(c.avg_transaction_value)" in sql_for(parser, "average transaction value by segment")

@@ -150,7 +150,7 @@ SUMMABLE_FACTS = {"lifetime_value", "projected_12m_ltv", "spend_last_90_days", "
 MONEY = {"lifetime_value", "projected_12m_ltv", "avg_transaction_value", "spend_last_90_days",
          "spend_prior_90_days", "credit_limit", "amount", "total_spend", "average_transaction_amount",
          "median_transaction_amount", "largest_transaction_amount", "smallest_transaction_amount",
-         "spend_per_customer", "total_lifetime_value", "average_lifetime_value", "median_lifetime_value",
+         "spend_per_customer", "spend_per_active_customer", "total_lifetime_value", "average_lifetime_value", "median_lifetime_value",
          "total_projected_12m_ltv", "average_projected_12m_ltv", "average_credit_limit",
          "total_credit_limit", "total_spend_last_90_days", "total_spend_prior_90_days",
          "average_transaction_value_per_customer"}  # fmt: skip

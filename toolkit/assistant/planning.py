@@ -185,20 +185,29 @@ def build_plan(
         if m["kind"] == "metric":
             metric = model.tables[item.table].metrics[item.name]
             name, table, expr_text = metric.name, metric.table, metric.expr
-            if m["agg"] == "AVG" and name == "total_spend":
-                if {"transaction", "purchase"} & words and "per" in words:
-                    name, expr_text = "average_transaction_amount", "AVG(amount)"
-                elif _customer_side_only(groups, filters) and _profile_window(st.time.periods):
-                    # average over *all* customers (zero spenders included): the profile
-                    # already holds each customer's spend for these windows
-                    fact = _profile_window(st.time.periods)
-                    st.time.periods = []
-                    name, table, expr_text = f"average_{fact}", "customers", f"AVG({fact})"
-                else:
-                    name, expr_text = (
-                        "spend_per_customer",
-                        "SUM(amount) / COUNT(DISTINCT customer_id)",
+            if (
+                m["agg"] == "AVG"
+                and name == "total_spend"
+                and {"transaction", "purchase"} & words
+                and "per" in words
+            ):
+                name, expr_text = "average_transaction_amount", "AVG(amount)"
+            elif (m["agg"] == "AVG" and name == "total_spend") or name == "spend_per_customer":
+                # "average spend (per customer)" is over *all* customers of the group, zero
+                # spenders included; the profile holds each customer's spend for all time
+                # and the last 90 days. Other windows or transaction-side splits would
+                # need a population the question doesn't name: decline, don't guess.
+                fact = _profile_window(st.time.periods)
+                if st.time.grain or not (_customer_side_only(groups, filters) and fact):
+                    raise CannotAnswer(
+                        "Average spend per customer is answered over all customers for all time "
+                        "or the last 90 days; for other periods or transaction splits ask for total "
+                        "spend, or say 'spend per active customer'."
                     )
+                st.time.periods = []
+                if fact == "spend_last_90_days":
+                    st.p_notes = ["in the last 90 days"]
+                name, table, expr_text = f"average_{fact}", "customers", f"AVG({fact})"
             elif m["agg"] == "AVG" and name == "transaction_count":
                 name, expr_text = (
                     "transactions_per_customer",
@@ -214,6 +223,13 @@ def build_plan(
             out.append(
                 Measure(name, table, sql(expr_text), uses_status(sql(expr_text)), _style(name))
             )
+        elif _per_transaction_reading(st, item, m["agg"], groups, filters, entities, open_q):
+            # "average ticket size on online purchases": the customer's ATV column can't
+            # honour transaction filters (it would average all-channel ATVs of customers
+            # who ever bought online), so the mean is taken over the transactions.
+            agg = "MEDIAN" if item.name == "median_transaction_value" else "AVG"
+            name = f"{'median' if agg == 'MEDIAN' else 'average'}_transaction_amount"
+            out.append(Measure(name, "transactions", sql(f"{agg}(amount)"), style="money"))
         else:
             column = p.col(item.table, item.name)
             agg = m["agg"]
@@ -575,7 +591,7 @@ _PROFILE_EXPRS = {
     # the same measures written over one row per customer
     "total_spend": "SUM({spend})",
     "transaction_count": "SUM({count})",
-    "spend_per_customer": "SUM({spend}) / COUNT(CASE WHEN {count} > 0 THEN customer_id END)",
+    "spend_per_active_customer": "SUM({spend}) / COUNT(CASE WHEN {count} > 0 THEN customer_id END)",
     "active_customer_count": "COUNT(CASE WHEN {count} > 0 THEN customer_id END)",
 }
 
@@ -620,6 +636,23 @@ def _mentions_transactions(st) -> bool:
         for item in t.items
     ) or bool(
         {"transaction", "purchase", "transacted", "purchased", "bought", "shopped"} & set(st.words)
+    )
+
+
+_PER_CUSTOMER_MEANS = {"avg_transaction_value", "median_transaction_value"}
+
+
+def _per_transaction_reading(st, item, agg, groups, filters, entities, open_q) -> bool:
+    """A customer's mean/median ticket asked with transaction-side filters, groups or a
+    period (and not about "customers who ...") means the transactions' mean/median."""
+    if item.name not in _PER_CUSTOMER_MEANS or agg not in (None, "AVG", "MEDIAN") or open_q:
+        return False
+    if "customers" in entities or {"who", "whose"} & set(st.words):
+        return False
+    return bool(
+        any(f["table"] in TXN_SIDE for f in filters)
+        or any(t in TXN_SIDE for t, _ in groups)
+        or st.time.periods
     )
 
 
