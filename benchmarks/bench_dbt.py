@@ -118,14 +118,32 @@ def reads(db: Path, samples: int = 300) -> dict[str, list[float]]:
         con.close()
 
 
-def report_build(db: Path, label: str, seconds: float, peak_mb: float) -> None:
+def latest_invocation(db: Path) -> str | None:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        row = con.execute(
+            "select invocation_id from observability.data_quality_results "
+            "order by checked_at desc limit 1"
+        ).fetchone()
+        return row[0] if row else None
+    except duckdb.CatalogException:  # no build recorded yet
+        return None
+    finally:
+        con.close()
+
+
+def report_build(
+    db: Path, label: str, seconds: float, peak_mb: float, previous: str | None = None
+) -> None:
+    invocation = latest_invocation(db)
+    if invocation == previous:
+        # `c360 build` found nothing new since the last build and did not start dbt
+        print(f"{label:<26} {seconds:7.1f}s  peak RSS {peak_mb:7.0f} MB  (dbt skipped)")
+        print(f"    CPU {CPU_SECONDS['last']:.1f}s (user+sys)")
+        return
     con = duckdb.connect(str(db), read_only=True)
     try:
         (fct_rows,) = con.execute("select count(*) from gold.fct_transactions").fetchone()
-        invocation = con.execute(
-            "select invocation_id from observability.data_quality_results "
-            "order by checked_at desc limit 1"
-        ).fetchone()[0]
         slowest = con.execute(
             "select node_name, check_type, execution_seconds from observability.data_quality_results "
             "where invocation_id = ? order by execution_seconds desc limit 6",
@@ -179,13 +197,19 @@ def main() -> None:
     report_build(db, "full dbt build", seconds, peak)
     full_seconds = seconds
 
+    full_cpu = CPU_SECONDS["last"]
+
+    previous = latest_invocation(db)
     seconds, peak = run_child(BUILD, str(db), "0")
-    report_build(db, "rerun, no new data", seconds, peak)
+    report_build(db, "rerun, no new data", seconds, peak, previous)
 
     appended = append_one_day(db)
     seconds, peak = run_child(BUILD, str(db), "0")
     report_build(db, f"append 1 day ({appended:,} rows)", seconds, peak)
-    print(f"    incremental / full build: {seconds / full_seconds:.0%}")
+    print(
+        f"    incremental / full build: {seconds / full_seconds:.0%} wall, "
+        f"{CPU_SECONDS['last'] / full_cpu:.0%} CPU"
+    )
 
     con = duckdb.connect(str(db), read_only=True)
     shares = con.execute(

@@ -262,6 +262,7 @@ def test_a_plain_build_with_nothing_new_skips_dbt_until_a_batch_lands(copy_of_bu
 
     first = build(copy_of_built_db)  # the pipeline's steps record no watermark: dbt runs
     assert first.success and not first.skipped and first.outcomes
+    assert first.count("pass", types=("unit_test",)) > 0
     state, dq_rows = _query(copy_of_built_db, FACT_STATE), _dq_rows(copy_of_built_db)
 
     again = build(copy_of_built_db)
@@ -289,7 +290,9 @@ def test_a_plain_build_with_nothing_new_skips_dbt_until_a_batch_lands(copy_of_bu
         [max_id, last_ts],
     )
     after = build(copy_of_built_db)
-    assert not after.skipped
+    assert not after.skipped and after.count("pass", types=("test",)) > 0
+    # only data changed since the last build: the unit tests (SQL logic) are left out
+    assert after.count("pass", "fail", "error", types=("unit_test",)) == 0
     assert _query(copy_of_built_db, FACT_STATE)[0][0] > state[0][0]
     watermarks = _query(
         copy_of_built_db,
