@@ -221,3 +221,23 @@ def test_ticket_size_with_transaction_filters_is_the_transactions_mean(parser):
     assert "MEDIAN(t.amount)" in sql_for(parser, "median ticket size by category group")
     # a customer attribute split keeps the customer-level column
     assert "AVG(c.avg_transaction_value)" in sql_for(parser, "average transaction value by segment")
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Average LTV for customers aged 25 to 34", "c.age BETWEEN 25 AND 34"),
+        ("how many customers age 40-49", "c.age BETWEEN 40 AND 49"),
+        (
+            "customers with a credit limit from $5,000 to $10,000",
+            "c.credit_limit BETWEEN 5000 AND 10000",
+        ),
+    ],
+)
+def test_closed_ranges_read_like_between(parser, question, expected):
+    assert expected in sql_for(parser, question)
+
+
+def test_total_credit_we_have_extended(parser):
+    sql = sql_for(parser, "What's the total credit limit we've extended to Gold customers?")
+    assert "SUM(c.credit_limit)" in sql and "c.card_type = 'Gold'" in sql

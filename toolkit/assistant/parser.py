@@ -114,7 +114,7 @@ VERBS = {"are", "is", "were", "was", "have", "has", "had", "made", "make", "use"
          "went", "go", "goe", "fall", "fell", "belong", "hold", "held", "came", "come", "do", "did"}  # fmt: skip
 
 FILLER = set(
-    ["what", "whats", "which", "who", "whom", "whose", "how", "is", "are", "was", "were", "be", "been", "being", "the", "a", "an", "of", "in", "on", "for", "to", "by", "per", "with", "and", "or", "from", "at", "as", "there", "their", "them", "they", "our", "we", "us", "do", "does", "did", "have", "has", "had", "having", "show", "me", "give", "list", "tell", "find", "get", "display", "return", "report", "provide", "i", "want", "need", "see", "know", "please", "can", "could", "would", "you", "your", "all", "each", "every", "any", "that", "this", "these", "those", "it", "its", "than", "then", "breakdown", "broken", "down", "split", "grouped", "across", "between", "among", "amongst", "top", "bottom", "highest", "lowest", "most", "least", "largest", "biggest", "smallest", "fewest", "best", "worst", "greatest", "many", "much", "number", "count", "total", "sum", "average", "avg", "mean", "median", "max", "maximum", "min", "minimum", "typical", "overall", "combined", "aggregate", "cumulative", "currently", "current", "right", "now", "so", "far", "ever", "rank", "ranked", "ranking", "sort", "sorted", "order", "ordered", "descending", "ascending", "desc", "asc", "compare", "comparison", "versus", "vs", "against", "look", "like", "distribution", "wise", "level", "made", "make", "hold", "holding", "holder", "where", "when", "using", "use", "used", "only", "just", "also", "both", "either", "including", "include", "along", "together", "respectively", "separately", "currently", "percentage", "percent", "share", "proportion", "fraction", "ratio", "pct", "%", "what's", "split", "up", "whole", "entire", "base", "book", "get", "got", "put", "into", "out", "about", "around", "roughly", "approximately", "approx", "exactly", "equal", "equals", "equal", "to", "over", "above", "under", "below", "more", "less", "fewer", "greater", "higher", "lower", "least", "at", "than", "exceeding", "exceed", "exceeds", "beyond", "excess", "up", "no", "nor", "not", "non", "excluding", "exclude", "except", "without", "other", "value", "values", "amount", "figure", "figures", "numbers", "stat", "stats", "statistic", "statistics", "metric", "metrics", "info", "information", "detail", "details", "data", "portfolio", "book", "business", "card", "holding", "whole", "currently", "today", "date", "as", "has", "within", "during", "latest", "recent", "lately", "one", "ones", "someone", "anyone", "everyone", "people", "person", "name", "names", "identify", "pull", "see", "view", "kind", "type", "sort", "across", "breakdown", "customers'", "customer's", "doing", "performing", "perform", "look", "looking", "good", "well", "bad", "poorly", "rate", "do", "they", "them", "those", "spending?", "generate", "generated", "contributing", "contribute", "contributes", "came", "come", "go", "goe", "went", "belong", "belonging", "fall", "fell", "falls", "shop", "shopped", "shopping", "buy", "bought", "purchased", "paid", "pay", "transact", "transacted", "making", "who've", "live", "lives", "living", "located", "based", "reside", "resides", "residing",
+    ["what", "whats", "which", "who", "whom", "whose", "how", "is", "are", "was", "were", "be", "been", "being", "the", "a", "an", "of", "in", "on", "for", "to", "by", "per", "with", "and", "or", "from", "at", "as", "there", "their", "them", "they", "our", "we", "us", "do", "does", "did", "have", "has", "had", "having", "show", "me", "give", "list", "tell", "find", "get", "display", "return", "report", "provide", "i", "want", "need", "see", "know", "please", "can", "could", "would", "you", "your", "all", "each", "every", "any", "that", "this", "these", "those", "it", "its", "than", "then", "breakdown", "broken", "down", "split", "grouped", "across", "between", "among", "amongst", "top", "bottom", "highest", "lowest", "most", "least", "largest", "biggest", "smallest", "fewest", "best", "worst", "greatest", "many", "much", "number", "count", "total", "sum", "average", "avg", "mean", "median", "max", "maximum", "min", "minimum", "typical", "overall", "combined", "aggregate", "cumulative", "currently", "current", "right", "now", "so", "far", "ever", "rank", "ranked", "ranking", "sort", "sorted", "order", "ordered", "descending", "ascending", "desc", "asc", "compare", "comparison", "versus", "vs", "against", "look", "like", "distribution", "wise", "level", "made", "make", "hold", "holding", "holder", "we've", "weve", "we're", "extended", "where", "when", "using", "use", "used", "only", "just", "also", "both", "either", "including", "include", "along", "together", "respectively", "separately", "currently", "percentage", "percent", "share", "proportion", "fraction", "ratio", "pct", "%", "what's", "split", "up", "whole", "entire", "base", "book", "get", "got", "put", "into", "out", "about", "around", "roughly", "approximately", "approx", "exactly", "equal", "equals", "equal", "to", "over", "above", "under", "below", "more", "less", "fewer", "greater", "higher", "lower", "least", "at", "than", "exceeding", "exceed", "exceeds", "beyond", "excess", "up", "no", "nor", "not", "non", "excluding", "exclude", "except", "without", "other", "value", "values", "amount", "figure", "figures", "numbers", "stat", "stats", "statistic", "statistics", "metric", "metrics", "info", "information", "detail", "details", "data", "portfolio", "book", "business", "card", "holding", "whole", "currently", "today", "date", "as", "has", "within", "during", "latest", "recent", "lately", "one", "ones", "someone", "anyone", "everyone", "people", "person", "name", "names", "identify", "pull", "see", "view", "kind", "type", "sort", "across", "breakdown", "customers'", "customer's", "doing", "performing", "perform", "look", "looking", "good", "well", "bad", "poorly", "rate", "do", "they", "them", "those", "spending?", "generate", "generated", "contributing", "contribute", "contributes", "came", "come", "go", "goe", "went", "belong", "belonging", "fall", "fell", "falls", "shop", "shopped", "shopping", "buy", "bought", "purchased", "paid", "pay", "transact", "transacted", "making", "who've", "live", "lives", "living", "located", "based", "reside", "resides", "residing",
      "compared", "been", "being", "aged", "old", "year", "popular", "common", "frequent", "often", "happen", "happened", "occur", "occurred", "anything", "something", "ever", "spend?", "there's", "theres", "give", "us", "me", "show"]
 )  # fmt: skip
 FILLER |= {stem(w) for w in FILLER}
@@ -548,6 +548,13 @@ class _State:
         n = len(self.tokens)
         i = 0
         while i < n:
+            # before the tag check: "age" itself is a tagged column
+            span = None if self.used[i] else self._range_at(i)
+            if span is not None:
+                found.append(span)
+                self.mark_comparator(*range(i, span["end"]))
+                i = span["end"]
+                continue
             if self.used[i] or self.tag_at(i):
                 i += 1
                 continue
@@ -593,8 +600,30 @@ class _State:
             self.mark_comparator(*range(i, end))
             found.append({"op": op, "num": nums, "at": i, "end": end, "words": words})
             i = end
-        # "aged 65", "age 30 to 40" and similar are not handled: they fall through to leftovers.
         return found
+
+    def _range_at(self, i):
+        """ "aged 25 to 34", "age 25-34", "credit limit from $5,000 to $10,000": a closed
+        range, read like "between X and Y". Ages bind to age; "from" to the fact before it.
+        """
+        opener = self.w(i)
+        if opener not in {"aged", "age", "from"}:
+            return None
+
+        def number(k):
+            return k < len(self.tokens) and not self.used[k] and self.tokens[k].number is not None
+
+        if not number(i + 1):
+            return None
+        if self.w(i + 2) in {"to", "through", "thru", "and"} and number(i + 3):
+            hi, end = i + 3, i + 4
+        elif opener != "from" and number(i + 2):  # "25-34" tokenizes as two numbers
+            hi, end = i + 2, i + 3
+        else:
+            return None
+        # for ages the number's left neighbour must be the opener (see comparison_target)
+        at = i + 1 if opener != "from" else i
+        return {"op": "between", "num": [i + 1, hi], "at": at, "end": end, "words": ("between",)}
 
     def comparison_target(self, cmp) -> Item | None:
         """The fact/metric a comparison constrains: to its left, else just after the number."""
