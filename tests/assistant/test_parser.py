@@ -241,3 +241,25 @@ def test_closed_ranges_read_like_between(parser, question, expected):
 def test_total_credit_we_have_extended(parser):
     sql = sql_for(parser, "What's the total credit limit we've extended to Gold customers?")
     assert "SUM(c.credit_limit)" in sql and "c.card_type = 'Gold'" in sql
+
+
+def test_per_customer_after_an_average_is_the_unit_not_a_grouping(parser):
+    sql = sql_for(parser, "mean lifetime value per customer by risk band")
+    assert "AVG(c.lifetime_value)" in sql and "customer_id" not in sql.split("FROM")[0]
+    assert "AVG(c.transaction_count)" in sql_for(
+        parser, "how many transactions per customer on average"
+    )
+    assert "AVG(c.lifetime_value)" in sql_for(parser, "average customer LTV in Texas")
+
+
+def test_customer_summaries_bound_by_a_period_use_the_window_or_decline(parser):
+    # the period bounds the summarised transactions, not which customers are averaged
+    sql = sql_for(
+        parser, "average number of transactions per customer in the last 90 days by state"
+    )
+    assert "AVG(c.transactions_last_90_days)" in sql and "fct_transactions" not in sql
+    for question in ("average LTV in 2024", "average transactions per customer in 2024"):
+        with pytest.raises(CannotAnswer):
+            parser.parse_with(question, asof=ASOF)
+    # "customers who shopped in 2024" names the population: a semi-join is right
+    assert "IN (SELECT" in sql_for(parser, "average LTV of customers who shopped in 2024")

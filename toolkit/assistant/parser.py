@@ -67,6 +67,7 @@ ASC_WORDS = {
 }
 COUNT_WORDS = {"many", "number", "count", "#"}
 GROUP_LEAD = {"by", "per", "each", "across", "every"}
+AVERAGING = {"average", "avg", "mean", "median", "typical"}
 LIST_WORDS = {
     "list",
     "show",
@@ -365,6 +366,14 @@ class _State:
                 and self.tokens[t.end - 1].raw.lower().endswith("s")
             )  # "spend by customers in the Declining segment" = made by, not per customer
             if made_by:
+                continue
+            if (
+                lead == "per"
+                and not col
+                and table_item.table in ("customers", "transactions")
+                and AVERAGING & set(self.words)
+            ):
+                self.mark(j)  # "average LTV per customer": the unit averaged over, not a group
                 continue
             if (
                 lead in GROUP_LEAD
@@ -734,13 +743,22 @@ class _State:
                 return it
         return None
 
+    def _on_average(self) -> bool:
+        words = self.words
+        return any(words[i] == "on" and words[i + 1] == "average" for i in range(len(words) - 1))
+
+    def _entity_only(self, j: int) -> bool:
+        """ "average customer LTV": the word is the customer entity, not a measure."""
+        t = self.tag_at(j)
+        return t is not None and all(it.kind == "table" for it in t.items)
+
     # -- measures
     def agg_before(self, start: int) -> tuple[str | None, int | None]:
         j = start - 1
         while (
             j >= 0
             and self.w(j) in {"the", "of", "customer", "per", "their", "a"}
-            and not self.tag_at(j)
+            and (not self.tag_at(j) or self._entity_only(j))
         ):
             j -= 1
         if self.w(j) in AGG_WORDS and not self.tag_at(j):
@@ -781,6 +799,8 @@ class _State:
             if (t.first("value") or t.first("filter")) and not metric and not fact:
                 continue
             agg, agg_idx = self.agg_before(t.start)
+            if agg is None and self._on_average():
+                agg = "AVG"  # "how many transactions per customer on average"
             if metric is not None and fact is not None and agg:
                 metric = None  # "average LTV" composes AVG(lifetime_value) below
             if metric is not None:

@@ -209,10 +209,21 @@ def build_plan(
                     st.p_notes = ["in the last 90 days"]
                 name, table, expr_text = f"average_{fact}", "customers", f"AVG({fact})"
             elif m["agg"] == "AVG" and name == "transaction_count":
-                name, expr_text = (
-                    "transactions_per_customer",
-                    "COUNT(transaction_id) / COUNT(DISTINCT customer_id)",
-                )
+                # like average spend: over all customers of the group, from the profile
+                window = _profile_window(st.time.periods)
+                if st.time.grain or not (_customer_side_only(groups, filters) and window):
+                    raise CannotAnswer(
+                        "Average transactions per customer is answered over all customers for "
+                        "all time or the last 90 days; for other periods or transaction splits "
+                        "ask for the number of transactions."
+                    )
+                fact = _PROFILE_SUMS["transaction_count"][
+                    90 if window == "spend_last_90_days" else None
+                ]
+                st.time.periods = []
+                if window == "spend_last_90_days":
+                    st.p_notes = ["in the last 90 days"]
+                name, table, expr_text = "transactions_per_customer", "customers", f"AVG({fact})"
             elif m["agg"] in ("MAX", "MIN") and name == "total_spend" and not groups:
                 name = (
                     "largest_transaction_amount"
@@ -431,6 +442,8 @@ def build_plan(
         out, base = _profile_rewrite(st, out, groups, filters, comparisons)
     if base == "merchant_categories":
         raise CannotAnswer("Ask about spend or transactions per merchant category.")
+    if base in CUSTOMER_SIDE and not open_q:
+        out = _period_bound_summaries(st, out)
     reach = reachable(model, base)
     for table, _ in groups:
         if table not in reach:
@@ -636,6 +649,52 @@ def _mentions_transactions(st) -> bool:
         for item in t.items
     ) or bool(
         {"transaction", "purchase", "transacted", "purchased", "bought", "shopped"} & set(st.words)
+    )
+
+
+# Profile columns that summarise a customer's transactions over a fixed window, and the
+# column holding the same figure for the last 90 days (None: no such column).
+_TXN_SUMMARIES = {
+    "lifetime_value": "spend_last_90_days",
+    "transaction_count": "transactions_last_90_days",
+    "spend_last_90_days": "spend_last_90_days",
+    "transactions_last_90_days": "transactions_last_90_days",
+    "avg_transaction_value": None,
+    "median_transaction_value": None,
+    "spend_prior_90_days": None,
+    "travel_spend_pct": None,
+    "mom_spend_change_pct": None,
+    "spend_trend_3m_pct": None,
+    "days_since_last_transaction": None,
+}
+# words that make a period describe *which customers* ("customers who shopped in 2024")
+_RELATIVE = {"who", "whose", "that", "with", "active", "transacting"}
+
+
+def _period_bound_summaries(st, out):
+    """ "average transactions per customer in the last 90 days": the period bounds the
+    summarised transactions, not which customers count. For the last 90 days the
+    profile has the windowed column; for other periods there is none, so decline rather
+    than average all-time figures of the customers active in the period."""
+    if not st.time.periods or _RELATIVE & set(st.words):
+        return out
+    columns = [{c.name for c in m.expr.find_all(exp.Column)} for m in out]
+    if not any(cols & _TXN_SUMMARIES.keys() for cols in columns):
+        return out
+    window = _profile_window(st.time.periods) == "spend_last_90_days"
+    if window and all(cols and all(_TXN_SUMMARIES.get(c) for c in cols) for cols in columns):
+        rewritten = []
+        for m in out:
+            expr = m.expr.copy()
+            for col in expr.find_all(exp.Column):
+                col.replace(exp.column(_TXN_SUMMARIES[col.name]))
+            rewritten.append(Measure(m.label, m.table, expr, m.uses_status, m.style))
+        st.time.periods = []
+        st.p_notes = ["in the last 90 days"]
+        return rewritten
+    raise CannotAnswer(
+        "That measure is each customer's all-time figure and can't be limited to that period; "
+        "ask for spend or transactions in the period, or about customers who transacted then."
     )
 
 
