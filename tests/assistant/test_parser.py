@@ -263,3 +263,21 @@ def test_customer_summaries_bound_by_a_period_use_the_window_or_decline(parser):
             parser.parse_with(question, asof=ASOF)
     # "customers who shopped in 2024" names the population: a semi-join is right
     assert "IN (SELECT" in sql_for(parser, "average LTV of customers who shopped in 2024")
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What was the average daily spend in December 2024?",  # average of daily totals
+        "biggest spenders in Florida",  # not the maximum of a customer count
+        "What's the highest decline rate",  # highest of what?
+    ],
+)
+def test_an_aggregation_word_no_measure_can_take_is_declined(parser, question):
+    with pytest.raises(CannotAnswer):
+        parser.parse_with(question, asof=ASOF)
+
+
+def test_portion_is_a_percentage(parser):
+    sql = sql_for(parser, "What portion of customers are 65 or older?")
+    assert "100.0 * COUNT(CASE WHEN c.age >= 65" in sql

@@ -96,7 +96,17 @@ NEGATIONS = {
     "aren't",
     "other",
 }
-PERCENT_WORDS = {"percentage", "percent", "share", "proportion", "fraction", "ratio", "pct", "%"}
+PERCENT_WORDS = {
+    "percentage",
+    "percent",
+    "share",
+    "proportion",
+    "portion",
+    "fraction",
+    "ratio",
+    "pct",
+    "%",
+}
 OPEN_WORDS = {
     "opened",
     "open",
@@ -801,6 +811,7 @@ class _State:
             agg, agg_idx = self.agg_before(t.start)
             if agg is None and self._on_average():
                 agg = "AVG"  # "how many transactions per customer on average"
+                self.mark(*[i for i, w in enumerate(self.words) if w == "average"])
             if metric is not None and fact is not None and agg:
                 metric = None  # "average LTV" composes AVG(lifetime_value) below
             if metric is not None:
@@ -867,6 +878,17 @@ class _State:
             if not self.used[i]
             and w in {"than", "above", "below", "under", "over", "exceeding", "exceed", "exceeds"}
         ]
+        unread_average = [
+            self.tokens[i].raw
+            for i, w in enumerate(self.words)
+            if not self.used[i] and w in {"average", "avg", "mean", "median"}
+        ]
+        if unread_average and not dangling:
+            # "average daily spend": an averaging word no measure took would silently be dropped
+            raise CannotAnswer(
+                f"I can't tell what the '{unread_average[0]}' applies to; ask e.g. 'average LTV "
+                "by segment' or 'spend per day'."
+            )
         if dangling:
             # "LTV greater than their credit limit": a comparison we could not read
             raise CannotAnswer(

@@ -231,6 +231,16 @@ def build_plan(
                     else "smallest_transaction_amount"
                 )
                 expr_text = f"{m['agg']}(amount)"
+            elif m["agg"] in ("MAX", "MIN") or (
+                m["agg"] in ("AVG", "MEDIAN") and name in COUNT_METRICS
+            ):
+                # "biggest spenders", "highest decline rate", "average active customers":
+                # the metric is already one figure; dropping the word would answer
+                # something else
+                raise CannotAnswer(
+                    f"I can't take the {AGG_LABEL[m['agg']]} of {name.replace('_', ' ')}; "
+                    "say what to rank or split by, e.g. 'top 10 customers by spend'."
+                )
             out.append(
                 Measure(name, table, sql(expr_text), uses_status(sql(expr_text)), _style(name))
             )
