@@ -36,6 +36,9 @@ SETS = (
     "heldout_questions.yaml",
     "heldout2_questions.yaml",
     "heldout3_questions.yaml",
+    "heldout4_questions.yaml",
+    "heldout5_questions.yaml",
+    "heldout6_questions.yaml",
 )
 
 
