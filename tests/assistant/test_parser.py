@@ -194,6 +194,9 @@ def test_new_customers_means_accounts_opened_in_the_period(parser):
     )
     with pytest.raises(CannotAnswer):
         parser.parse_with("how many new customers?", asof=ASOF)
+    assert "YEAR(c.account_open_date) = 2024" in sql_for(
+        parser, "How many customers did we acquire in 2024?"
+    )
 
 
 def test_average_spend_per_customer_counts_every_customer_of_the_group(parser):

@@ -117,7 +117,9 @@ OPEN_WORDS = {
     "signup",
     "new",
     "acquired",
+    "acquire",
     "onboarded",
+    "onboard",
     "started",
     "enrolled",
 }

@@ -149,7 +149,7 @@ def build_plan(
     open_q = is_open_question(st)
     if open_q:
         st.mark(*[i for i, w in enumerate(st.words) if w in {"opened", "open", "joined", "join", "signed",
-                                                              "sign", "up", "signup", "new", "acquired",
+                                                              "sign", "up", "signup", "new", "acquired", "acquire", "onboard",
                                                               "onboarded", "started", "enrolled", "account"}])  # fmt: skip
 
     entity_group = next((g for g in groups if g[1] == "__entity__"), None)
