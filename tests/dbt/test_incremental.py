@@ -358,3 +358,69 @@ def test_fact_tests_check_the_rows_the_latest_run_wrote(copy_of_built_db):
     )
     with pytest.raises(C360Error, match="accepted_values_fct_transactions_channel"):
         run_dbt(copy_of_built_db, ["test", "--select", "fct_transactions"], record=False)
+
+
+MONTHLY_FROM_FACT = """
+    select customer_id, date_trunc('month', transaction_date)::date as month,
+           sum(case when status = 'approved' then amount else 0 end) as spend,
+           count(*) filter (where status = 'approved') as transaction_count
+    from gold.fct_transactions group by all
+"""
+
+
+def test_monthly_spend_rewrites_only_the_touched_months_and_reconciles(copy_of_built_db):
+    ((built_before,),) = _query(
+        copy_of_built_db, "select max(fact_built_at) from silver.int_customer_monthly_spend"
+    )
+    ((last_day, max_id),) = _query(
+        copy_of_built_db,
+        "select max(transaction_ts)::date, max(transaction_id) from bronze.raw_transactions",
+    )
+    _query(
+        copy_of_built_db,
+        """
+        insert into bronze.raw_transactions
+        select transaction_id + ? + 1000, customer_id, transaction_ts + interval 1 day, amount,
+               merchant_category_id, channel, status, 'test-new-day', 'test', now()
+        from bronze.raw_transactions where transaction_ts::date = ?
+        """,
+        [max_id, last_day],
+    )
+    # an old approved transaction re-delivered as declined: its month's spend must drop
+    ((old_id, old_month),) = _query(
+        copy_of_built_db,
+        "select transaction_id, date_trunc('month', transaction_ts)::date from bronze.raw_transactions "
+        "where status = 'approved' order by transaction_ts limit 1",
+    )
+    _query(
+        copy_of_built_db,
+        """
+        insert into bronze.raw_transactions
+        select * replace ('declined' as status, 'test-declined' as _batch_id, now() as _loaded_at)
+        from bronze.raw_transactions where transaction_id = ?
+        """,
+        [old_id],
+    )
+
+    build(copy_of_built_db, select="+int_customer_monthly_spend +dim_date")
+
+    ((mismatches,),) = _query(
+        copy_of_built_db,
+        f"""
+        select count(*) from ({MONTHLY_FROM_FACT}) expected
+        full join silver.int_customer_monthly_spend m using (customer_id, month)
+        where m.spend is distinct from expected.spend
+           or m.transaction_count is distinct from expected.transaction_count
+        """,
+    )
+    assert mismatches == 0
+    rewritten = _query(
+        copy_of_built_db,
+        "select distinct month from silver.int_customer_monthly_spend where fact_built_at > ?",
+        [built_before],
+    )
+    new_month = _query(
+        copy_of_built_db, "select date_trunc('month', ?::date + 1)::date", [last_day]
+    )
+    # only the new day's month and the re-delivered transaction's month were re-aggregated
+    assert {month for (month,) in rewritten} == {old_month, new_month[0][0]}

@@ -16,15 +16,10 @@ customers as (
 
 monthly_spend as (
 
-    select
-        customer_id,
-        cast({{ dbt.date_trunc('month', 'transaction_date') }} as date) as month,
-        -- decimal(18, 2): DuckDB scans the default decimal(38, 2) of sum() ~30x slower
-        cast(sum(amount) as decimal(18, 2)) as spend,
-        count(*) as transaction_count
-    from {{ ref('fct_transactions') }}
-    where status = 'approved'
-    group by 1, 2
+    -- approved spend per customer-month, maintained incrementally
+    select customer_id, month, spend, transaction_count
+    from {{ ref('int_customer_monthly_spend') }}
+    where transaction_count > 0
 
 ),
 
