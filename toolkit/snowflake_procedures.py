@@ -246,9 +246,9 @@ def train_handler(session, seed: int = 42) -> str:
 
 
 def score_handler(session) -> str:
-    from toolkit.churn import ChurnModel, score_from_frames
+    from toolkit.churn import ChurnModel
     from toolkit.churn import frames as churn_frames
-    from toolkit.clv import clv_from_frames
+    from toolkit.churn.scoring import score_portfolio
 
     version, _ = _model_versions(session)
     if version is None:
@@ -262,22 +262,8 @@ def score_handler(session) -> str:
     frames = churn_frames.load_scoring_frames(
         query_runner(session), sources, dialect="snowflake", profile_exists=profile_exists
     )
-    scored_at = pd.Timestamp(datetime.now().replace(microsecond=0))
-    predictions = score_from_frames(
-        model,
-        frames.aggregates,
-        frames.population.index,
-        model_version=version,
-        scored_at=scored_at,
-        cutoff=frames.as_of,
-    )
-    clv = clv_from_frames(
-        frames.clv_summary,
-        frames.population,
-        as_of=frames.as_of,
-        model_version=f"clv-bgnbd-gg-{frames.as_of:%Y%m%d}",
-        scored_at=scored_at,
-    )
+    scores = score_portfolio(model, frames, model_version=version)
+    predictions, clv = scores.predictions, scores.clv
     _write(session, predictions, "GOLD", "churn_predictions", overwrite=True)
     _write(session, clv.customers, "GOLD", "customer_clv", overwrite=True)
     return f"{len(predictions)} customers scored with {version}"

@@ -18,8 +18,7 @@ import pandas as pd
 from toolkit.churn import frames as churn_frames
 from toolkit.churn import registry
 from toolkit.churn.model import SUSPICIOUS_ROC_AUC, ChurnModel, train_from_frames
-from toolkit.churn.scoring import score_from_frames
-from toolkit.clv import clv_from_frames
+from toolkit.churn.scoring import score_portfolio
 from toolkit.db import connect, table_exists
 from toolkit.errors import C360Error
 from toolkit.observability import ensure_observability_tables
@@ -176,23 +175,9 @@ def score_customers(db_path) -> ScoreResult:
             sources,
             profile_exists=table_exists(con, "gold", "customer_360_profile"),
         )
-        scored_at = pd.Timestamp(datetime.now().replace(microsecond=0))
-        predictions = score_from_frames(
-            model,
-            frames.aggregates,
-            frames.population.index,
-            model_version=version,
-            scored_at=scored_at,
-            cutoff=frames.as_of,
-        )
-        clv_version = f"clv-bgnbd-gg-{frames.as_of:%Y%m%d}"
-        clv = clv_from_frames(
-            frames.clv_summary,
-            frames.population,
-            as_of=frames.as_of,
-            model_version=clv_version,
-            scored_at=scored_at,
-        )
+        scores = score_portfolio(model, frames, model_version=version)
+        predictions, clv, clv_version = scores.predictions, scores.clv, scores.clv_version
+        scored_at = scores.scored_at
         con.execute("begin transaction")
         _replace_table(con, "gold.churn_predictions", predictions)
         _replace_table(con, "gold.customer_clv", clv.customers)

@@ -6,6 +6,9 @@ on Snowpark-fetched aggregates just like the local runner does.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 import numpy as np
 import pandas as pd
 
@@ -68,3 +71,41 @@ def score_from_frames(
         },
         columns=list(PREDICTION_COLUMNS),
     )
+
+
+@dataclass
+class PortfolioScores:
+    """Everything one scoring run writes: churn predictions and lifetime value."""
+
+    predictions: pd.DataFrame  # gold.churn_predictions rows
+    clv: object  # toolkit.clv result: .customers (gold.customer_clv rows), .bgnbd, .gamma_gamma
+    clv_version: str
+    scored_at: pd.Timestamp
+
+
+def score_portfolio(model: ChurnModel, frames, *, model_version: str) -> PortfolioScores:
+    """Churn scores and BG/NBD + Gamma-Gamma lifetime value for every customer in ``frames``.
+
+    ``frames`` is :class:`toolkit.churn.frames.ScoringFrames`; the local runner and the
+    Snowflake procedure both call this, so a scoring run means the same on each engine.
+    """
+    from toolkit.clv import clv_from_frames
+
+    scored_at = pd.Timestamp(datetime.now().replace(microsecond=0))
+    predictions = score_from_frames(
+        model,
+        frames.aggregates,
+        frames.population.index,
+        model_version=model_version,
+        scored_at=scored_at,
+        cutoff=frames.as_of,
+    )
+    clv_version = f"clv-bgnbd-gg-{frames.as_of:%Y%m%d}"
+    clv = clv_from_frames(
+        frames.clv_summary,
+        frames.population,
+        as_of=frames.as_of,
+        model_version=clv_version,
+        scored_at=scored_at,
+    )
+    return PortfolioScores(predictions, clv, clv_version, scored_at)
