@@ -12,7 +12,7 @@ from cdktn_provider_snowflake.api_integration import ApiIntegration
 from cdktn_provider_snowflake.git_repository import GitRepository
 from constructs import Construct
 
-from stacks.naming import PLATFORM_SCHEMA, Names, fq
+from stacks.naming import PLATFORM_SCHEMA, Names
 from toolkit.config import Environment
 
 
@@ -58,4 +58,4 @@ class GitSource(Construct):
             comment=f"c360 source; deployed branch: {env.git_branch}",
         )
         self.stage_path = names.git_repository_stage
-        self.repository_fq = fq(names.database, PLATFORM_SCHEMA, names.git_repository)
+        self.repository_fq = names.in_platform(names.git_repository)

@@ -20,7 +20,7 @@ from cdktn_provider_snowflake.table_column_masking_policy_application import (
 )
 from constructs import Construct
 
-from stacks.naming import PII_COLUMNS, PLATFORM_SCHEMA, Names, fq
+from stacks.naming import PII_COLUMNS, PLATFORM_SCHEMA, Names
 
 # roles that see PII in clear; everyone else (the analyst role in particular) is masked
 CLEAR_TEXT_ROLES = ("loader", "transformer", "pipeline", "app")
@@ -72,7 +72,7 @@ class Governance(Construct):
                 body=policy_body(column, clear_roles),
                 comment=f"PII: {column.lower()} in clear only for {', '.join(clear_roles)}",
             )
-            self.policy_names[column] = fq(names.database, PLATFORM_SCHEMA, policy_name(column))
+            self.policy_names[column] = names.in_platform(policy_name(column))
             TableColumnMaskingPolicyApplication(
                 self,
                 f"mask_raw_customers_{column.lower()}",

@@ -81,6 +81,11 @@ class Names:
         return fq(self.database, PLATFORM_SCHEMA, name)
 
     @property
+    def transactions_stream_fq(self) -> str:
+        """The bronze transactions stream, fully qualified (task trigger and grant target)."""
+        return fq(self.database, "BRONZE", self.transactions_stream)
+
+    @property
     def git_repository_stage(self) -> str:
         """The repository's branch as a stage path (no leading ``@``)."""
         return f"{self.database}.{PLATFORM_SCHEMA}.{self.git_repository}/branches/{self.env.git_branch}"

@@ -17,7 +17,7 @@ from cdktn import TerraformProvider
 from cdktn_provider_snowflake.task import Task
 from constructs import Construct
 
-from stacks.naming import PLATFORM_SCHEMA, Names, fq
+from stacks.naming import PLATFORM_SCHEMA, Names
 from toolkit.config import Environment
 from toolkit.pipeline import PIPELINE, Step, topological_order
 
@@ -144,4 +144,4 @@ class PipelineDag(Construct):
             depends_on=ready,
             **common,
         )
-        self.stream_fq = fq(names.database, "BRONZE", names.transactions_stream)
+        self.stream_fq = names.transactions_stream_fq

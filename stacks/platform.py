@@ -24,7 +24,7 @@ from stacks.git_source import GitSource
 from stacks.governance import Governance
 from stacks.ingestion import FEEDBACK_TABLE, Ingestion
 from stacks.landing_zone import LandingZone
-from stacks.naming import PII_COLUMNS, PLATFORM_SCHEMA, Names, fq
+from stacks.naming import PII_COLUMNS, Names, fq
 from stacks.pipeline_dag import PipelineDag
 from stacks.procedures import Procedures
 from stacks.rbac import Rbac
@@ -190,7 +190,7 @@ class PlatformStack(TerraformStack):
             names=names,
             database=database,
             schemas=schemas,
-            stream_name=fq(names.database, "BRONZE", names.transactions_stream),
+            stream_name=names.transactions_stream_fq,
             provider=pipeline_provider,
             ready=[
                 *pipeline_ready,
@@ -217,7 +217,7 @@ class PlatformStack(TerraformStack):
             "app_semantic_stage_read",
             "app",
             object_type="STAGE",
-            object_name=fq(names.database, PLATFORM_SCHEMA, names.semantic_stage),
+            object_name=names.in_platform(names.semantic_stage),
             privileges=["READ"],
             depends_on=[app.semantic_stage],
         )
@@ -245,7 +245,7 @@ class PlatformStack(TerraformStack):
                 f"{role}_landing_stage_usage",
                 role,
                 object_type="STAGE",
-                object_name=fq(names.database, PLATFORM_SCHEMA, names.landing_stage),
+                object_name=names.in_platform(names.landing_stage),
                 privileges=["USAGE"],
                 depends_on=[ingestion.stage],
             )
@@ -260,7 +260,7 @@ class PlatformStack(TerraformStack):
                     f"loader_{kind}_format_usage",
                     "loader",
                     object_type="FILE FORMAT",
-                    object_name=fq(names.database, PLATFORM_SCHEMA, name),
+                    object_name=names.in_platform(name),
                     privileges=["USAGE"],
                     depends_on=[resource],
                 )
@@ -270,7 +270,7 @@ class PlatformStack(TerraformStack):
                 "pipeline_stream_select",
                 "pipeline",
                 object_type="STREAM",
-                object_name=fq(names.database, "BRONZE", names.transactions_stream),
+                object_name=names.transactions_stream_fq,
                 privileges=["SELECT"],
                 depends_on=[ingestion.stream],
             )

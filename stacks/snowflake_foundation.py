@@ -18,7 +18,7 @@ from cdktn_provider_snowflake.schema import Schema
 from cdktn_provider_snowflake.warehouse import Warehouse
 from constructs import Construct
 
-from stacks.naming import DATA_SCHEMAS, PLATFORM_SCHEMA, Names, fq
+from stacks.naming import DATA_SCHEMAS, PLATFORM_SCHEMA, Names
 from toolkit.config import Environment
 
 
@@ -102,5 +102,5 @@ class SnowflakeFoundation(Construct):
             empty_field_as_null="true",
             comment="landing csv files (merchant categories)",
         )
-        self.parquet_format_name = fq(names.database, PLATFORM_SCHEMA, names.parquet_format)
-        self.csv_format_name = fq(names.database, PLATFORM_SCHEMA, names.csv_format)
+        self.parquet_format_name = names.in_platform(names.parquet_format)
+        self.csv_format_name = names.in_platform(names.csv_format)
