@@ -24,3 +24,14 @@
     where 1 = 0
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- gold.customer_clv as the marts read it (customer_360_profile, metric_customer_ltv):
+    one definition of its columns and types. -#}
+{% macro scored_customer_clv() -%}
+    {{ optional_relation('scoring', 'customer_clv', {
+        'customer_id': dbt.type_string(),
+        'probability_alive': 'double',
+        'projected_12m_ltv': 'double',
+    }) }}
+{%- endmacro %}

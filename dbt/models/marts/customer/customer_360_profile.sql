@@ -111,11 +111,7 @@ churn as (
 
 clv as (
 
-    {{ optional_relation('scoring', 'customer_clv', {
-        'customer_id': dbt.type_string(),
-        'probability_alive': 'double',
-        'projected_12m_ltv': 'double',
-    }) }}
+    {{ scored_customer_clv() }}
 
 )
 

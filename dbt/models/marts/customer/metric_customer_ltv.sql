@@ -10,11 +10,7 @@ windows as (
 
 clv as (
 
-    {{ optional_relation('scoring', 'customer_clv', {
-        'customer_id': dbt.type_string(),
-        'probability_alive': 'double',
-        'projected_12m_ltv': 'double',
-    }) }}
+    {{ scored_customer_clv() }}
 
 )
 
