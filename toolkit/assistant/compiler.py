@@ -216,6 +216,51 @@ def build_select(model: SemanticModel, plan: Plan, *, database: str | None = Non
 _DECOMPOSABLE = (exp.Sum, exp.Count, exp.Min, exp.Max, exp.Avg)
 
 
+def _outer_tables(expression: exp.Expression) -> set[str]:
+    """The table aliases ``expression``'s columns name, outside any subquery it holds."""
+    return {
+        c.table for c in expression.find_all(exp.Column) if c.find_ancestor(exp.Subquery) is None
+    }
+
+
+def _roll_up(expression: exp.Expression, inner_cols: list) -> exp.Expression:
+    """``expression`` over the partial totals of subquery ``x``, rolled up exactly.
+
+    Each aggregate becomes a partial column appended to ``inner_cols`` (``__p<n>``)
+    and, outside, the aggregate of that partial: sums and counts are summed, minima
+    and maxima taken again, an average becomes sum of partial sums over sum of
+    partial counts. Rolled nodes are marked so the transform does not split them twice.
+    """
+
+    def split(node: exp.Expression) -> exp.Expression:
+        if not isinstance(node, exp.AggFunc) or node.meta.get("rolled"):
+            return node
+        n = len(inner_cols)
+        if isinstance(node, exp.Avg):
+            inner_cols.append(exp.alias_(exp.Sum(this=node.this.copy()), f"__p{n}"))
+            inner_cols.append(exp.alias_(exp.Count(this=node.this.copy()), f"__p{n + 1}"))
+            parts = [exp.Sum(this=exp.column(f"__p{k}", table="x")) for k in (n, n + 1)]
+            for part in parts:
+                part.meta["rolled"] = True
+            return exp.Div(this=parts[0], expression=parts[1])
+        inner_cols.append(exp.alias_(node.copy(), f"__p{n}"))
+        column = exp.column(f"__p{n}", table="x")
+        kind = exp.Sum if isinstance(node, (exp.Sum, exp.Count)) else type(node)
+        rolled = kind(this=column)
+        rolled.meta["rolled"] = True
+        return rolled
+
+    return expression.copy().transform(split)
+
+
+def _select_from_partials(inner, outer_groups, outer_measures, measures) -> exp.Select:
+    """The outer SELECT of a two-step aggregate: groups and rolled measures over ``inner AS x``."""
+    return exp.select(
+        *[exp.alias_(e, label) for e, label in outer_groups],
+        *[exp.alias_(e, m.label) for e, m in zip(outer_measures, measures, strict=True)],
+    ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("x"))))
+
+
 def _two_level(model, plan, projections, conditions, having, base, needed, database):
     """Per-month/quarter/year answers aggregated per *day* first, then rolled up.
 
@@ -252,39 +297,15 @@ def _two_level(model, plan, projections, conditions, having, base, needed, datab
             inner_keys.append(expr.copy())
             outer_groups.append((exp.column(key, table="x"), group.label))
 
-    def roll_up(expression: exp.Expression) -> exp.Expression:
-        def split(node: exp.Expression) -> exp.Expression:
-            if not isinstance(node, exp.AggFunc) or node.meta.get("rolled"):
-                return node
-            n = len(inner_cols)
-            if isinstance(node, exp.Avg):
-                inner_cols.append(exp.alias_(exp.Sum(this=node.this.copy()), f"__p{n}"))
-                inner_cols.append(exp.alias_(exp.Count(this=node.this.copy()), f"__p{n + 1}"))
-                parts = [exp.Sum(this=exp.column(f"__p{k}", table="x")) for k in (n, n + 1)]
-                for part in parts:
-                    part.meta["rolled"] = True
-                return exp.Div(this=parts[0], expression=parts[1])
-            inner_cols.append(exp.alias_(node.copy(), f"__p{n}"))
-            column = exp.column(f"__p{n}", table="x")
-            kind = exp.Sum if isinstance(node, (exp.Sum, exp.Count)) else type(node)
-            rolled = kind(this=column)
-            rolled.meta["rolled"] = True
-            return rolled
-
-        return expression.copy().transform(split)
-
-    outer_measures = [roll_up(e) for e in measure_exprs]
-    outer_having = [roll_up(h) for h in having]
+    outer_measures = [_roll_up(e, inner_cols) for e in measure_exprs]
+    outer_having = [_roll_up(h, inner_cols) for h in having]
     conditions, needed = _customer_filters_as_semi_join(model, plan, conditions, needed, database)
     inner = exp.select(*inner_cols).from_(_table_ref(model, base, database))
     inner = _apply_joins(inner, model, base, needed, database)
     if conditions:
         inner = inner.where(exp.and_(*conditions))
     inner = inner.group_by(*inner_keys)
-    outer = exp.select(
-        *[exp.alias_(e, label) for e, label in outer_groups],
-        *[exp.alias_(e, m.label) for e, m in zip(outer_measures, plan.measures, strict=True)],
-    ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("x"))))
+    outer = _select_from_partials(inner, outer_groups, outer_measures, plan.measures)
     outer = outer.group_by(*[e.copy() for e, _ in outer_groups])
     if outer_having:
         outer = outer.having(exp.and_(*outer_having))
@@ -325,18 +346,12 @@ def _per_customer_first(
         ALIASES[t] for t in ("transactions", "merchant_categories", "dates") if t not in side_tables
     }
     for e in [*measure_exprs, *having]:
-        if any(
-            c.table not in txn_aliases
-            for c in e.find_all(exp.Column)
-            if c.find_ancestor(exp.Subquery) is None
-        ):
+        if not _outer_tables(e) <= txn_aliases:
             return None
     # conditions: the transaction side stays inside, the customer side moves out
     inner_conditions, outer_conditions = [], []
     for cond in conditions:
-        tables = {
-            c.table for c in cond.find_all(exp.Column) if c.find_ancestor(exp.Subquery) is None
-        }
+        tables = _outer_tables(cond)
         if tables and tables <= txn_aliases:
             inner_conditions.append(cond)
         elif tables and not tables & txn_aliases:
@@ -356,39 +371,15 @@ def _per_customer_first(
             inner_keys.append(expr.copy())
             outer_groups.append((exp.column(key, table="x"), group.label))
 
-    def roll_up(expression: exp.Expression) -> exp.Expression:
-        def split(node: exp.Expression) -> exp.Expression:
-            if not isinstance(node, exp.AggFunc) or node.meta.get("rolled"):
-                return node
-            n = len(inner_cols)
-            if isinstance(node, exp.Avg):
-                inner_cols.append(exp.alias_(exp.Sum(this=node.this.copy()), f"__p{n}"))
-                inner_cols.append(exp.alias_(exp.Count(this=node.this.copy()), f"__p{n + 1}"))
-                parts = [exp.Sum(this=exp.column(f"__p{k}", table="x")) for k in (n, n + 1)]
-                for part in parts:
-                    part.meta["rolled"] = True
-                return exp.Div(this=parts[0], expression=parts[1])
-            inner_cols.append(exp.alias_(node.copy(), f"__p{n}"))
-            column = exp.column(f"__p{n}", table="x")
-            kind = exp.Sum if isinstance(node, (exp.Sum, exp.Count)) else type(node)
-            rolled = kind(this=column)
-            rolled.meta["rolled"] = True
-            return rolled
-
-        return expression.copy().transform(split)
-
-    outer_measures = [roll_up(e) for e in measure_exprs]
-    outer_having = [roll_up(h) for h in having]
+    outer_measures = [_roll_up(e, inner_cols) for e in measure_exprs]
+    outer_having = [_roll_up(h, inner_cols) for h in having]
     inner_needed = {t for t in needed if t not in side_tables} | {"transactions"}
     inner = exp.select(*inner_cols).from_(_table_ref(model, "transactions", database))
     inner = _apply_joins(inner, model, "transactions", inner_needed, database)
     if inner_conditions:
         inner = inner.where(exp.and_(*inner_conditions))
     inner = inner.group_by(*inner_keys)
-    outer = exp.select(
-        *[exp.alias_(e, label) for e, label in outer_groups],
-        *[exp.alias_(e, m.label) for e, m in zip(outer_measures, plan.measures, strict=True)],
-    ).from_(exp.Subquery(this=inner, alias=exp.TableAlias(this=exp.to_identifier("x"))))
+    outer = _select_from_partials(inner, outer_groups, outer_measures, plan.measures)
     outer = outer.join(
         _table_ref(model, join_table, database),
         on=exp.EQ(
@@ -418,9 +409,7 @@ def _customer_filters_as_semi_join(model, plan, conditions, needed, database):
         return conditions, needed
     moved, kept = [], []
     for cond in conditions:
-        tables = {
-            c.table for c in cond.find_all(exp.Column) if c.find_ancestor(exp.Subquery) is None
-        }
+        tables = _outer_tables(cond)
         if tables and tables <= side:
             moved.append(cond)
         elif tables & side:

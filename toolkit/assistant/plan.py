@@ -46,6 +46,10 @@ class SemiJoin:
     describe: str = ""
     negate: bool = False  # "customers with no transactions in the last 90 days"
 
+    def add_having(self, pred: exp.Expression) -> None:
+        """AND ``pred`` into the per-customer HAVING (several thresholds all apply)."""
+        self.having = pred if self.having is None else exp.and_(self.having, pred)
+
 
 @dataclass
 class Plan:

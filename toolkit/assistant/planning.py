@@ -359,16 +359,6 @@ def build_plan(
                         "customer_count", "customers", sql("COUNT(customer_id)"), style="count"
                     ),
                 )
-            elif subject == "transactions":
-                out.insert(
-                    0,
-                    Measure(
-                        "transaction_count",
-                        "transactions",
-                        sql("COUNT(transaction_id)"),
-                        style="count",
-                    ),
-                )
             elif subject == "merchant_categories" and count_word and not groups:
                 out.insert(
                     0,
@@ -379,7 +369,8 @@ def build_plan(
                         style="count",
                     ),
                 )
-            elif subject == "merchant_categories":
+            elif subject in ("transactions", "merchant_categories"):
+                # other category questions count the transactions in them
                 out.insert(
                     0,
                     Measure(
@@ -510,14 +501,7 @@ def build_plan(
             lead = _introduced_by(st, f["pos"], {"for", "among", "in", "from"})
             if is_num and verb is not None and lead is not None and lead > verb + 1:
                 is_num = False  # ("are in the Declining segment" keeps "in" as the condition)
-        if is_num:
-            numerator.append(cond)
-        elif cond.table in TXN_SIDE and base in CUSTOMER_SIDE:
-            semi.conditions.append(cond)
-        elif cond.table not in reach:
-            raise CannotAnswer(f"I can't relate {cond.table.replace('_', ' ')} to that measure.")
-        else:
-            plan.conditions.append(cond)
+        _place_condition(cond, cond.table, is_num, numerator, semi, plan, base, reach)
     # ---- comparisons
     for c in comparisons:
         target = c.get("target")
@@ -531,7 +515,7 @@ def build_plan(
             mexpr = sql(metric.expr)
             pred = _compare(mexpr, op, nums)
             if base in CUSTOMER_SIDE and metric.table == "transactions":
-                semi.having = pred if semi.having is None else exp.and_(semi.having, pred)
+                semi.add_having(pred)
                 plan.notes.insert(0, _comparison_text(metric.name, op, nums))
             elif plan.groups and metric.table == base:
                 plan.having.append(pred)
@@ -550,21 +534,14 @@ def build_plan(
             )
             pred = _compare(mexpr, op, nums)
             if base in CUSTOMER_SIDE:
-                semi.having = pred if semi.having is None else exp.and_(semi.having, pred)
+                semi.add_having(pred)
                 what = "spend" if target.name == "lifetime_value" else "transactions"
                 plan.notes.insert(0, _comparison_text(what, op, nums))
                 continue
         pred = _compare(sql(column.expr), op, nums)
         cond = Condition(target.table, pred, describe=_comparison_text(target.name, op, nums))
         is_num = percent is not None and verb is not None and c["at"] > verb
-        if is_num:
-            numerator.append(cond)
-        elif cond.table in TXN_SIDE and base in CUSTOMER_SIDE:
-            semi.conditions.append(cond)
-        elif cond.table not in reach:
-            raise CannotAnswer(f"I can't relate {target.name.replace('_', ' ')} to that measure.")
-        else:
-            plan.conditions.append(cond)
+        _place_condition(cond, target.name, is_num, numerator, semi, plan, base, reach)
     for i in ids:
         cust = st.tokens[i].customer_id
         if base in CUSTOMER_SIDE or "customers" in reach:
@@ -617,6 +594,23 @@ _PROFILE_EXPRS = {
     "spend_per_active_customer": "SUM({spend}) / COUNT(CASE WHEN {count} > 0 THEN customer_id END)",
     "active_customer_count": "COUNT(CASE WHEN {count} > 0 THEN customer_id END)",
 }
+
+
+def _place_condition(cond, named, is_num, numerator, semi, plan, base, reach) -> None:
+    """Put a filter or threshold where it applies.
+
+    The numerator of a percentage; the transaction semi-join when the answer is per
+    customer but the condition is on transactions; otherwise the plan's WHERE, if
+    the table is reachable from the base (``named`` is what the refusal calls it).
+    """
+    if is_num:
+        numerator.append(cond)
+    elif cond.table in TXN_SIDE and base in CUSTOMER_SIDE:
+        semi.conditions.append(cond)
+    elif cond.table not in reach:
+        raise CannotAnswer(f"I can't relate {named.replace('_', ' ')} to that measure.")
+    else:
+        plan.conditions.append(cond)
 
 
 def _profile_rewrite(st, out, groups, filters, comparisons):
@@ -988,7 +982,7 @@ def _list_plan(
         if target.kind == "metric":
             metric = model.tables[target.table].metrics[target.name]
             pred = _compare(sql(metric.expr), c["op"], nums)
-            semi.having = pred if semi.having is None else exp.and_(semi.having, pred)
+            semi.add_having(pred)
             continue
         column = p.col(target.table, target.name)
         pred = _compare(sql(column.expr), c["op"], nums)
