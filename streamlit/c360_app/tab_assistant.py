@@ -16,6 +16,7 @@ import pandas as pd
 
 import streamlit as st
 from c360_app import charts, fmt
+from c360_app.widgets import csv_download
 
 SUGGESTED_QUESTIONS: dict[str, list[str]] = {
     "Segments": [
@@ -52,24 +53,24 @@ def ask_engine(source, question: str) -> dict[str, Any]:
         with source.assistant_connection() as connection:
             answer = ask(question, connection=connection)
     except Exception as exc:  # the engine is another team's code: never let it take the tab down
-        return {
-            "question": question,
-            "sql": None,
-            "columns": [],
-            "rows": [],
-            "answer": None,
-            "error": f"The assistant is unavailable right now ({type(exc).__name__}: {exc}).",
-        }
+        return _failed_answer(
+            question, f"The assistant is unavailable right now ({type(exc).__name__}: {exc})."
+        )
     if not isinstance(answer, dict):
-        return {
-            "question": question,
-            "sql": None,
-            "columns": [],
-            "rows": [],
-            "answer": None,
-            "error": "The assistant returned an unexpected response.",
-        }
+        return _failed_answer(question, "The assistant returned an unexpected response.")
     return answer
+
+
+def _failed_answer(question: str, error: str) -> dict[str, Any]:
+    """An answer in the engine's own shape (no SQL, no rows) that carries only ``error``."""
+    return {
+        "question": question,
+        "sql": None,
+        "columns": [],
+        "rows": [],
+        "answer": None,
+        "error": error,
+    }
 
 
 def _session_id() -> str:
@@ -154,12 +155,10 @@ def _show_answer(source, index: int, entry: dict[str, Any]) -> None:
             st.altair_chart(chart)
         if not frame.empty:
             st.dataframe(frame, hide_index=True, key=f"assistant_table_{index}")
-            st.download_button(
+            csv_download(
                 "Download results (CSV)",
-                data=frame.to_csv(index=False).encode(),
+                frame.to_csv(index=False).encode(),
                 file_name=f"c360_answer_{index + 1}.csv",
-                mime="text/csv",
-                icon=":material/download:",
                 key=f"assistant_download_{index}",
             )
         else:

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from c360_app import charts, fmt, loaders
 from c360_app.queries import ProfileFilter
+from c360_app.widgets import export_on_request
 from toolkit.campaign import (
     CARD_TYPES,
     OFFER_TYPES,
@@ -353,18 +354,14 @@ def _targets(source, audience: AudienceFilter, params: OfferParameters) -> None:
     )
     size = paying if paying_only else targets
     st.caption(f"Showing the top {len(top):,} of {size:,}.")
-    export_key = (flt, coefficients, paying_only)
-    if st.button(f"Prepare CSV of all {size:,} targets", key="camp_prepare_export"):
-        st.session_state["camp_export_for"] = export_key
-    if st.session_state.get("camp_export_for") == export_key:
-        st.download_button(
-            "Download target list (CSV)",
-            data=loaders.target_list_csv(source, flt, coefficients, paying_only=paying_only),
-            file_name="c360_campaign_targets.csv",
-            mime="text/csv",
-            icon=":material/download:",
-            key="camp_download",
-        )
+    export_on_request(
+        f"Prepare CSV of all {size:,} targets",
+        request=(flt, coefficients, paying_only),
+        csv=lambda: loaders.target_list_csv(source, flt, coefficients, paying_only=paying_only),
+        download_label="Download target list (CSV)",
+        file_name="c360_campaign_targets.csv",
+        prefix="camp",
+    )
 
 
 def render(source) -> None:

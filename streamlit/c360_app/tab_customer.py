@@ -10,6 +10,7 @@ import pandas as pd
 
 import streamlit as st
 from c360_app import charts, fmt, loaders
+from c360_app.widgets import csv_download
 from toolkit.campaign import suggest_retention_action
 
 RISK_BADGE_COLORS = {"Low Risk": "green", "Medium Risk": "orange", "High Risk": "red"}
@@ -273,12 +274,10 @@ def _history(transactions: pd.DataFrame, customer_id: str) -> None:
         key="c360_history",
     )
     st.caption(f"{len(shown):,} of {len(transactions):,} transactions")
-    st.download_button(
+    csv_download(
         "Download these transactions (CSV)",
-        data=shown.to_csv(index=False).encode(),
+        shown.to_csv(index=False).encode(),
         file_name=f"{customer_id}_transactions.csv",
-        mime="text/csv",
-        icon=":material/download:",
         key="c360_download",
     )
 

@@ -7,6 +7,7 @@ import math
 import streamlit as st
 from c360_app import charts, fmt, loaders
 from c360_app.queries import SORTABLE_COLUMNS, ProfileFilter
+from c360_app.widgets import export_on_request
 from toolkit.campaign import CARD_TYPES, RISK_CATEGORIES, SEGMENTS
 
 PAGE_SIZES = (25, 50, 100)
@@ -128,17 +129,14 @@ def _table(source, flt: ProfileFilter, total: int) -> None:
 
 def _export(source, flt: ProfileFilter, total: int) -> None:
     # The full list is fetched only on request, and only for the filters it was asked for.
-    if st.button(f"Prepare CSV of all {total:,} customers", key="seg_prepare_export"):
-        st.session_state["seg_export_for"] = flt
-    if st.session_state.get("seg_export_for") == flt:
-        st.download_button(
-            "Download CSV",
-            data=loaders.customer_export_csv(source, flt),
-            file_name="c360_customers.csv",
-            mime="text/csv",
-            icon=":material/download:",
-            key="seg_download",
-        )
+    export_on_request(
+        f"Prepare CSV of all {total:,} customers",
+        request=flt,
+        csv=lambda: loaders.customer_export_csv(source, flt),
+        download_label="Download CSV",
+        file_name="c360_customers.csv",
+        prefix="seg",
+    )
 
 
 def render(source) -> None:
