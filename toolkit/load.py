@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -45,7 +45,6 @@ class LoadSummary:
     rows_rejected: int = 0
     skipped_batches: int = 0
     seconds: float = 0.0
-    by_source: dict = field(default_factory=dict)
 
     def describe(self) -> str:
         skipped = f", {self.skipped_batches} already loaded" if self.skipped_batches else ""
@@ -54,14 +53,11 @@ class LoadSummary:
             f"{self.rows_rejected:,} rejected{skipped}"
         )
 
-    def add(self, source: str, rows_in: int, loaded: int, rejected: int, batches: int) -> None:
+    def add(self, rows_in: int, loaded: int, rejected: int, batches: int) -> None:
         self.batches += batches
         self.rows_in += rows_in
         self.rows_loaded += loaded
         self.rows_rejected += rejected
-        totals = self.by_source.setdefault(source, [0, 0, 0])
-        for i, value in enumerate((rows_in, loaded, rejected)):
-            totals[i] += value
 
 
 def _in_list(values) -> str:
@@ -173,185 +169,6 @@ def _bad_row_predicate(rules) -> str:
     return " or ".join(f"coalesce({predicate}, false)" for _, predicate in rules)
 
 
-def _load_group(
-    con: duckdb.DuckDBPyConnection,
-    landing: Path,
-    files: list[Path],
-    *,
-    source: str,
-    table: str,
-    columns: str,
-    parsed: str,
-    checks: str,
-    lookups: str,
-    typed: str,
-    rules,
-    dedupe_key: str,
-    valid: str | None = None,
-) -> tuple[int, int, int]:
-    """Validate and load one group of batch files atomically; returns (in, loaded, rejected).
-
-    The files are streamed, never staged whole: a narrow pass ranks duplicate keys, one
-    pass inserts the valid rows, typed, and only when the group had bad rows (input
-    count from the Parquet footers > rows inserted) a second pass quarantines them with
-    every reason. Batch id and file name are per-file constants. Every SQL fragment
-    interpolated here is a module constant; paths and ids are bound.
-    """
-    batches = [(str(f), _batch_id(landing, f)) for f in files]
-
-    def per_file(selected: str) -> str:
-        return " union all ".join(
-            f"select {selected}, ?::varchar as _source_file, ?::varchar as _batch_id, file_row_number as _row "  # noqa: S608
-            "from read_parquet(?, file_row_number = true, hive_partitioning = false)"
-            for _ in batches
-        )
-
-    params = [value for path, batch in batches for value in (path, batch, path)]
-    bad = _bad_row_predicate(rules)
-    con.execute("begin transaction")
-    try:
-        # Duplicates are rare: rank only the rows whose key occurs more than once.
-        con.execute(
-            f"""
-            create or replace temp table duplicate_rows as
-            with raw as materialized ({per_file(dedupe_key)})
-            select _batch_id, _row from (
-                select _batch_id, _row,
-                       row_number() over (partition by {dedupe_key} order by _batch_id, _row) as _occurrence
-                from raw
-                where {dedupe_key.split(",")[0]} is not null
-                  and ({dedupe_key}) in (select ({dedupe_key}) from raw group by all having count(*) > 1)
-            ) where _occurrence > 1
-            """,  # noqa: S608
-            params,
-        )
-        checked_rows = f"""
-            with known_customers as (select distinct customer_id from bronze.raw_customers),
-            known_categories as (select distinct merchant_category_id from bronze.raw_merchant_categories),
-            raw as ({per_file(columns)}),
-            parsed as (
-                select s.*, {parsed} {checks},
-                       (s._batch_id, s._row) in (select (_batch_id, _row) from duplicate_rows) as _duplicate
-                from raw s {lookups}
-            )
-        """  # noqa: S608
-        (loaded,) = con.execute(
-            f"""
-            insert into bronze.{table}
-            {checked_rows}
-            select {typed}, _batch_id, _source_file, current_timestamp::timestamp
-            from parsed where coalesce({valid or f"not ({bad})"}, false)
-            """,  # noqa: S608
-            params,
-        ).fetchone()
-        (rows_in,) = con.execute(
-            "select sum(row_group_num_rows) from (select distinct file_name, row_group_id, row_group_num_rows "
-            "from parquet_metadata(?))",
-            [[path for path, _ in batches]],
-        ).fetchone()
-        # Clean groups (the usual case) are read once; only a group with bad rows is read
-        # again to quarantine them with their reasons.
-        if loaded < (rows_in or 0):
-            con.execute(
-                f"""
-                insert into bronze.rejected_rows
-                {checked_rows}
-                select ?, _batch_id, to_json(struct_pack({columns}))::varchar,
-                       {_reason_expression(rules)}, current_timestamp::timestamp, _source_file
-                from parsed where {bad}
-                """,  # noqa: S608
-                [*params, source],
-            )
-        counts = con.execute(
-            """
-            with rows_in as (
-                select file_name, sum(row_group_num_rows) as n
-                from (select distinct file_name, row_group_id, row_group_num_rows from parquet_metadata(?))
-                group by all
-            ),
-            batch_files as (select unnest(?) as file_name, unnest(?) as batch_id),
-            rejected as (
-                select batch_id, count(*) as n from bronze.rejected_rows
-                where source = ? and batch_id in (select batch_id from batch_files) group by all
-            )
-            select b.batch_id, b.file_name, coalesce(i.n, 0), coalesce(i.n, 0) - coalesce(r.n, 0), coalesce(r.n, 0)
-            from batch_files b
-            left join rows_in i on i.file_name = b.file_name
-            left join rejected r on r.batch_id = b.batch_id
-            """,
-            [
-                [path for path, _ in batches],
-                [path for path, _ in batches],
-                [batch for _, batch in batches],
-                source,
-            ],
-        ).fetchall()
-        if sum(row[3] for row in counts) != loaded:  # loaded + rejected must equal what came in
-            raise C360Error(
-                f"{source}: {loaded:,} rows inserted but the batch counts say {sum(r[3] for r in counts):,}"
-            )
-        con.executemany(
-            "insert into observability.load_batches values (?, ?, ?, ?, ?, ?, current_timestamp::timestamp)",
-            [[source, *row] for row in counts],
-        )
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
-    finally:
-        con.execute("drop table if exists duplicate_rows")
-    return tuple(sum(row[i] for row in counts) for i in (2, 3, 4))
-
-
-def _load_merchant_categories(con, landing: Path, summary: LoadSummary) -> None:
-    pending, skipped = _pending(con, landing, "merchant_categories/*.csv")
-    summary.skipped_batches += skipped
-    for file in pending:
-        batch_id = _batch_id(landing, file)
-        con.execute("begin transaction")
-        con.execute(
-            """
-            insert into bronze.raw_merchant_categories
-            select merchant_category_id, category_name, category_group, mcc_code,
-                   is_discretionary, is_necessity, is_travel, ?, ?, current_timestamp::timestamp
-            from read_csv(?, header = true, all_varchar = false,
-                          types = {'mcc_code': 'VARCHAR', 'merchant_category_id': 'VARCHAR'})
-            """,
-            [batch_id, str(file), str(file)],
-        )
-        (rows,) = con.execute(
-            "select count(*) from bronze.raw_merchant_categories where _batch_id = ?", [batch_id]
-        ).fetchone()
-        con.execute(
-            "insert into observability.load_batches values ('merchant_categories', ?, ?, ?, ?, 0, current_timestamp::timestamp)",
-            [batch_id, str(file), rows, rows],
-        )
-        con.execute("commit")
-        summary.add("merchant_categories", rows, rows, 0, 1)
-
-
-def _check_same_portfolio(con, landing: Path) -> None:
-    """Refuse to mix two generated portfolios in one database."""
-    manifest = read_manifest(landing)
-    if manifest is None:
-        return
-    fingerprint = f"seed={manifest['seed']} customers={manifest['customers']} dirty_rate={manifest['dirty_rate']}"
-    con.execute(
-        "create table if not exists observability.landing_source (fingerprint varchar, first_loaded_at timestamp)"
-    )
-    row = con.execute("select fingerprint from observability.landing_source limit 1").fetchone()
-    if row is None:
-        con.execute(
-            "insert into observability.landing_source values (?, current_timestamp::timestamp)",
-            [fingerprint],
-        )
-    elif row[0] != fingerprint:
-        raise C360Error(
-            f"the database already holds another portfolio ({row[0]}); this landing folder is {fingerprint} — "
-            "use a different --db or `c360 demo`, which starts fresh"
-        )
-
-
 @dataclass(frozen=True)
 class Source:
     """How one kind of landing batch is validated and loaded (all module constants)."""
@@ -399,24 +216,170 @@ TRANSACTIONS = Source(
 PARALLEL_GROUPS = 2
 
 
-def _load_source_group(
-    con, landing: Path, files: list[Path], source: Source
+def _load_group(
+    con: duckdb.DuckDBPyConnection, landing: Path, files: list[Path], source: Source
 ) -> tuple[int, int, int]:
-    return _load_group(
-        con,
-        landing,
-        files,
-        source=source.name,
-        table=source.table,
-        columns=source.columns,
-        parsed=source.parsed,
-        checks=source.checks,
-        lookups=source.lookups,
-        typed=source.typed,
-        rules=source.rules,
-        dedupe_key=source.dedupe_key,
-        valid=source.valid,
+    """Validate and load one group of batch files atomically; returns (in, loaded, rejected).
+
+    The files are streamed, never staged whole: a narrow pass ranks duplicate keys, one
+    pass inserts the valid rows, typed, and only when the group had bad rows (input
+    count from the Parquet footers > rows inserted) a second pass quarantines them with
+    every reason. Batch id and file name are per-file constants. Every SQL fragment
+    interpolated here is a module constant; paths and ids are bound.
+    """
+    batches = [(str(f), _batch_id(landing, f)) for f in files]
+
+    def per_file(selected: str) -> str:
+        return " union all ".join(
+            f"select {selected}, ?::varchar as _source_file, ?::varchar as _batch_id, file_row_number as _row "  # noqa: S608
+            "from read_parquet(?, file_row_number = true, hive_partitioning = false)"
+            for _ in batches
+        )
+
+    params = [value for path, batch in batches for value in (path, batch, path)]
+    bad = _bad_row_predicate(source.rules)
+    con.execute("begin transaction")
+    try:
+        # Duplicates are rare: rank only the rows whose key occurs more than once.
+        con.execute(
+            f"""
+            create or replace temp table duplicate_rows as
+            with raw as materialized ({per_file(source.dedupe_key)})
+            select _batch_id, _row from (
+                select _batch_id, _row,
+                       row_number() over (partition by {source.dedupe_key} order by _batch_id, _row) as _occurrence
+                from raw
+                where {source.dedupe_key.split(",")[0]} is not null
+                  and ({source.dedupe_key}) in (select ({source.dedupe_key}) from raw group by all having count(*) > 1)
+            ) where _occurrence > 1
+            """,  # noqa: S608
+            params,
+        )
+        checked_rows = f"""
+            with known_customers as (select distinct customer_id from bronze.raw_customers),
+            known_categories as (select distinct merchant_category_id from bronze.raw_merchant_categories),
+            raw as ({per_file(source.columns)}),
+            parsed as (
+                select s.*, {source.parsed} {source.checks},
+                       (s._batch_id, s._row) in (select (_batch_id, _row) from duplicate_rows) as _duplicate
+                from raw s {source.lookups}
+            )
+        """  # noqa: S608
+        (loaded,) = con.execute(
+            f"""
+            insert into bronze.{source.table}
+            {checked_rows}
+            select {source.typed}, _batch_id, _source_file, current_timestamp::timestamp
+            from parsed where coalesce({source.valid or f"not ({bad})"}, false)
+            """,  # noqa: S608
+            params,
+        ).fetchone()
+        (rows_in,) = con.execute(
+            "select sum(row_group_num_rows) from (select distinct file_name, row_group_id, row_group_num_rows "
+            "from parquet_metadata(?))",
+            [[path for path, _ in batches]],
+        ).fetchone()
+        # Clean groups (the usual case) are read once; only a group with bad rows is read
+        # again to quarantine them with their reasons.
+        if loaded < (rows_in or 0):
+            con.execute(
+                f"""
+                insert into bronze.rejected_rows
+                {checked_rows}
+                select ?, _batch_id, to_json(struct_pack({source.columns}))::varchar,
+                       {_reason_expression(source.rules)}, current_timestamp::timestamp, _source_file
+                from parsed where {bad}
+                """,  # noqa: S608
+                [*params, source.name],
+            )
+        counts = con.execute(
+            """
+            with rows_in as (
+                select file_name, sum(row_group_num_rows) as n
+                from (select distinct file_name, row_group_id, row_group_num_rows from parquet_metadata(?))
+                group by all
+            ),
+            batch_files as (select unnest(?) as file_name, unnest(?) as batch_id),
+            rejected as (
+                select batch_id, count(*) as n from bronze.rejected_rows
+                where source = ? and batch_id in (select batch_id from batch_files) group by all
+            )
+            select b.batch_id, b.file_name, coalesce(i.n, 0), coalesce(i.n, 0) - coalesce(r.n, 0), coalesce(r.n, 0)
+            from batch_files b
+            left join rows_in i on i.file_name = b.file_name
+            left join rejected r on r.batch_id = b.batch_id
+            """,
+            [
+                [path for path, _ in batches],
+                [path for path, _ in batches],
+                [batch for _, batch in batches],
+                source.name,
+            ],
+        ).fetchall()
+        if sum(row[3] for row in counts) != loaded:  # loaded + rejected must equal what came in
+            raise C360Error(
+                f"{source.name}: {loaded:,} rows inserted but the batch counts say {sum(r[3] for r in counts):,}"
+            )
+        con.executemany(
+            "insert into observability.load_batches values (?, ?, ?, ?, ?, ?, current_timestamp::timestamp)",
+            [[source.name, *row] for row in counts],
+        )
+        con.execute("commit")
+    except Exception:
+        con.execute("rollback")
+        raise
+    finally:
+        con.execute("drop table if exists duplicate_rows")
+    return tuple(sum(row[i] for row in counts) for i in (2, 3, 4))
+
+
+def _load_merchant_categories(con, landing: Path, summary: LoadSummary) -> None:
+    pending, skipped = _pending(con, landing, "merchant_categories/*.csv")
+    summary.skipped_batches += skipped
+    for file in pending:
+        batch_id = _batch_id(landing, file)
+        con.execute("begin transaction")
+        con.execute(
+            """
+            insert into bronze.raw_merchant_categories
+            select merchant_category_id, category_name, category_group, mcc_code,
+                   is_discretionary, is_necessity, is_travel, ?, ?, current_timestamp::timestamp
+            from read_csv(?, header = true, all_varchar = false,
+                          types = {'mcc_code': 'VARCHAR', 'merchant_category_id': 'VARCHAR'})
+            """,
+            [batch_id, str(file), str(file)],
+        )
+        (rows,) = con.execute(
+            "select count(*) from bronze.raw_merchant_categories where _batch_id = ?", [batch_id]
+        ).fetchone()
+        con.execute(
+            "insert into observability.load_batches values ('merchant_categories', ?, ?, ?, ?, 0, current_timestamp::timestamp)",
+            [batch_id, str(file), rows, rows],
+        )
+        con.execute("commit")
+        summary.add(rows, rows, 0, 1)
+
+
+def _check_same_portfolio(con, landing: Path) -> None:
+    """Refuse to mix two generated portfolios in one database."""
+    manifest = read_manifest(landing)
+    if manifest is None:
+        return
+    fingerprint = f"seed={manifest['seed']} customers={manifest['customers']} dirty_rate={manifest['dirty_rate']}"
+    con.execute(
+        "create table if not exists observability.landing_source (fingerprint varchar, first_loaded_at timestamp)"
     )
+    row = con.execute("select fingerprint from observability.landing_source limit 1").fetchone()
+    if row is None:
+        con.execute(
+            "insert into observability.landing_source values (?, current_timestamp::timestamp)",
+            [fingerprint],
+        )
+    elif row[0] != fingerprint:
+        raise C360Error(
+            f"the database already holds another portfolio ({row[0]}); this landing folder is {fingerprint} — "
+            "use a different --db or `c360 demo`, which starts fresh"
+        )
 
 
 def load_landing(db_path: Path, landing: Path, *, show_progress: bool = True) -> LoadSummary:
@@ -447,8 +410,8 @@ def load_landing(db_path: Path, landing: Path, *, show_progress: bool = True) ->
             )
             # customers first: transactions are checked against the known customer ids
             if customer_files:
-                rows = _load_source_group(con, landing, customer_files, CUSTOMERS)
-                summary.add(CUSTOMERS.name, *rows, batches=len(customer_files))
+                rows = _load_group(con, landing, customer_files, CUSTOMERS)
+                summary.add(*rows, batches=len(customer_files))
                 progress.advance(task, len(customer_files))
             progress.update(task, description="transactions")
             lanes = [groups[i::PARALLEL_GROUPS] for i in range(PARALLEL_GROUPS)]
@@ -459,9 +422,9 @@ def load_landing(db_path: Path, landing: Path, *, show_progress: bool = True) ->
                 )  # one connection per thread: DuckDB connections are not shared
                 try:
                     for group in lane:
-                        rows = _load_source_group(cursor, landing, group, TRANSACTIONS)
+                        rows = _load_group(cursor, landing, group, TRANSACTIONS)
                         with lock:
-                            summary.add(TRANSACTIONS.name, *rows, batches=len(group))
+                            summary.add(*rows, batches=len(group))
                             progress.advance(task, len(group))
                 finally:
                     cursor.close()
