@@ -150,29 +150,6 @@ def _resolve(handler: str) -> Callable[[RunContext], StepResult]:
     return getattr(importlib.import_module(module_name), function_name)
 
 
-def _record(
-    con, run_id: str, env: str, step: str, status: str, started: datetime, result=None, error=None
-):
-    con.execute(
-        """
-        insert into observability.pipeline_runs
-            (run_id, env, step, status, started_at, finished_at, rows_in, rows_out, error)
-        values (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        """,
-        [
-            run_id,
-            env,
-            step,
-            status,
-            started,
-            datetime.now(),
-            result.rows_in if result else None,
-            result.rows_out if result else None,
-            error,
-        ],
-    )
-
-
 def _steps_already_done(db_path: Path, env: str, step_names: set[str]) -> set[str]:
     """Steps that succeeded in the latest run, if that run did not finish cleanly."""
     if not db_path.exists():
@@ -265,9 +242,28 @@ def run_pipeline(
 
 
 def _write_status(db_path, run_id, env, step, status, started, result=None, error=None):
+    """One row of observability.pipeline_runs, on its own connection: the step's own
+    connections are closed by then, and a failed step must still be recorded."""
     con = connect(db_path)
     try:
         ensure_observability_tables(con)
-        _record(con, run_id, env, step, status, started, result=result, error=error)
+        con.execute(
+            """
+            insert into observability.pipeline_runs
+                (run_id, env, step, status, started_at, finished_at, rows_in, rows_out, error)
+            values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                run_id,
+                env,
+                step,
+                status,
+                started,
+                datetime.now(),
+                result.rows_in if result else None,
+                result.rows_out if result else None,
+                error,
+            ],
+        )
     finally:
         con.close()

@@ -23,22 +23,20 @@ def load_step(ctx: RunContext) -> StepResult:
     )
 
 
-def _dbt_step(ctx: RunContext, dbt_args: str) -> StepResult:
+def _dbt_step(ctx: RunContext, step_name: str) -> StepResult:
+    """Run the dbt command the DAG declares for this step (the same args Snowflake runs)."""
     from toolkit.dbt_runner import run_dbt_step
+    from toolkit.pipeline import PIPELINE
 
-    return run_dbt_step(ctx, dbt_args)
+    return run_dbt_step(ctx, next(s.dbt_args for s in PIPELINE if s.name == step_name))
 
 
 def build_step(ctx: RunContext) -> StepResult:
-    from toolkit.pipeline import PIPELINE
-
-    return _dbt_step(ctx, next(s.dbt_args for s in PIPELINE if s.name == "build"))
+    return _dbt_step(ctx, "build")
 
 
 def refresh_profile_step(ctx: RunContext) -> StepResult:
-    from toolkit.pipeline import PIPELINE
-
-    return _dbt_step(ctx, next(s.dbt_args for s in PIPELINE if s.name == "refresh_profile"))
+    return _dbt_step(ctx, "refresh_profile")
 
 
 def train_step(ctx: RunContext) -> StepResult:
