@@ -366,9 +366,6 @@ def _check_same_portfolio(con, landing: Path) -> None:
     if manifest is None:
         return
     fingerprint = f"seed={manifest['seed']} customers={manifest['customers']} dirty_rate={manifest['dirty_rate']}"
-    con.execute(
-        "create table if not exists observability.landing_source (fingerprint varchar, first_loaded_at timestamp)"
-    )
     row = con.execute("select fingerprint from observability.landing_source limit 1").fetchone()
     if row is None:
         con.execute(

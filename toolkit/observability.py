@@ -31,6 +31,12 @@ OBSERVABILITY_DDL = {
             rows_rejected bigint not null,
             loaded_at timestamp not null
         )""",
+    # which generated portfolio (seed, scale) this database holds: the load refuses another
+    "landing_source": """
+        create table if not exists observability.landing_source (
+            fingerprint varchar not null,
+            first_loaded_at timestamp not null
+        )""",
     "data_quality_results": """
         create table if not exists observability.data_quality_results (
             run_id varchar,
