@@ -64,7 +64,7 @@ def main() -> int:
 
     db_path = args.db
     if db_path is None:
-        from toolkit.pipeline import run_pipeline
+        from toolkit.pipeline.runner import run_pipeline
 
         db_path = Path(tempfile.mkdtemp(prefix="bench-assistant-")) / "c360.duckdb"
         started = time.perf_counter()

@@ -46,7 +46,7 @@ def run_child(code: str, *args: str) -> tuple[float, float]:
 
 
 BUILD = (
-    "import sys; from toolkit.dbt_runner import build; "
+    "import sys; from toolkit.pipeline.dbt_runner import build; "
     "build(sys.argv[1], full_refresh=sys.argv[2] == '1')"
 )
 

@@ -33,21 +33,32 @@ STEPS = {
 def run_step(argv: list[str], env: dict) -> tuple[float, float, float, int]:
     """(wall seconds, cpu seconds, peak RSS MiB, exit code) of one c360 command."""
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "toolkit.cli", *argv], env=env, stdout=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "toolkit.cli", *argv], env=env, stdout=subprocess.PIPE
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - started
     output = proc.stdout.read().decode().strip() if proc.stdout else ""
     if output:
         print(f"    {output.splitlines()[-1][:150]}", file=sys.stderr)
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status)
+    return (
+        wall,
+        usage.ru_utime + usage.ru_stime,
+        usage.ru_maxrss / 1024,
+        os.waitstatus_to_exitcode(status),
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=50_000)
     parser.add_argument("--seed", type=int, default=42)
-    parser.add_argument("--steps", default=",".join(STEPS), help="comma-separated subset of " + ", ".join(STEPS))
-    parser.add_argument("--workdir", type=Path, help="keep the database here (default: a temp dir, removed)")
+    parser.add_argument(
+        "--steps", default=",".join(STEPS), help="comma-separated subset of " + ", ".join(STEPS)
+    )
+    parser.add_argument(
+        "--workdir", type=Path, help="keep the database here (default: a temp dir, removed)"
+    )
     args = parser.parse_args()
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="c360-bench-"))
@@ -60,13 +71,24 @@ def main() -> int:
             stale.unlink()
     env = {**os.environ, "C360_DUCKDB_PATH": str(db_path)}
     common = {
-        "generate": ["--customers", str(args.customers), "--seed", str(args.seed), "--out", str(landing)],
+        "generate": [
+            "--customers",
+            str(args.customers),
+            "--seed",
+            str(args.seed),
+            "--out",
+            str(landing),
+        ],
         "load": ["--landing", str(landing)],
     }
 
-    print(f"c360 pipeline benchmark: {args.customers:,} customers, {os.cpu_count()} cores, db {db_path}")
+    print(
+        f"c360 pipeline benchmark: {args.customers:,} customers, {os.cpu_count()} cores, db {db_path}"
+    )
     load_avg = os.getloadavg()[0]
-    print(f"load average before start: {load_avg:.2f} (other processes on the machine inflate wall time)")
+    print(
+        f"load average before start: {load_avg:.2f} (other processes on the machine inflate wall time)"
+    )
     print(f"{'step':<16}{'wall s':>9}{'cpu s':>9}{'peak MiB':>10}{'rows':>14}{'rows/s':>14}")
     rows_by_step = {}
     try:

@@ -2,7 +2,7 @@
 
 Each run is a fresh Python process (imports, jsii/node start-up, construct, synth). Run 1
 is cold: it starts with an empty bytecode cache (a fresh ``XDG_CACHE_HOME``, see
-``toolkit.infra._cached_bytecode``), so it compiles the provider bindings; the later runs
+``toolkit.cloud.deploy._cached_bytecode``), so it compiles the provider bindings; the later runs
 are warm (bytecode, jsii package cache and OS file cache filled). Prints figures; passes
 no judgement. The machine's load average is printed too: other work on the 2 cores
 inflates every figure.
@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parent.parent
 ONE_RUN = """
 import json, time, tempfile
 t0 = time.perf_counter()
-from toolkit.infra import build_app, load_bindings
+from toolkit.cloud.deploy import build_app, load_bindings
 load_bindings()  # imports: python bindings + jsii + node start
 t1 = time.perf_counter()
 app = build_app(outdir=tempfile.mkdtemp(prefix="bench-synth-"))
@@ -76,7 +76,7 @@ def main() -> None:
     print(f"load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     with tempfile.TemporaryDirectory() as tmp:
         sys.path.insert(0, str(REPO))
-        from toolkit.infra import synth
+        from toolkit.cloud.deploy import synth
 
         sizes = [p.stat().st_size for p in synth(outdir=Path(tmp))]
         print(f"stack JSON sizes: {', '.join(f'{s / 1024:.0f} KiB' for s in sizes)}")

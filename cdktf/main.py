@@ -2,7 +2,7 @@
 """cdktf app entry (``cdktf.json`` → ``app``): one PlatformStack per cloud environment.
 
 ``cdktn synth`` / ``cdktn deploy dev`` run this file; ``c360 synth`` builds the same
-stacks in-process through ``toolkit.infra``. Never add an ``__init__.py`` to this folder:
+stacks in-process through ``toolkit.cloud.deploy``. Never add an ``__init__.py`` to this folder:
 a package named ``cdktf`` would shadow the library of the same name.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 # run as a script from the repository root or anywhere else: make the repo importable
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from toolkit.infra import build_app
+from toolkit.cloud.deploy import build_app
 
 if __name__ == "__main__":
     build_app().synth()

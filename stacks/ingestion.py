@@ -1,6 +1,6 @@
 """Ingestion: storage integration → external S3 stage → bronze tables, Snowpipe and stream.
 
-The bronze tables come from the toolkit's own DDL (``toolkit.bronze``), so the load
+The bronze tables come from the toolkit's own DDL (``toolkit.pipeline.bronze``), so the load
 procedure and the pipe write the same columns. Transactions auto-ingest through a pipe
 (S3 event → Snowflake's SQS queue → ``COPY INTO BRONZE.RAW_TRANSACTIONS``); an
 append-only stream on that table triggers the incremental task of the pipeline DAG.
@@ -18,8 +18,8 @@ from constructs import Construct
 
 from stacks.naming import PLATFORM_SCHEMA, Names, fq
 from stacks.tables import columns_of
-from toolkit.bronze import BRONZE_DDL
-from toolkit.observability import OBSERVABILITY_DDL
+from toolkit.pipeline.bronze import BRONZE_DDL
+from toolkit.pipeline.observability import OBSERVABILITY_DDL
 
 # Tables the stack creates up front (the toolkit's "create table if not exists" then
 # finds them): what the pipe, stream, masking and finalizer need on day one, and the

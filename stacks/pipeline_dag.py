@@ -1,4 +1,4 @@
-"""The pipeline tasks DAG, generated from ``toolkit.pipeline.PIPELINE``.
+"""The pipeline tasks DAG, generated from ``toolkit.pipeline.dag.PIPELINE``.
 
 One task per step, named ``C360_<STEP>``, with the step's ``after`` edges. A root task
 carries the environment's schedule and every step without predecessors runs after it; a
@@ -19,7 +19,7 @@ from constructs import Construct
 
 from stacks.naming import PLATFORM_SCHEMA, Names
 from toolkit.config import Environment
-from toolkit.pipeline import PIPELINE, Step, topological_order
+from toolkit.pipeline.dag import PIPELINE, Step, topological_order
 
 # steps that move files and bronze rows use the load warehouse; the rest transform
 LOAD_STEPS = ("generate", "load")

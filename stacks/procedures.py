@@ -1,7 +1,7 @@
 """Procedures: the toolkit's Python steps and the SQL helpers of the tasks DAG.
 
 Python procedures (one per pipeline step with a ``snowflake_procedure``) have the
-toolkit's handlers (``toolkit.snowflake_procedures``) and import the ``toolkit`` package
+toolkit's handlers (``toolkit.pipeline.snowflake_steps``) and import the ``toolkit`` package
 from the git repository stage, so Snowflake runs the very code the local runner runs.
 SQL procedures are read from ``sql/procedures/*.sql`` (one ``CREATE PROCEDURE`` per file,
 parsed with sqlglot), so the SQL lives in reviewable files, not in Python strings.
@@ -27,7 +27,7 @@ from sqlglot import exp
 
 from stacks.naming import PLATFORM_SCHEMA, Names
 from toolkit.config import DEFAULT_CUSTOMERS, DEFAULT_SEED
-from toolkit.pipeline import PIPELINE
+from toolkit.pipeline.dag import PIPELINE
 
 SQL_PROCEDURES_DIR = Path(__file__).resolve().parent.parent / "sql" / "procedures"
 
@@ -104,7 +104,7 @@ class Procedures(Construct):
     ):
         super().__init__(scope, id_)
         platform = schemas[PLATFORM_SCHEMA].name
-        # stages the handlers use (toolkit.snowflake_procedures), owned by the pipeline role
+        # stages the handlers use (toolkit.pipeline.snowflake_steps), owned by the pipeline role
         self.stages = {
             name: StageInternal(
                 self,

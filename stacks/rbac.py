@@ -10,7 +10,8 @@ usage, and are granted to SYSADMIN so the hierarchy ends there, never at ACCOUNT
 | loader      | BRONZE write, OBSERVABILITY write, load warehouse |
 | transformer | BRONZE read, SILVER/GOLD/OBSERVABILITY write, transform warehouse |
 | analyst     | GOLD read only, app warehouse (usage) |
-| app         | GOLD + OBSERVABILITY read, INSERT on OBSERVABILITY.ASSISTANT_FEEDBACK only (granted by PlatformStack once the table exists), app warehouse |
+| app         | GOLD + OBSERVABILITY read, INSERT on OBSERVABILITY.ASSISTANT_FEEDBACK only    |
+|             | (granted by PlatformStack once the table exists), app warehouse              |
 | pipeline    | loader + transformer; owns the tasks DAG and procedures; EXECUTE TASK |
 
 Database roles are created by SYSADMIN (the database owner); every grant is made by

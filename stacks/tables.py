@@ -1,7 +1,7 @@
 """Columns of the toolkit's DDL as Terraform table columns (one definition of bronze).
 
-The toolkit declares bronze and observability tables once (``toolkit.bronze``,
-``toolkit.observability``); the stack needs some of them to exist before the pipeline
+The toolkit declares bronze and observability tables once (``toolkit.pipeline.bronze``,
+``toolkit.pipeline.observability``); the stack needs some of them to exist before the pipeline
 first runs (the pipe and stream target ``RAW_TRANSACTIONS``, masking attaches to
 ``RAW_CUSTOMERS``, the finalizer writes ``PIPELINE_RUNS``, the app inserts into
 ``ASSISTANT_FEEDBACK``), so it parses that DDL with

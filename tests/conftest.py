@@ -21,7 +21,7 @@ TEST_SEED = 7
 
 @pytest.fixture(scope="session")
 def built_db(tmp_path_factory) -> Path:
-    from toolkit.pipeline import run_pipeline
+    from toolkit.pipeline.runner import run_pipeline
 
     db_path = tmp_path_factory.mktemp("c360") / "c360.duckdb"
     run_pipeline(db_path, env="local", customers=TEST_CUSTOMERS, seed=TEST_SEED, dirty_rate=0.0)

@@ -106,7 +106,7 @@ def demo(
 
     Example: c360 demo --customers 5000 --no-app
     """
-    from toolkit.pipeline import run_pipeline
+    from toolkit.pipeline.runner import run_pipeline
 
     db_path = _db(db)
     run_pipeline(
@@ -135,7 +135,7 @@ def pipeline_run(
 
     Example: c360 pipeline run --env local --customers 2000 --dirty-rate 0.01
     """
-    from toolkit.pipeline import run_pipeline
+    from toolkit.pipeline.runner import run_pipeline
 
     if env not in ENVIRONMENTS:
         raise C360Error(f"unknown environment {env!r}; expected one of: {', '.join(ENVIRONMENTS)}")
@@ -154,7 +154,7 @@ def pipeline_steps() -> None:
 
     Example: c360 pipeline steps
     """
-    from toolkit.pipeline import PIPELINE
+    from toolkit.pipeline.dag import PIPELINE
 
     for step in PIPELINE:
         after = ", ".join(step.after) or "(root)"
@@ -189,7 +189,7 @@ def load(landing: LandingOption = None, db: DbOption = None) -> None:
     Example: c360 load --db .c360/c360.duckdb
     """
     from toolkit.config import default_landing_dir
-    from toolkit.load import load_landing
+    from toolkit.pipeline.load import load_landing
 
     db_path = _db(db)
     summary = load_landing(db_path, landing or default_landing_dir(db_path))
@@ -210,7 +210,7 @@ def build(
 
     Example: c360 build --select customer_360_profile+
     """
-    from toolkit.dbt_runner import build as dbt_build
+    from toolkit.pipeline.dbt_runner import build as dbt_build
 
     dbt_build(_db(db), full_refresh=full_refresh, select=select)
 
@@ -292,7 +292,7 @@ def synth(
 
     Example: c360 synth
     """
-    from toolkit.infra import synth as synth_stacks
+    from toolkit.cloud.deploy import synth as synth_stacks
 
     for path in synth_stacks(hcl=hcl):
         typer.echo(str(path))
@@ -308,7 +308,7 @@ def deploy(
 
     Example: c360 deploy dev --plan-only
     """
-    from toolkit.infra import deploy as deploy_stack
+    from toolkit.cloud.deploy import deploy as deploy_stack
 
     deploy_stack(env, plan_only=plan_only, auto_approve=auto_approve)
 
@@ -319,7 +319,7 @@ def smoke(env: Annotated[str, typer.Argument(help="dev or prod", callback=_cloud
 
     Example: c360 smoke dev
     """
-    from toolkit.smoke import smoke as smoke_checks
+    from toolkit.cloud.smoke import smoke as smoke_checks
 
     smoke_checks(env)
 

@@ -20,9 +20,9 @@ import re
 import sys
 from collections.abc import Callable
 
+from toolkit.cloud.smoke import DeployedNames, connect, deployed_names, query
 from toolkit.config import get_environment
 from toolkit.errors import C360Error
-from toolkit.smoke import DeployedNames, connect, deployed_names, query
 
 COMMIT = re.compile(r"^[0-9a-f]{40}$")
 

@@ -28,7 +28,7 @@ DB_PATH_ENV_VAR = (
 DEFAULT_DB_PATH = Path(".c360") / "c360.duckdb"
 
 FEEDBACK_TABLE = "observability.assistant_feedback"
-# The same table as toolkit.observability.OBSERVABILITY_DDL["assistant_feedback"] (a test
+# The same table as toolkit.pipeline.observability.OBSERVABILITY_DDL["assistant_feedback"] (a test
 # keeps them equal); repeated here because that module needs DuckDB, which SiS lacks.
 FEEDBACK_DDL = """
 create table if not exists observability.assistant_feedback (

@@ -136,7 +136,7 @@ def _profile_card(profile: dict, as_of: date | None) -> None:
             st.markdown(
                 f"**{profile.get('card_type', '–')} card** · limit {fmt.md(fmt.money(profile.get('credit_limit')))}  \n"
                 f"Age {fmt.count(profile.get('age'))} · {profile.get('city', '')}, {profile.get('state', '')}  \n"
-                f"Customer since {pd.Timestamp(opened).date() if opened is not None and not pd.isna(opened) else '–'}{tenure}"
+                f"Customer since {_opened_on(opened)}{tenure}"
             )
 
 
@@ -354,3 +354,8 @@ def render(source) -> None:
     with right:
         _churn(source, customer_id, profile)
         _card_history(source, customer_id)
+
+
+def _opened_on(opened) -> str:
+    """The account-opening date as text, or a dash when the profile has none."""
+    return str(pd.Timestamp(opened).date()) if opened is not None and not pd.isna(opened) else "–"

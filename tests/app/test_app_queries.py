@@ -102,7 +102,8 @@ def test_segment_queries_match_independent_sql(recording, db):
 
     trend = queries.mom_trend(recording, flt)
     expected = db.execute(
-        f"select sum(spend) from gold.metric_mom_spend_change where customer_id in (select customer_id from gold.customer_360_profile {where})"
+        "select sum(spend) from gold.metric_mom_spend_change"
+        f" where customer_id in (select customer_id from gold.customer_360_profile {where})"
     ).fetchone()[0]
     assert trend["spend"].sum() == pytest.approx(float(expected))
     assert trend["month"].is_monotonic_increasing
@@ -226,7 +227,7 @@ def test_snowpark_feedback_creates_the_table_only_when_missing():
 
 
 def test_feedback_table_matches_the_observability_ddl():
-    from toolkit.observability import OBSERVABILITY_DDL
+    from toolkit.pipeline.observability import OBSERVABILITY_DDL
 
     def normalised(ddl):
         return sqlglot.parse_one(ddl, read="duckdb").sql(dialect="duckdb", comments=False)

@@ -7,8 +7,13 @@ import pytest
 from toolkit.assistant.evaluation import load_set
 from toolkit.assistant.guard import UnsafeSQL, checked_select, screen_question
 
-DECLINED = [c for name in ("eval_questions.yaml", "heldout_questions.yaml", "heldout2_questions.yaml", "heldout3_questions.yaml")
-            for c in load_set(name)["declined"]]  # fmt: skip
+QUESTION_SETS = (
+    "eval_questions.yaml",
+    "heldout_questions.yaml",
+    "heldout2_questions.yaml",
+    "heldout3_questions.yaml",
+)
+DECLINED = [case for name in QUESTION_SETS for case in load_set(name)["declined"]]
 
 
 @pytest.mark.parametrize("case", DECLINED, ids=lambda c: c["question"][:40])

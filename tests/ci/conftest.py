@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from toolkit.pipeline import PIPELINE
+from toolkit.pipeline.dag import PIPELINE
 
 SHOW_TASKS_COLUMNS = [
     "created_on", "name", "id", "database_name", "schema_name", "owner", "comment",

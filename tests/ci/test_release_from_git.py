@@ -10,9 +10,9 @@ import pytest
 import sqlglot
 from sqlglot import exp
 
+from toolkit.cloud.smoke import deployed_names
 from toolkit.config import ENVIRONMENTS
 from toolkit.errors import C360Error
-from toolkit.smoke import deployed_names
 
 SCRIPT = Path(__file__).resolve().parents[2] / ".github" / "scripts" / "release_from_git.py"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

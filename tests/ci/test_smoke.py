@@ -10,17 +10,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlglot import exp
 
-from toolkit import smoke as smoke_module
-from toolkit.config import ENVIRONMENTS
-from toolkit.errors import C360Error
-from toolkit.pipeline import PIPELINE
-from toolkit.smoke import (
+from toolkit.cloud import smoke as smoke_module
+from toolkit.cloud.smoke import (
     connection_params,
     deployed_names,
     procedure_signature,
     run_checks,
     smoke,
 )
+from toolkit.config import ENVIRONMENTS
+from toolkit.errors import C360Error
+from toolkit.pipeline.dag import PIPELINE
 
 DEV = deployed_names(ENVIRONMENTS["dev"])
 PROD = deployed_names(ENVIRONMENTS["prod"])
@@ -218,7 +218,7 @@ def test_smoke_refuses_the_local_environment(fake_snowflake, fake_http):
 
 # -------------------------------------------------------------- SQL and connection
 def _smoke_statements():
-    from toolkit.smoke import (
+    from toolkit.cloud.smoke import (
         ACCOUNT_LOCATOR_SQL,
         describe_procedure_sql,
         execute_dbt_tests_sql,
@@ -251,7 +251,7 @@ def test_every_statement_parses_with_sqlglot_snowflake(sql):
 
 
 def test_row_count_query_reads_only_the_observability_table():
-    from toolkit.smoke import latest_layer_counts_sql
+    from toolkit.cloud.smoke import latest_layer_counts_sql
 
     select = sqlglot.parse_one(latest_layer_counts_sql(DEV), read="snowflake")
     assert isinstance(select, exp.Select)
@@ -336,7 +336,7 @@ def test_connection_params_take_the_pem_itself_and_name_what_is_missing():
 
 
 def test_cli_smoke_delegates_to_toolkit_smoke(monkeypatch, capsys):
-    """`c360 smoke dev` reaches toolkit.smoke.smoke and turns a failure into one line."""
+    """`c360 smoke dev` reaches toolkit.cloud.smoke.smoke and turns a failure into one line."""
     from toolkit.cli import main
 
     calls = []
@@ -356,7 +356,7 @@ def test_cli_smoke_delegates_to_toolkit_smoke(monkeypatch, capsys):
 # ------------------------------------------------- the names match what the stacks deploy
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory):
-    from toolkit.infra import synth
+    from toolkit.cloud.deploy import synth
 
     outdir = tmp_path_factory.mktemp("synth")
     synth(outdir=outdir)

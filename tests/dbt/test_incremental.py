@@ -10,8 +10,8 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from toolkit.dbt_runner import build
 from toolkit.errors import C360Error
+from toolkit.pipeline.dbt_runner import build
 
 FACT_STATE = """
     select count(*), max(built_at), sum(hash(transaction_id, customer_key, amount, status))
@@ -205,7 +205,7 @@ def test_build_without_bronze_is_a_one_line_error(tmp_path):
 def test_dbt_docs_generate_catalogs_every_gold_model(copy_of_built_db):
     import json
 
-    from toolkit.dbt_runner import dbt_paths, run_dbt
+    from toolkit.pipeline.dbt_runner import dbt_paths, run_dbt
 
     run_dbt(copy_of_built_db, ["docs", "generate"], record=False)
     target_path, _ = dbt_paths(copy_of_built_db)
@@ -258,7 +258,7 @@ def _dq_rows(db) -> int:
 
 
 def test_a_plain_build_with_nothing_new_skips_dbt_until_a_batch_lands(copy_of_built_db, capsys):
-    from toolkit.dbt_runner import SKIP_MESSAGE
+    from toolkit.pipeline.dbt_runner import SKIP_MESSAGE
 
     first = build(copy_of_built_db)  # the pipeline's steps record no watermark: dbt runs
     assert first.success and not first.skipped and first.outcomes
@@ -303,7 +303,7 @@ def test_a_plain_build_with_nothing_new_skips_dbt_until_a_batch_lands(copy_of_bu
 
 
 def test_the_fingerprint_moves_with_bronze_and_the_scored_tables(copy_of_built_db):
-    from toolkit.dbt_runner import input_fingerprint
+    from toolkit.pipeline.dbt_runner import input_fingerprint
 
     def fingerprint():
         con = duckdb.connect(str(copy_of_built_db), read_only=True)
@@ -332,7 +332,7 @@ def test_the_fingerprint_moves_with_bronze_and_the_scored_tables(copy_of_built_d
 
 
 def test_fact_tests_check_the_rows_the_latest_run_wrote(copy_of_built_db):
-    from toolkit.dbt_runner import run_dbt
+    from toolkit.pipeline.dbt_runner import run_dbt
 
     # a full build stamps every row with one built_at, so its tests covered every row
     assert _query(

@@ -16,7 +16,7 @@ import sqlglot
 from sqlglot.errors import ParseError
 
 from tests.dbt.snowflake_offline import offline_snowflake
-from toolkit.dbt_runner import DBT_PROJECT_DIR
+from toolkit.pipeline.dbt_runner import DBT_PROJECT_DIR
 
 SCORING_TABLES = ("churn_predictions", "customer_clv")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from toolkit.generate import generate_landing
-from toolkit.load import load_landing
+from toolkit.pipeline.load import load_landing
 
 SMALL = 300
 

@@ -7,7 +7,7 @@ import pytest
 
 from toolkit.errors import C360Error
 from toolkit.generate import generate_landing
-from toolkit.load import load_landing
+from toolkit.pipeline.load import load_landing
 
 
 def _query(db_path, sql, params=None):

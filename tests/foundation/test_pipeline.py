@@ -5,9 +5,10 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-import toolkit.steps
+import toolkit.pipeline.local_steps
 from toolkit.errors import C360Error
-from toolkit.pipeline import PIPELINE, STEP_NAMES, Step, run_pipeline, topological_order
+from toolkit.pipeline.dag import PIPELINE, STEP_NAMES, Step, topological_order
+from toolkit.pipeline.runner import run_pipeline
 
 GENERATE_AND_LOAD = PIPELINE[:2]
 
@@ -62,19 +63,19 @@ def test_each_step_writes_a_row(tmp_path):
 
 def test_resume_continues_after_the_failed_step(tmp_path, monkeypatch):
     db = tmp_path / "c360.duckdb"
-    real_load = toolkit.steps.load_step
+    real_load = toolkit.pipeline.local_steps.load_step
 
     def broken_load(ctx):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(toolkit.steps, "load_step", broken_load)
+    monkeypatch.setattr(toolkit.pipeline.local_steps, "load_step", broken_load)
     with pytest.raises(C360Error, match=r"step 'load' failed: disk full .*--resume"):
         run_pipeline(db, customers=30, seed=1, steps=GENERATE_AND_LOAD)
     failed = _runs(db)
     assert [(r[1], r[2]) for r in failed] == [("generate", "succeeded"), ("load", "failed")]
     assert "disk full" in failed[1][4]
 
-    monkeypatch.setattr(toolkit.steps, "load_step", real_load)
+    monkeypatch.setattr(toolkit.pipeline.local_steps, "load_step", real_load)
     resumed_id = run_pipeline(db, customers=30, seed=1, steps=GENERATE_AND_LOAD, resume=True)
     resumed = [r for r in _runs(db) if r[0] == resumed_id]
     assert [(r[1], r[2]) for r in resumed] == [("generate", "skipped"), ("load", "succeeded")]

@@ -15,7 +15,7 @@ from toolkit.config import CLOUD_ENVIRONMENTS
 
 @pytest.fixture(scope="session")
 def synth_dir(tmp_path_factory):
-    from toolkit.infra import synth
+    from toolkit.cloud.deploy import synth
 
     outdir = tmp_path_factory.mktemp("cdktf.out")
     paths = synth(outdir=outdir)

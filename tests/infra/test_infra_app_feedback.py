@@ -15,7 +15,7 @@ from sqlglot import exp
 from stack_json import database_roles_of, one, reference_to, referenced, resources
 
 from toolkit.config import CLOUD_ENVIRONMENTS, ENVIRONMENTS, Environment
-from toolkit.observability import OBSERVABILITY_DDL
+from toolkit.pipeline.observability import OBSERVABILITY_DDL
 
 ENVS = list(CLOUD_ENVIRONMENTS)
 TABLE = "ASSISTANT_FEEDBACK"

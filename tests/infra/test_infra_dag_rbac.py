@@ -11,7 +11,7 @@ from sqlglot import exp
 from stack_json import database_roles_of, dependencies, one, provider_role, resources
 
 from toolkit.config import CLOUD_ENVIRONMENTS, ENVIRONMENTS
-from toolkit.pipeline import PIPELINE
+from toolkit.pipeline.dag import PIPELINE
 
 ENVS = list(CLOUD_ENVIRONMENTS)
 ROOT, FINALIZER, INCREMENTAL = (

@@ -15,11 +15,11 @@ import duckdb
 import pandas as pd
 import pytest
 
-from toolkit import snowflake_procedures as procedures
-from toolkit.bronze import BRONZE_DDL
 from toolkit.generate import generate_landing
-from toolkit.load import load_landing
-from toolkit.observability import OBSERVABILITY_DDL
+from toolkit.pipeline import snowflake_steps as procedures
+from toolkit.pipeline.bronze import BRONZE_DDL
+from toolkit.pipeline.load import load_landing
+from toolkit.pipeline.observability import OBSERVABILITY_DDL
 
 STAGE = procedures.GENERATED_LANDING_STAGE
 

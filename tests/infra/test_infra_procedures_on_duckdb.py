@@ -15,7 +15,7 @@ import duckdb
 import pytest
 import sqlglot
 
-from toolkit import snowflake_procedures as procedures
+from toolkit.pipeline import snowflake_steps as procedures
 
 pytestmark = pytest.mark.slow
 

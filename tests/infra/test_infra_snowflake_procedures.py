@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 import sqlglot
 
-from toolkit import snowflake_procedures as procedures
-from toolkit.pipeline import PIPELINE
+from toolkit.pipeline import snowflake_steps as procedures
+from toolkit.pipeline.dag import PIPELINE
 
 
 class FakeResult:
@@ -60,7 +60,7 @@ def test_every_pipeline_handler_is_a_function_taking_the_session_first():
         if not step.snowflake_handler:
             continue
         module, _, name = step.snowflake_handler.rpartition(".")
-        assert module == "toolkit.snowflake_procedures"
+        assert module == "toolkit.pipeline.snowflake_steps"
         handler = getattr(procedures, name)
         assert next(iter(inspect.signature(handler).parameters)) == "session"
 

@@ -11,7 +11,7 @@ from stack_json import one, provider_role, resources
 
 from stacks.naming import DATA_SCHEMAS, LANDING_PREFIXES, PLATFORM_SCHEMA
 from toolkit.config import CLOUD_ENVIRONMENTS, ENVIRONMENTS
-from toolkit.pipeline import PIPELINE
+from toolkit.pipeline.dag import PIPELINE
 
 ENVS = list(CLOUD_ENVIRONMENTS)
 

@@ -15,7 +15,7 @@ from sqlglot import exp
 
 from stacks.landing_zone import CHECKOV_SKIPS
 from stacks.procedures import SQL_PROCEDURES_DIR, sql_procedures
-from toolkit import infra
+from toolkit.cloud import deploy as infra
 from toolkit.errors import C360Error
 
 # python-terraform logs non-zero exits (plan -detailed-exitcode 2 = changes) with log.warn

@@ -113,14 +113,17 @@ def answer_line(
     value = first[columns.index(measure.label)] if measure.label in columns else first[-1]
     if plan.limit == 1:
         word = "highest" if not plan.order or plan.order[0][1] else "lowest"
-        return f"{key} has the {word} {_human(measure.label)}{_scope(plan)}{qualifiers}: {fmt(value, styles[measure.label])}."
+        shown = fmt(value, styles[measure.label])
+        return f"{key} has the {word} {_human(measure.label)}{_scope(plan)}{qualifiers}: {shown}."
     if plan.order and plan.order[0][0] == measure.label:
         word = "Highest" if plan.order[0][1] else "Lowest"
         return (
-            f"{len(rows):,} {_human(group_labels[0])} values; {word.lower()} {_human(measure.label)}{_scope(plan)}"
+            f"{len(rows):,} {_human(group_labels[0])} values; "
+            f"{word.lower()} {_human(measure.label)}{_scope(plan)}"
             f"{qualifiers}: {key} ({fmt(value, styles[measure.label])})."
         )
-    return f"{_human(measure.label).capitalize()}{_scope(plan)}{qualifiers} for {len(rows):,} {_human(group_labels[0])} values."
+    subject = f"{_human(measure.label).capitalize()}{_scope(plan)}{qualifiers}"
+    return f"{subject} for {len(rows):,} {_human(group_labels[0])} values."
 
 
 def format_answer(answer: dict, *, max_rows: int = 20) -> str:

@@ -24,8 +24,25 @@ from toolkit.assistant.plan import Column, Condition, Measure, Plan, SemiJoin
 from toolkit.assistant.timeparse import Period
 
 TXN_SIDE = {"transactions", "merchant_categories", "dates"}
-NEGATION_WORDS = {"no", "not", "without", "never", "zero", "nothing", "none", "didn't", "haven't",
-                  "hasn't", "don't", "doesn't", "didnt", "havent", "hasnt", "dont", "doesnt"}  # fmt: skip
+NEGATION_WORDS = {
+    "no",
+    "not",
+    "without",
+    "never",
+    "zero",
+    "nothing",
+    "none",
+    "didn't",
+    "haven't",
+    "hasn't",
+    "don't",
+    "doesn't",
+    "didnt",
+    "havent",
+    "hasnt",
+    "dont",
+    "doesnt",
+}
 CUSTOMER_SIDE = {"customers", "customer_segments", "churn_predictions"}
 ASOF = "(SELECT MAX(transaction_date) FROM gold.fct_transactions)"
 
@@ -148,9 +165,31 @@ def build_plan(
     count_word = ("many" in words and "how" in words) or "number" in words or "count" in words
     open_q = is_open_question(st)
     if open_q:
-        st.mark(*[i for i, w in enumerate(st.words) if w in {"opened", "open", "joined", "join", "signed",
-                                                              "sign", "up", "signup", "new", "acquired", "acquire", "onboard",
-                                                              "onboarded", "started", "enrolled", "account"}])  # fmt: skip
+        st.mark(
+            *[
+                i
+                for i, w in enumerate(st.words)
+                if w
+                in {
+                    "opened",
+                    "open",
+                    "joined",
+                    "join",
+                    "signed",
+                    "sign",
+                    "up",
+                    "signup",
+                    "new",
+                    "acquired",
+                    "acquire",
+                    "onboard",
+                    "onboarded",
+                    "started",
+                    "enrolled",
+                    "account",
+                }
+            ]
+        )
 
     entity_group = next((g for g in groups if g[1] == "__entity__"), None)
     if entity_group is None and "who" in words and not entities:
@@ -777,8 +816,16 @@ def _versus_to_group(p, model, filters, groups):
             groups = [*groups, (table, column)]
         values = [v for f in fs if f["kind"] == "value" for v in f["values"]]
         if values and all(f["kind"] == "value" for f in fs):
-            filters.append({"kind": "value", "table": table, "col": column, "values": values,
-                            "negate": False, "pos": fs[0]["pos"]})  # fmt: skip
+            filters.append(
+                {
+                    "kind": "value",
+                    "table": table,
+                    "col": column,
+                    "values": values,
+                    "negate": False,
+                    "pos": fs[0]["pos"],
+                }
+            )
     return filters, groups
 
 

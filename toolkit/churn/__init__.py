@@ -8,7 +8,7 @@ Local entry points (the ``c360 train`` / ``c360 score`` commands and pipeline st
 Both return an object with ``describe() -> str`` and an int ``rows``.
 
 Engine-neutral building blocks, for the Snowflake Python procedures
-(``toolkit/snowflake_procedures.py``): pass a query runner
+(``toolkit/pipeline/snowflake_steps.py``): pass a query runner
 ``run_query(sql, params) -> pandas.DataFrame`` — e.g.
 ``lambda sql, params: session.sql(sql, params=params).to_pandas()`` — and ``dialect="snowflake"``:
 

@@ -21,7 +21,7 @@ from toolkit.churn.model import SUSPICIOUS_ROC_AUC, ChurnModel, train_from_frame
 from toolkit.churn.scoring import score_portfolio
 from toolkit.db import connect, table_exists
 from toolkit.errors import C360Error
-from toolkit.observability import ensure_observability_tables
+from toolkit.pipeline.observability import ensure_observability_tables
 
 REQUIRED_GOLD = ("fct_transactions", "dim_customer", "dim_merchant_category")
 

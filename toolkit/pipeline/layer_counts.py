@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 
 from toolkit.db import connect
-from toolkit.observability import ensure_observability_tables
+from toolkit.pipeline.observability import ensure_observability_tables
 
 COUNTED_SCHEMAS = ("bronze", "silver", "gold")
 

@@ -71,7 +71,7 @@ OBSERVABILITY_DDL = {
             promoted boolean
         )""",
     # What a successful plain `c360 build` saw (bronze, scored tables, dbt project): the
-    # next plain build skips dbt when nothing differs (written by toolkit.dbt_runner).
+    # next plain build skips dbt when nothing differs (written by toolkit.pipeline.dbt_runner).
     "dbt_build_watermarks": """
         create table if not exists observability.dbt_build_watermarks (
             built_at timestamp not null,

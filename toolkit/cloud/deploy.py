@@ -22,7 +22,7 @@ from pathlib import Path
 
 from toolkit.errors import C360Error
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 CDKTF_JSON = REPO_ROOT / "cdktf.json"
 DEFAULT_OUTDIR = REPO_ROOT / "cdktf.out"
 PLAN_FILE = "c360.tfplan"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from toolkit.pipeline import RunContext, StepResult
+from toolkit.pipeline.runner import RunContext, StepResult
 
 
 def generate_step(ctx: RunContext) -> StepResult:
@@ -15,7 +15,7 @@ def generate_step(ctx: RunContext) -> StepResult:
 
 
 def load_step(ctx: RunContext) -> StepResult:
-    from toolkit.load import load_landing
+    from toolkit.pipeline.load import load_landing
 
     summary = load_landing(ctx.db_path, ctx.landing_dir)
     return StepResult(
@@ -25,8 +25,8 @@ def load_step(ctx: RunContext) -> StepResult:
 
 def _dbt_step(ctx: RunContext, step_name: str) -> StepResult:
     """Run the dbt command the DAG declares for this step (the same args Snowflake runs)."""
-    from toolkit.dbt_runner import run_dbt_step
-    from toolkit.pipeline import PIPELINE
+    from toolkit.pipeline.dag import PIPELINE
+    from toolkit.pipeline.dbt_runner import run_dbt_step
 
     return run_dbt_step(ctx, next(s.dbt_args for s in PIPELINE if s.name == step_name))
 
@@ -54,7 +54,7 @@ def score_step(ctx: RunContext) -> StepResult:
 
 
 def observability_step(ctx: RunContext) -> StepResult:
-    from toolkit.layer_counts import record_layer_counts
+    from toolkit.pipeline.layer_counts import record_layer_counts
 
     rows = record_layer_counts(ctx.db_path, run_id=ctx.run_id)
     return StepResult(rows_out=rows, message=f"{rows} tables counted")

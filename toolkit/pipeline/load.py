@@ -20,12 +20,12 @@ from pathlib import Path
 
 import duckdb
 
-from toolkit.bronze import BRONZE_DDL
 from toolkit.db import connect
 from toolkit.errors import C360Error
 from toolkit.generate import read_manifest
 from toolkit.generate.reference import CARD_TYPES, CHANNELS, STATUSES
-from toolkit.observability import ensure_observability_tables
+from toolkit.pipeline.bronze import BRONZE_DDL
+from toolkit.pipeline.observability import ensure_observability_tables
 from toolkit.progress import step_progress
 
 # Days of transactions loaded per database transaction (about a quarter): streamed, so
@@ -353,7 +353,8 @@ def _load_merchant_categories(con, landing: Path, summary: LoadSummary) -> None:
             "select count(*) from bronze.raw_merchant_categories where _batch_id = ?", [batch_id]
         ).fetchone()
         con.execute(
-            "insert into observability.load_batches values ('merchant_categories', ?, ?, ?, ?, 0, current_timestamp::timestamp)",
+            "insert into observability.load_batches"
+            " values ('merchant_categories', ?, ?, ?, ?, 0, current_timestamp::timestamp)",
             [batch_id, str(file), rows, rows],
         )
         con.execute("commit")

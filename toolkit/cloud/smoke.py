@@ -4,7 +4,7 @@ Five checks, each reported on its own line, all run even when one fails:
 
 1. **root task started** — the pipeline DAG's root task and every task of the
    ``PLATFORM`` schema are ``started`` (a suspended child task silently stops the DAG),
-   and there is one task per step of :data:`toolkit.pipeline.PIPELINE`.
+   and there is one task per step of :data:`toolkit.pipeline.dag.PIPELINE`.
 2. **procedures callable** — every step's Python procedure exists, is visible to the
    deploy role and its handler is the toolkit function the pipeline declares. They are
    not *called*: generate/load/train would change prod data.
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from toolkit.config import Environment, get_environment
 from toolkit.errors import C360Error
-from toolkit.pipeline import PIPELINE
+from toolkit.pipeline.dag import PIPELINE
 
 # Tables that must hold rows after a pipeline run (layer, table), lower-case.
 REQUIRED_NONEMPTY_TABLES = (

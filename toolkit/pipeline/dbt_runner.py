@@ -26,9 +26,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from toolkit.config import DB_PATH_ENV_VAR, get_environment
 from toolkit.db import DEFAULT_MEMORY_LIMIT, DEFAULT_THREADS, connect, table_exists
 from toolkit.errors import C360Error
-from toolkit.observability import ensure_observability_tables
+from toolkit.pipeline.observability import ensure_observability_tables
 
-DBT_PROJECT_DIR = Path(__file__).resolve().parent.parent / "dbt"
+DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 
 # Columns added to the observability DDL by this module; ALTERed into older databases.
 _DQ_EXTRA_COLUMNS = {"node_id": "varchar", "invocation_id": "varchar", "target": "varchar"}
@@ -545,7 +545,7 @@ def build(db_path, *, full_refresh: bool = False, select: str | None = None) -> 
 
 def run_dbt_step(ctx, dbt_args: str):
     """The pipeline's dbt steps (build, refresh_profile) with the step's ``dbt_args``."""
-    from toolkit.pipeline import StepResult
+    from toolkit.pipeline.runner import StepResult
 
     summary = run_dbt(ctx.db_path, dbt_args, run_id=ctx.run_id, env=ctx.env)
     return StepResult(rows_out=summary.rows_written, message=summary.describe())

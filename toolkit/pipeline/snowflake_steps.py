@@ -7,7 +7,7 @@ runs one handler below, so Snowflake runs the code the local runner runs:
 * ``generate_handler`` — ``toolkit.generate.generate_landing`` into a temporary folder,
   uploaded to the ``PLATFORM.GENERATED_LANDING`` stage with the landing layout;
 * ``load_handler`` — downloads new generated batches, validates them with
-  ``toolkit.load.load_landing`` (the same rules and rejected-row reasons as locally) and
+  ``toolkit.pipeline.load.load_landing`` (the same rules and rejected-row reasons as locally) and
   appends the bronze, rejected and batch rows to Snowflake. Production transactions
   arrive through the Snowpipe instead (S3 → ``BRONZE.RAW_TRANSACTIONS``);
 * ``train_handler`` / ``score_handler`` — the churn helper's engine-neutral frame functions
@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from toolkit.bronze import BRONZE_DDL
+from toolkit.pipeline.bronze import BRONZE_DDL
 
 GENERATED_LANDING_STAGE = "@PLATFORM.GENERATED_LANDING"
 MODELS_STAGE = "@PLATFORM.CHURN_MODELS"
@@ -141,8 +141,8 @@ def load_handler(session) -> str:
     against the known categories exactly as it does locally.
     """
     from toolkit.db import connect
-    from toolkit.load import load_landing
-    from toolkit.observability import ensure_observability_tables
+    from toolkit.pipeline.load import load_landing
+    from toolkit.pipeline.observability import ensure_observability_tables
 
     known = (
         session.sql("select source, batch_id, source_file from observability.load_batches")
