@@ -24,6 +24,12 @@ from toolkit.config import (
 )
 from toolkit.errors import C360Error
 
+# With rich installed, typer 0.19 escapes the "[default: …]" suffix for rich markup even when
+# rich_markup_mode=None hands help to click's plain formatter, so --help printed "\[default: …]"
+# (typer/core.py, TyperOption.get_help_record: `if HAS_RICH: escape_before_html_export`).
+# Help here is plain click text, so typer is told rich is absent for formatting.
+typer.core.HAS_RICH = False
+
 app = typer.Typer(
     name="c360",
     help="c360 — Customer 360 for a credit-card portfolio, on DuckDB locally and Snowflake in the cloud.",

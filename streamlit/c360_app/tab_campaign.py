@@ -16,11 +16,8 @@ from c360_app import charts, fmt, loaders
 from c360_app.queries import ProfileFilter
 from c360_app.widgets import export_on_request
 from toolkit.campaign import (
-    CARD_TYPES,
     OFFER_TYPES,
     PREBUILT_SCENARIOS,
-    RISK_CATEGORIES,
-    SEGMENTS,
     Audience,
     AudienceFilter,
     CampaignResult,
@@ -34,6 +31,7 @@ from toolkit.campaign import (
     sensitivity,
     tornado,
 )
+from toolkit.domain import CARD_TYPES, RISK_CATEGORIES, SEGMENTS
 
 CUSTOM_KEY = "campaign_custom_scenarios"
 TARGET_PREVIEW_ROWS = 50
@@ -179,7 +177,12 @@ def _kpis(result: CampaignResult, params: OfferParameters) -> None:
     row1 = st.columns(3)
     row1[0].metric("Customers targeted", fmt.count(result.customers), border=True)
     row1[1].metric("Expected responders", fmt.count(result.responders), border=True)
-    row1[2].metric("Customers saved from churn", f"{result.retained_customers:,.1f}", border=True)
+    row1[2].metric(
+        "Customers saved from churn",
+        fmt.count(result.retained_customers),  # people are whole: an expected 231.4 shows 231
+        help="Expected responders × retention rate, rounded to whole customers.",
+        border=True,
+    )
     row2 = st.columns(3)
     row2[0].metric("Total cost", fmt.money(result.total_cost), border=True)
     row2[1].metric(
