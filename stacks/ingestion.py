@@ -17,17 +17,13 @@ from cdktn_provider_snowflake.table import Table, TableColumn
 from constructs import Construct
 
 from stacks.naming import PLATFORM_SCHEMA, Names, fq
-from stacks.tables import columns_of
-from toolkit.pipeline.bronze import BRONZE_DDL
-from toolkit.pipeline.observability import OBSERVABILITY_DDL
+from stacks.tables import columns_of, declared_tables
 
-# Tables the stack creates up front (the toolkit's "create table if not exists" then
-# finds them): what the pipe, stream, masking and finalizer need on day one, and the
-# app's feedback table — the app role may INSERT into it but can create nothing, so the
-# table must exist before the first thumbs up/down.
-BRONZE_TABLES = ("raw_customers", "raw_transactions", "raw_merchant_categories", "rejected_rows")
+# The stack creates every table of the toolkit's registry up front (stacks.tables.
+# declared_tables; the toolkit's "create table if not exists" then finds them): the pipe,
+# stream, masking, procedures and finalizer write them from day one, and the app role may
+# INSERT into the feedback table but can create nothing.
 FEEDBACK_TABLE = "assistant_feedback"
-OBSERVABILITY_TABLES = ("pipeline_runs", "load_batches", FEEDBACK_TABLE)
 
 _SNOWFLAKE_TYPES = {"TIMESTAMPNTZ": "TIMESTAMP_NTZ", "DOUBLE": "FLOAT", "BIGINT": "NUMBER(38,0)"}
 
@@ -106,11 +102,8 @@ class Ingestion(Construct):
         )
 
         self.tables: dict[str, Table] = {}
-        for schema, ddl_by_table, wanted in (
-            ("BRONZE", BRONZE_DDL, BRONZE_TABLES),
-            ("OBSERVABILITY", OBSERVABILITY_DDL, OBSERVABILITY_TABLES),
-        ):
-            for table in wanted:
+        for schema, ddl_by_table in declared_tables().items():
+            for table in ddl_by_table:
                 self.tables[table] = Table(
                     self,
                     f"table_{table}",

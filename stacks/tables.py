@@ -1,11 +1,12 @@
-"""Columns of the toolkit's DDL as Terraform table columns (one definition of bronze).
+"""The toolkit's table registry as Terraform table columns (one definition of each table).
 
 The toolkit declares bronze and observability tables once (``toolkit.pipeline.bronze``,
-``toolkit.pipeline.observability``); the stack needs some of them to exist before the pipeline
-first runs (the pipe and stream target ``RAW_TRANSACTIONS``, masking attaches to
-``RAW_CUSTOMERS``, the finalizer writes ``PIPELINE_RUNS``, the app inserts into
-``ASSISTANT_FEEDBACK``), so it parses that DDL with
-sqlglot and emits the same columns in Snowflake types.
+``toolkit.pipeline.observability``: name, columns, types as DDL) and names the few that exist
+only locally (``LOCAL_ONLY_TABLES``). Every other table is declared by the stack, so it exists
+before any Snowflake writer runs: the pipe and stream target ``RAW_TRANSACTIONS``, masking
+attaches to ``RAW_CUSTOMERS``, the procedures write ``LOAD_BATCHES``, ``MODEL_METRICS`` and
+``LAYER_RECORD_COUNTS``, the finalizer ``PIPELINE_RUNS``, the app ``ASSISTANT_FEEDBACK``.
+The stack parses that DDL with sqlglot and emits the same columns in Snowflake types.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
+
+from toolkit.pipeline.bronze import BRONZE_DDL
+from toolkit.pipeline.observability import LOCAL_ONLY_TABLES, OBSERVABILITY_DDL
 
 
 @dataclass(frozen=True)
@@ -46,3 +50,14 @@ def columns_of(ddl: str) -> list[Column]:
             )
         )
     return columns
+
+
+def declared_tables() -> dict[str, dict[str, str]]:
+    """Schema (upper case) → {table (lower case) → DDL} of every table the stack declares:
+    all of bronze and observability except ``LOCAL_ONLY_TABLES``."""
+    return {
+        "BRONZE": dict(BRONZE_DDL),
+        "OBSERVABILITY": {
+            table: ddl for table, ddl in OBSERVABILITY_DDL.items() if table not in LOCAL_ONLY_TABLES
+        },
+    }
