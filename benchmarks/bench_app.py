@@ -31,7 +31,8 @@ from c360_app import queries  # noqa: E402
 from c360_app.data import DuckDBSource  # noqa: E402
 from c360_app.queries import ProfileFilter  # noqa: E402
 
-from toolkit.campaign import PREBUILT_SCENARIOS, SEGMENTS, priority_coefficients  # noqa: E402
+from toolkit.campaign import PREBUILT_SCENARIOS, priority_coefficients  # noqa: E402
+from toolkit.domain import SEGMENTS  # noqa: E402
 
 SUGGESTED_QUESTIONS = [
     "How many customers are in each segment?",

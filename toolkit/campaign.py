@@ -36,15 +36,6 @@ OFFER_TYPES: dict[str, str] = {
     "Travel perk": "lounge passes or travel credit",
 }
 
-SEGMENTS = (
-    "High-Value Travelers",
-    "Stable Mid-Spenders",
-    "Budget-Conscious",
-    "Declining",
-    "New & Growing",
-)
-RISK_CATEGORIES = ("Low Risk", "Medium Risk", "High Risk")
-CARD_TYPES = ("Basic", "Silver", "Gold", "Platinum")
 
 DEFAULT_MARGIN_RATE = 0.03
 DEFAULT_VALUE_HORIZON_MONTHS = 12

@@ -7,17 +7,10 @@ import math
 import altair as alt
 import pandas as pd
 
-SEGMENT_COLORS = {
-    "High-Value Travelers": "#1f77b4",
-    "Stable Mid-Spenders": "#2ca02c",
-    "Budget-Conscious": "#9467bd",
-    "Declining": "#d62728",
-    "New & Growing": "#ff7f0e",
-}
+from toolkit.domain import RISK_COLORS, SEGMENT_COLORS
+
 # Every category label shown in full: Vega otherwise drops alternate labels when crowded.
 _NOMINAL_AXIS = alt.Axis(labelLimit=240, labelOverlap=False)
-
-RISK_COLORS = {"Low Risk": "#2ca02c", "Medium Risk": "#ff9f1c", "High Risk": "#d62728"}
 
 
 def _segment_color(field: str = "customer_segment:N", title: str = "Segment") -> alt.Color:

@@ -16,11 +16,8 @@ from c360_app import charts, fmt, loaders
 from c360_app.queries import ProfileFilter
 from c360_app.widgets import export_on_request
 from toolkit.campaign import (
-    CARD_TYPES,
     OFFER_TYPES,
     PREBUILT_SCENARIOS,
-    RISK_CATEGORIES,
-    SEGMENTS,
     Audience,
     AudienceFilter,
     CampaignResult,
@@ -34,6 +31,7 @@ from toolkit.campaign import (
     sensitivity,
     tornado,
 )
+from toolkit.domain import CARD_TYPES, RISK_CATEGORIES, SEGMENTS
 
 CUSTOM_KEY = "campaign_custom_scenarios"
 TARGET_PREVIEW_ROWS = 50

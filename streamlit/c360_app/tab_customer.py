@@ -12,15 +12,7 @@ import streamlit as st
 from c360_app import charts, fmt, loaders
 from c360_app.widgets import csv_download
 from toolkit.campaign import suggest_retention_action
-
-RISK_BADGE_COLORS = {"Low Risk": "green", "Medium Risk": "orange", "High Risk": "red"}
-SEGMENT_BADGE_COLORS = {
-    "High-Value Travelers": "blue",
-    "Stable Mid-Spenders": "green",
-    "Budget-Conscious": "violet",
-    "Declining": "red",
-    "New & Growing": "orange",
-}
+from toolkit.domain import RISK_BADGE_COLORS, SEGMENT_BADGE_COLORS
 
 
 def risk_factors(value: Any) -> list[str]:

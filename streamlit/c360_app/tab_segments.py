@@ -8,7 +8,7 @@ import streamlit as st
 from c360_app import charts, fmt, loaders
 from c360_app.queries import SORTABLE_COLUMNS, ProfileFilter
 from c360_app.widgets import export_on_request
-from toolkit.campaign import CARD_TYPES, RISK_CATEGORIES, SEGMENTS
+from toolkit.domain import CARD_TYPES, RISK_CATEGORIES, SEGMENTS
 
 PAGE_SIZES = (25, 50, 100)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-CARD_TIERS = {"Basic": 0, "Silver": 1, "Gold": 2, "Platinum": 3}
+from toolkit.domain import CARD_TYPES
+
+CARD_TIERS = {card_type: tier for tier, card_type in enumerate(CARD_TYPES)}
 
 # Feature name → (concept, plain-words phrase for a customer's value ``{v}``).
 # Explanations name at most one feature per concept, so a lapsed customer reads

@@ -14,9 +14,8 @@ import pandas as pd
 
 from toolkit.churn.features import build_features
 from toolkit.churn.model import ChurnModel
+from toolkit.domain import RISK_BANDS
 
-# CONTRACT.md: Low Risk 0-39, Medium Risk 40-69, High Risk 70-100.
-RISK_BANDS = ((0, 39, "Low Risk"), (40, 69, "Medium Risk"), (70, 100, "High Risk"))
 PREDICTION_COLUMNS = (
     "customer_id",
     "churn_probability",
@@ -32,9 +31,9 @@ PREDICTION_COLUMNS = (
 
 def risk_category(score: np.ndarray) -> np.ndarray:
     score = np.asarray(score)
-    labels = np.full(score.shape, RISK_BANDS[0][2], dtype=object)
-    for low, _high, name in RISK_BANDS[1:]:
-        labels[score >= low] = name
+    labels = np.full(score.shape, RISK_BANDS[0].name, dtype=object)
+    for band in RISK_BANDS[1:]:
+        labels[score >= band.low] = band.name
     return labels
 
 

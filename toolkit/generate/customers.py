@@ -15,8 +15,9 @@ from faker.providers.address.en_US import Provider as AddressProvider
 from faker.providers.internet.en_US import Provider as InternetProvider
 from faker.providers.person.en_US import Provider as PersonProvider
 
+from toolkit.domain import CARD_TYPES, CREDIT_LIMIT_RANGES
 from toolkit.generate.calendar import DATA_END, day_number
-from toolkit.generate.reference import CARD_TYPES, CITIES, CREDIT_LIMIT_RANGES, EMPLOYMENT_STATUSES
+from toolkit.generate.reference import CITIES, EMPLOYMENT_STATUSES
 
 PROFILES = ("premium_traveler", "stable", "budget", "declining", "new_growing")
 PROFILE_SHARES = np.array([0.12, 0.36, 0.25, 0.16, 0.11])

@@ -178,14 +178,4 @@ CITIES: tuple[tuple[str, str, float], ...] = (
     ("Washington", "DC", 1.0),
 )
 
-CARD_TYPES = ("Basic", "Silver", "Gold", "Platinum")
-# Credit limit range per card type; limits are consistent with the card.
-CREDIT_LIMIT_RANGES = {
-    "Basic": (500, 3_000),
-    "Silver": (3_000, 10_000),
-    "Gold": (10_000, 25_000),
-    "Platinum": (25_000, 50_000),
-}
-CHANNELS = ("Online", "In-Store", "Mobile")
-STATUSES = ("approved", "declined")
 EMPLOYMENT_STATUSES = ("Employed", "Self-Employed", "Retired", "Student", "Unemployed")

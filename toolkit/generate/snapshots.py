@@ -12,9 +12,9 @@ from datetime import date
 import numpy as np
 import pyarrow as pa
 
+from toolkit.domain import CARD_TYPES, CREDIT_LIMIT_RANGES
 from toolkit.generate.calendar import SNAPSHOT_DATES, day_number
 from toolkit.generate.customers import DECLINING, NEW, Customers, limit_for_tier
-from toolkit.generate.reference import CARD_TYPES, CREDIT_LIMIT_RANGES
 
 _UPGRADE_P = np.array([0.05, 0.04, 0.025, 0.01, 0.09])
 _LIMIT_CHANGE_P = np.array([0.05, 0.05, 0.04, 0.07, 0.10])

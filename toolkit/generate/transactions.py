@@ -16,9 +16,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from toolkit.domain import CHANNELS, STATUSES
 from toolkit.generate.calendar import day_number, month_starts
 from toolkit.generate.customers import BUDGET, DECLINING, NEW, PREMIUM, PROFILES, STABLE, Customers
-from toolkit.generate.reference import CHANNELS, MERCHANT_CATEGORIES
+from toolkit.generate.reference import MERCHANT_CATEGORIES
 
 _CATS = MERCHANT_CATEGORIES
 _TRAVEL = np.array([c.is_travel and c.group == "Travel" for c in _CATS])
@@ -228,8 +229,6 @@ def to_landing_table(month: MonthOfTransactions, customers: Customers, first_id:
             "amount": amount,
             "merchant_category_id": pc.take(category_ids, pa.array(month.category_index)),
             "channel": pc.take(pa.array(CHANNELS, type=pa.string()), pa.array(month.channel_index)),
-            "status": pc.take(
-                pa.array(["approved", "declined"]), pa.array(month.declined.astype(np.int8))
-            ),
+            "status": pc.take(pa.array(STATUSES), pa.array(month.declined.astype(np.int8))),
         }
     )
