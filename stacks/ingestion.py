@@ -1,14 +1,20 @@
-"""Ingestion: storage integration → external S3 stage → bronze tables, Snowpipe and stream.
+"""Ingestion: storage integration → external S3 stage → raw landing tables, Snowpipe, stream.
 
-The bronze tables come from the toolkit's own DDL (``toolkit.pipeline.bronze``), so the load
-procedure and the pipe write the same columns. Transactions auto-ingest through a pipe
-(S3 event → Snowflake's SQS queue → ``COPY INTO BRONZE.RAW_TRANSACTIONS``); an
-append-only stream on that table triggers the incremental task of the pipeline DAG.
+Files land in S3 with the local landing layout. ``COPY INTO`` keeps every value as text in
+a raw landing table (``BRONZE.LANDING_*``, DDL from ``toolkit.pipeline.bronze.landing_ddl``)
+with its stage, file name, row number and scan time; transactions auto-ingest through a
+pipe (S3 event → Snowflake's SQS queue → ``COPY INTO BRONZE.LANDING_TRANSACTIONS``), never
+straight into bronze. The ``C360_LOAD`` SQL procedure (``sql/procedures/load.sql``) copies
+snapshots, categories and the manifest and turns landing rows into typed bronze rows and
+``BRONZE.REJECTED_ROWS`` with the declared rules; an append-only stream on the landing
+transactions triggers it when the pipe brings files. The COPY text comes from
+``toolkit.pipeline.ingestion_sql``, the same module that renders the procedure.
 """
 
 from __future__ import annotations
 
 from cdktn import TerraformProvider
+from cdktn_provider_snowflake.file_format_json import FileFormatJson
 from cdktn_provider_snowflake.pipe import Pipe
 from cdktn_provider_snowflake.stage_external_s3 import StageExternalS3
 from cdktn_provider_snowflake.storage_integration_aws import StorageIntegrationAws
@@ -16,8 +22,10 @@ from cdktn_provider_snowflake.stream_on_table import StreamOnTable
 from cdktn_provider_snowflake.table import Table, TableColumn
 from constructs import Construct
 
-from stacks.naming import PLATFORM_SCHEMA, Names, fq
+from stacks.naming import PLATFORM_SCHEMA, Names
 from stacks.tables import columns_of, declared_tables
+from toolkit.pipeline import ingestion_sql
+from toolkit.pipeline.bronze import landing_ddl
 
 # The stack creates every table of the toolkit's registry up front (stacks.tables.
 # declared_tables; the toolkit's "create table if not exists" then finds them): the pipe,
@@ -35,24 +43,11 @@ def _snowflake_type(sql_type: str) -> str:
 
 
 def transactions_copy_statement(names: Names) -> str:
-    """The pipe's COPY: parquet columns by name, lineage from the file's metadata.
-
-    The batch id is the file's folder (``transactions/dt=YYYY-MM-DD``), as the local loader
-    names batches, so both loaders agree on what a batch is.
-
-    Every identifier comes from the environment config, never from user input.
-    """
-    table = fq(names.database, "BRONZE", "RAW_TRANSACTIONS")
-    stage = f"@{names.database}.{PLATFORM_SCHEMA}.{names.landing_stage}/transactions/"
-    return (
-        f"COPY INTO {table} (TRANSACTION_ID, CUSTOMER_ID, TRANSACTION_TS, AMOUNT, "  # noqa: S608
-        "MERCHANT_CATEGORY_ID, CHANNEL, STATUS, _BATCH_ID, _SOURCE_FILE, _LOADED_AT) "
-        "FROM (SELECT $1:transaction_id::VARCHAR, $1:customer_id::VARCHAR, "
-        "$1:transaction_ts::TIMESTAMP_NTZ, $1:amount::NUMBER(12,2), "
-        "$1:merchant_category_id::VARCHAR, $1:channel::VARCHAR, $1:status::VARCHAR, "
-        "REGEXP_REPLACE(METADATA$FILENAME, '/[^/]*$', ''), METADATA$FILENAME, CURRENT_TIMESTAMP() "
-        f"FROM {stage}) "
-        f"FILE_FORMAT = (FORMAT_NAME = '{names.database}.{PLATFORM_SCHEMA}.{names.parquet_format}')"
+    """The pipe's COPY: the parquet columns as text into the raw landing table, with the
+    file's metadata (``toolkit.pipeline.ingestion_sql.copy_statement``). Every identifier
+    comes from the environment config, never from user input."""
+    return ingestion_sql.copy_statement(
+        ingestion_sql.LANDING_BY_NAME["transactions"], names.landing_stage, database=names.database
     )
 
 
@@ -102,7 +97,19 @@ class Ingestion(Construct):
         )
 
         self.tables: dict[str, Table] = {}
-        for schema, ddl_by_table in declared_tables().items():
+        # the manifest's JSON (the portfolio fingerprint the load procedure checks)
+        self.json_format = FileFormatJson(
+            self,
+            "json_format",
+            provider=provider,
+            database=database,
+            schema=schemas[PLATFORM_SCHEMA].name,
+            name=ingestion_sql.JSON_FORMAT,
+            comment="landing _manifest.json (portfolio fingerprint)",
+        )
+        declared = declared_tables()
+        declared["BRONZE"] = {**declared["BRONZE"], **landing_ddl()}
+        for schema, ddl_by_table in declared.items():
             for table in ddl_by_table:
                 self.tables[table] = Table(
                     self,
@@ -112,7 +119,7 @@ class Ingestion(Construct):
                     schema=schemas[schema].name,
                     name=table.upper(),
                     # change tracking feeds the stream on transactions
-                    change_tracking=table == "raw_transactions",
+                    change_tracking=table == "landing_transactions",
                     column=[
                         TableColumn(
                             name=column.name,
@@ -134,7 +141,7 @@ class Ingestion(Construct):
             auto_ingest=True,
             copy_statement=transactions_copy_statement(names),
             comment="auto-ingest of transactions/ (S3 event notifications)",
-            depends_on=[self.stage, self.tables["raw_transactions"], parquet_format],
+            depends_on=[self.stage, self.tables["landing_transactions"], parquet_format],
         )
         self.stream = StreamOnTable(
             self,
@@ -143,9 +150,9 @@ class Ingestion(Construct):
             database=database,
             schema=schemas["BRONZE"].name,
             name=names.transactions_stream,
-            table=self.tables["raw_transactions"].fully_qualified_name,
+            table=self.tables["landing_transactions"].fully_qualified_name,
             append_only="true",
-            comment="new bronze transactions for the incremental task",
+            comment="newly piped landing transactions: triggers C360_LOAD",
         )
 
     def read_access_before_pipe(self, resources: list) -> None:

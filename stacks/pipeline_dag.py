@@ -98,8 +98,11 @@ class PipelineDag(Construct):
         )
         self.steps: dict[str, Task] = {}
         for step in topological_order():
-            predecessors = [self.steps[name] for name in step.after] or [self.root]
-            after = [task_fq[name] for name in step.after] or [root_fq]
+            if step.name == "generate" and not env.generates_synthetic_data:
+                continue  # prod's files come from the card processor (toolkit.config)
+            upstream = [name for name in step.after if name in self.steps]
+            predecessors = [self.steps[name] for name in upstream] or [self.root]
+            after = [task_fq[name] for name in upstream] or [root_fq]
             workload = "load" if step.name in LOAD_STEPS else "transform"
             self.steps[step.name] = Task(
                 self,
@@ -125,7 +128,8 @@ class PipelineDag(Construct):
             depends_on=[self.root, *self.steps.values()],
             **common,
         )
-        consume = names.in_platform("C360_CONSUME_NEW_TRANSACTIONS")
+        # validates the newly piped files into bronze and rejected_rows (sql/procedures/load.sql)
+        consume = names.in_platform("C360_LOAD")
         incremental_args = f"{INCREMENTAL_DBT_ARGS} --target {env.dbt_target}"
         self.incremental = Task(
             self,

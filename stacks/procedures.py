@@ -124,7 +124,7 @@ class Procedures(Construct):
         }
         self.python: dict[str, ProcedurePython] = {}
         for step in PIPELINE:
-            if not step.snowflake_procedure:
+            if not step.snowflake_handler:  # SQL procedures come from sql/procedures
                 continue
             self.python[step.name] = ProcedurePython(
                 self,

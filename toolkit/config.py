@@ -56,6 +56,9 @@ class Environment:
     landing_noncurrent_days: int = 30
     git_repository_url: str = "https://github.com/c360-platform/c360.git"
     git_branch: str = "main"
+    # Whether the pipeline's graph starts with the synthetic `generate` step. Prod's files
+    # come from the card processor into the landing bucket, so prod never generates.
+    generates_synthetic_data: bool = False
 
     def role(self, functional: str) -> str:
         """Account-level role name for a functional role, e.g. ``C360_DEV_ANALYST``."""
@@ -83,6 +86,7 @@ ENVIRONMENTS: dict[str, Environment] = {
         is_cloud=False,
         database="c360",
         dbt_target="local",
+        generates_synthetic_data=True,
     ),
     "dev": Environment(
         name="dev",
@@ -103,6 +107,7 @@ ENVIRONMENTS: dict[str, Environment] = {
         role_prefix="C360_DEV",
         landing_noncurrent_days=7,
         git_branch="main",
+        generates_synthetic_data=True,
     ),
     "prod": Environment(
         name="prod",

@@ -94,7 +94,7 @@ def test_stream_on_bronze_transactions_triggers_the_incremental_task(stacks, env
     assert task["when"] == (
         f'SYSTEM$STREAM_HAS_DATA(\'"{config.database}"."BRONZE"."{stream["name"]}"\')'
     )
-    assert "C360_CONSUME_NEW_TRANSACTIONS" in task["sql_statement"]
+    assert "C360_LOAD" in task["sql_statement"]  # validates the piped files (issue 12)
     assert "EXECUTE DBT PROJECT" in task["sql_statement"]
 
 

@@ -84,7 +84,7 @@ def test_procedure_files_are_one_create_procedure_each_and_feed_the_stack():
     procedures = {p.name: p for p in sql_procedures()}
     assert procedures["C360_RECORD_PIPELINE_RUN"].arguments == [("ENV", "VARCHAR")]
     assert "observability.pipeline_runs" in procedures["C360_RECORD_PIPELINE_RUN"].body
-    assert procedures["C360_CONSUME_NEW_TRANSACTIONS"].body.startswith("BEGIN")
+    assert procedures["C360_LOAD"].body.startswith("DECLARE")
 
 
 def test_no_init_py_in_the_cdktf_app_folder():

@@ -67,3 +67,46 @@ BRONZE_DDL = {
             _source_file varchar
         )""",
 }
+
+# Snowflake's raw landing tables: every landed value as text, as it arrived, with where it
+# came from (stage, file, row) and when the COPY scanned it — the columns of Snowflake's
+# staged-file metadata (METADATA$FILENAME, METADATA$FILE_ROW_NUMBER, METADATA$START_SCAN_TIME;
+# https://docs.snowflake.com/en/user-guide/querying-metadata). The load procedure turns them
+# into the typed bronze tables above with the rules of toolkit.pipeline.validation. The
+# local loader reads the landing files directly and never creates these.
+LANDING_LINEAGE = """
+    _stage varchar not null,
+    _source_file varchar not null,
+    _file_row bigint not null,
+    _scanned_at timestamptz not null
+"""
+
+
+def _landing_ddl(table: str, columns: tuple[str, ...]) -> str:
+    text = "".join(f"    {column} varchar,\n" for column in columns)
+    return f"create table if not exists bronze.{table} (\n{text}{LANDING_LINEAGE})"
+
+
+def landing_ddl() -> dict[str, str]:
+    """Landing table name -> DDL (text columns of each source, then the file lineage)."""
+    from toolkit.pipeline.validation import CUSTOMERS, TRANSACTIONS
+
+    return {
+        "landing_transactions": _landing_ddl("landing_transactions", TRANSACTIONS.columns),
+        "landing_customers": _landing_ddl("landing_customers", CUSTOMERS.columns),
+        "landing_merchant_categories": _landing_ddl(
+            "landing_merchant_categories", MERCHANT_CATEGORY_COLUMNS
+        ),
+        "landing_manifest": _landing_ddl("landing_manifest", ("fingerprint",)),
+    }
+
+
+MERCHANT_CATEGORY_COLUMNS = (
+    "merchant_category_id",
+    "category_name",
+    "category_group",
+    "mcc_code",
+    "is_discretionary",
+    "is_necessity",
+    "is_travel",
+)

@@ -18,7 +18,8 @@ class Step:
 
     ``local_handler`` is ``module:function`` taking a :class:`RunContext` and returning a
     :class:`StepResult`. In Snowflake the step runs as ``snowflake_call`` (a ``CALL`` of a
-    Python procedure whose handler is ``snowflake_handler`` in the toolkit) or, for dbt
+    Python procedure whose handler is ``snowflake_handler`` in the toolkit, or of the SQL
+    procedure of that name in ``sql/procedures`` when there is no handler) or, for dbt
     steps, as ``EXECUTE DBT PROJECT`` with ``dbt_args``.
     """
 
@@ -45,8 +46,8 @@ PIPELINE: tuple[Step, ...] = (
         description="new landing batches into bronze; bad rows to bronze.rejected_rows",
         after=("generate",),
         local_handler="toolkit.pipeline.local_steps:load_step",
+        # a SQL procedure (sql/procedures/load.sql, rendered by toolkit.pipeline.ingestion_sql)
         snowflake_procedure="C360_LOAD",
-        snowflake_handler="toolkit.pipeline.snowflake_steps.load_handler",
     ),
     Step(
         name="build",

@@ -23,15 +23,15 @@ import duckdb
 from toolkit.db import connect
 from toolkit.errors import C360Error
 from toolkit.generate import read_manifest
-from toolkit.generate.reference import CARD_TYPES, CHANNELS, STATUSES
+from toolkit.pipeline import validation
 from toolkit.pipeline.bronze import BRONZE_DDL
 from toolkit.pipeline.observability import ensure_observability_tables
+from toolkit.pipeline.validation import SourceRules
 from toolkit.progress import step_progress
 
 # Days of transactions loaded per database transaction (about a quarter): streamed, so
 # memory stays bounded at any scale; fewer, larger groups amortise per-group overhead.
 TRANSACTION_BATCHES_PER_GROUP = 92
-MAX_AMOUNT = 100_000
 # Measured: one thread inserts a month of rows faster than two on this 2-core machine
 # (parallel insert coordination costs more than it wins at this size).
 LOAD_THREADS = int(os.environ.get("C360_LOAD_THREADS", "1"))
@@ -60,97 +60,6 @@ class LoadSummary:
         self.rows_rejected += rejected
 
 
-def _in_list(values) -> str:
-    # vocabularies are constants of the toolkit, never user input
-    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
-
-
-# Per source: computed columns (parsed once), then validation rules over them:
-# (reason, SQL predicate that is TRUE when the row is bad). A row's reasons are all
-# that apply, joined with "; ". The typed insert reuses the parsed columns.
-TRANSACTION_PARSED = """
-    try_strptime(s.transaction_ts, '%Y-%m-%d %H:%M:%S') as _ts,
-    try_cast(s.amount as decimal(12, 2)) as _amount
-"""
-TRANSACTION_CHECKS = """,
-    k.customer_id is not null as _known_customer,
-    c.merchant_category_id is not null as _known_category
-"""
-TRANSACTION_LOOKUPS = """
-    left join known_customers k on k.customer_id = s.customer_id
-    left join known_categories c on c.merchant_category_id = s.merchant_category_id
-"""
-TRANSACTION_RULES = (
-    ("missing transaction_id", "transaction_id is null"),
-    ("missing customer_id", "nullif(trim(customer_id), '') is null"),
-    ("unknown customer_id", "nullif(trim(customer_id), '') is not null and not _known_customer"),
-    ("unparseable transaction_ts", "_ts is null"),
-    ("missing amount", "nullif(trim(amount), '') is null"),
-    ("non-numeric amount", "nullif(trim(amount), '') is not null and _amount is null"),
-    ("non-positive or implausible amount", f"_amount <= 0 or _amount > {MAX_AMOUNT}"),
-    ("unknown merchant_category_id", "not _known_category"),
-    ("invalid channel", f"channel is null or channel not in ({_in_list(CHANNELS)})"),
-    ("invalid status", f"status is null or status not in ({_in_list(STATUSES)})"),
-    ("duplicate transaction_id", "_duplicate"),
-)
-# The same rules as one positive test, cheaper to evaluate than the twelve reasons on
-# every row; the reasons are computed only for the rows that fail it. Should the two ever
-# disagree, a row would be counted in neither or both, and the count check refuses the load.
-TRANSACTION_VALID = f"""
-    transaction_id is not null and _ts is not null and _amount > 0 and _amount <= {MAX_AMOUNT}
-    and _known_customer and _known_category and channel in ({_in_list(CHANNELS)})
-    and status in ({_in_list(STATUSES)}) and not _duplicate
-"""
-TRANSACTION_TYPED = (
-    "transaction_id, customer_id, _ts, _amount, merchant_category_id, channel, status"
-)
-
-CUSTOMER_PARSED = """
-    try_cast(s.date_of_birth as date) as _dob,
-    try_cast(s.credit_limit as decimal(12, 2)) as _limit,
-    try_cast(s.annual_income as decimal(12, 2)) as _income,
-    try_cast(s.account_open_date as date) as _opened,
-    try_cast(s.snapshot_date as date) as _snapshot
-"""
-CUSTOMER_CHECKS = ""
-CUSTOMER_LOOKUPS = ""
-CUSTOMER_RULES = (
-    (
-        "malformed customer_id",
-        "customer_id is null or not regexp_full_match(customer_id, 'C[0-9]{6}')",
-    ),
-    ("missing name", "nullif(trim(first_name), '') is null or nullif(trim(last_name), '') is null"),
-    (
-        "missing or malformed email",
-        "email is null or not regexp_full_match(email, '[^@\\s]+@[^@\\s]+\\.[^@\\s]+')",
-    ),
-    ("invalid date_of_birth", "_dob is null"),
-    ("missing city or state", "nullif(trim(city), '') is null or nullif(trim(state), '') is null"),
-    ("invalid card_type", f"card_type is null or card_type not in ({_in_list(CARD_TYPES)})"),
-    ("invalid credit_limit", "_limit is null or _limit <= 0"),
-    ("invalid account_open_date", "_opened is null or _opened > _snapshot"),
-    ("invalid snapshot_date", "_snapshot is null"),
-    ("duplicate customer in snapshot", "_duplicate"),
-)
-CUSTOMER_TYPED = """
-    customer_id, trim(first_name), trim(last_name), lower(trim(email)), phone, _dob, street_address,
-    trim(city), upper(trim(state)), zip_code, employment_status, _income, card_type, _limit, _opened, _snapshot
-"""
-
-TRANSACTION_COLUMNS = (
-    "transaction_id, customer_id, transaction_ts, amount, merchant_category_id, channel, status"
-)
-CUSTOMER_COLUMNS = (
-    "customer_id, first_name, last_name, email, phone, date_of_birth, street_address, city, state, zip_code, "
-    "employment_status, annual_income, card_type, credit_limit, account_open_date, snapshot_date"
-)
-
-
-def _reason_expression(rules) -> str:
-    cases = ", ".join(f"case when {predicate} then '{reason}' end" for reason, predicate in rules)
-    return f"concat_ws('; ', {cases})"
-
-
 def _batch_id(landing: Path, file: Path) -> str:
     return file.parent.relative_to(landing).as_posix()
 
@@ -164,53 +73,22 @@ def _pending(con, landing: Path, pattern: str) -> tuple[list[Path], int]:
     return pending, len(files) - len(pending)
 
 
-def _bad_row_predicate(rules) -> str:
-    # coalesce: a NULL predicate must count as "not bad", or the row would vanish from both outputs
-    return " or ".join(f"coalesce({predicate}, false)" for _, predicate in rules)
-
-
 @dataclass(frozen=True)
 class Source:
-    """How one kind of landing batch is validated and loaded (all module constants)."""
+    """Where one kind of landing batch is found; its rules are ``toolkit.pipeline.validation``."""
 
-    name: str
+    rules: SourceRules
     pattern: str
-    table: str
-    columns: str
-    parsed: str
-    checks: str
-    lookups: str
-    typed: str
-    rules: tuple
-    dedupe_key: str
-    valid: str | None = None  # a positive form of the rules, when cheaper
+
+    @property
+    def name(self) -> str:
+        return self.rules.name
 
 
-CUSTOMERS = Source(
-    "customers",
-    "customers/snapshot_date=*/*.parquet",
-    "raw_customers",
-    CUSTOMER_COLUMNS,
-    CUSTOMER_PARSED,
-    CUSTOMER_CHECKS,
-    CUSTOMER_LOOKUPS,
-    CUSTOMER_TYPED,
-    CUSTOMER_RULES,
-    "customer_id, snapshot_date",
-)
-TRANSACTIONS = Source(
-    "transactions",
-    "transactions/dt=*/*.parquet",
-    "raw_transactions",
-    TRANSACTION_COLUMNS,
-    TRANSACTION_PARSED,
-    TRANSACTION_CHECKS,
-    TRANSACTION_LOOKUPS,
-    TRANSACTION_TYPED,
-    TRANSACTION_RULES,
-    "transaction_id",
-    TRANSACTION_VALID,
-)
+CUSTOMERS = Source(validation.CUSTOMERS, "customers/snapshot_date=*/*.parquet")
+TRANSACTIONS = Source(validation.TRANSACTIONS, "transactions/dt=*/*.parquet")
+
+
 # Groups loaded at once, each on its own connection and single-threaded: two concurrent
 # appends use both cores better than one query with two DuckDB threads (measured).
 PARALLEL_GROUPS = 2
@@ -228,6 +106,11 @@ def _load_group(
     interpolated here is a module constant; paths and ids are bound.
     """
     batches = [(str(f), _batch_id(landing, f)) for f in files]
+    rules = source.rules
+    # Every landing value as text, as Snowflake's raw landing tables hold it, so the
+    # declared checks read the same input on both engines.
+    as_text = ", ".join(f"{c}::varchar as {c}" for c in rules.columns)
+    key = ", ".join(rules.key)
 
     def per_file(selected: str) -> str:
         return " union all ".join(
@@ -237,40 +120,38 @@ def _load_group(
         )
 
     params = [value for path, batch in batches for value in (path, batch, path)]
-    bad = _bad_row_predicate(source.rules)
+    bad = validation.bad_row(rules, "duckdb")
     con.execute("begin transaction")
     try:
         # Duplicates are rare: rank only the rows whose key occurs more than once.
         con.execute(
             f"""
             create or replace temp table duplicate_rows as
-            with raw as materialized ({per_file(source.dedupe_key)})
+            with raw as materialized ({per_file(as_text)})
             select _batch_id, _row from (
                 select _batch_id, _row,
-                       row_number() over (partition by {source.dedupe_key} order by _batch_id, _row) as _occurrence
+                       row_number() over (partition by {key} order by _batch_id, _row) as _occurrence
                 from raw
-                where {source.dedupe_key.split(",")[0]} is not null
-                  and ({source.dedupe_key}) in (select ({source.dedupe_key}) from raw group by all having count(*) > 1)
+                where {rules.key[0]} is not null
+                  and ({key}) in (select ({key}) from raw group by all having count(*) > 1)
             ) where _occurrence > 1
             """,  # noqa: S608
             params,
         )
         checked_rows = f"""
-            with known_customers as (select distinct customer_id from bronze.raw_customers),
-            known_categories as (select distinct merchant_category_id from bronze.raw_merchant_categories),
-            raw as ({per_file(source.columns)}),
+            with raw as ({per_file(as_text)}),
             parsed as (
-                select s.*, {source.parsed} {source.checks},
+                select s.*, {validation.parsed_columns(rules, "duckdb")},
                        (s._batch_id, s._row) in (select (_batch_id, _row) from duplicate_rows) as _duplicate
-                from raw s {source.lookups}
+                from raw s {validation.lookups(rules)}
             )
         """  # noqa: S608
         (loaded,) = con.execute(
             f"""
-            insert into bronze.{source.table}
+            insert into bronze.{rules.table}
             {checked_rows}
-            select {source.typed}, _batch_id, _source_file, current_timestamp::timestamp
-            from parsed where coalesce({source.valid or f"not ({bad})"}, false)
+            select {validation.typed_columns(rules)}, _batch_id, _source_file, current_timestamp::timestamp
+            from parsed where not ({bad})
             """,  # noqa: S608
             params,
         ).fetchone()
@@ -286,8 +167,8 @@ def _load_group(
                 f"""
                 insert into bronze.rejected_rows
                 {checked_rows}
-                select ?, _batch_id, to_json(struct_pack({source.columns}))::varchar,
-                       {_reason_expression(source.rules)}, current_timestamp::timestamp, _source_file
+                select ?, _batch_id, {validation.record(rules, "duckdb")},
+                       {validation.reasons(rules, "duckdb")}, current_timestamp::timestamp, _source_file
                 from parsed where {bad}
                 """,  # noqa: S608
                 [*params, source.name],

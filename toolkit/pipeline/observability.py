@@ -102,8 +102,6 @@ OBSERVABILITY_DDL = {
 # tests/infra/test_infra_table_registry.py fails when Snowflake-side code writes a table
 # the stacks do not declare, so a new table must either stay local here or be declared.
 LOCAL_ONLY_TABLES = {
-    "landing_source": "the local loader's guard against mixing portfolios; in Snowflake the "
-    "C360_LOAD procedure validates on a scratch DuckDB",
     "data_quality_results": "rows come from the local dbt runner's run_results.json; "
     "Snowflake keeps dbt results in the dbt project's execution history",
     "dbt_build_watermarks": "the local dbt runner's skip-if-unchanged fingerprint",

@@ -5,11 +5,11 @@ The stacks declare one procedure per pipeline step with a ``snowflake_procedure`
 runs one handler below, so Snowflake runs the code the local runner runs:
 
 * ``generate_handler`` — ``toolkit.generate.generate_landing`` into a temporary folder,
-  uploaded to the ``PLATFORM.GENERATED_LANDING`` stage with the landing layout;
-* ``load_handler`` — downloads new generated batches, validates them with
-  ``toolkit.pipeline.load.load_landing`` (the same rules and rejected-row reasons as locally) and
-  appends the bronze, rejected and batch rows to Snowflake. Production transactions
-  arrive through the Snowpipe instead (S3 → ``BRONZE.RAW_TRANSACTIONS``);
+  uploaded to the ``PLATFORM.GENERATED_LANDING`` stage with the landing layout (only in
+  environments that generate, ``toolkit.config.Environment.generates_synthetic_data``);
+* the load step is no Python: ``C360_LOAD`` is a SQL procedure (``sql/procedures/load.sql``,
+  rendered by ``toolkit.pipeline.ingestion_sql`` from the declared bronze rules) that COPYs
+  the staged files into raw landing tables and validates them set-based in Snowflake;
 * ``train_handler`` / ``score_handler`` — the churn helper's engine-neutral frame functions
   (``toolkit.churn.frames``, ``train_from_frames``, ``score_from_frames``,
   ``toolkit.clv.clv_from_frames``) over Snowpark queries; models are kept as JSON on the
@@ -29,8 +29,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
-
-from toolkit.pipeline.bronze import BRONZE_DDL
 
 GENERATED_LANDING_STAGE = "@PLATFORM.GENERATED_LANDING"
 MODELS_STAGE = "@PLATFORM.CHURN_MODELS"
@@ -117,80 +115,6 @@ def generate_handler(session, customers: int, seed: int, dirty_rate: float) -> s
     return summary.describe()
 
 
-def download_stage(session, stage: str, target: Path) -> int:
-    """Copy every file of ``stage`` to ``target``, keeping its folders (the landing layout)."""
-    listing = session.sql(f"list {stage}").to_pandas()
-    names = [str(n) for n in listing.iloc[:, 0]] if len(listing) else []
-    for name in names:
-        # LIST names files as "<stage name in lower case>/<relative path>"
-        relative = name.split("/", 1)[1]
-        folder = target / Path(relative).parent
-        folder.mkdir(parents=True, exist_ok=True)
-        session.file.get(f"{stage}/{relative}", str(folder))
-    return len(names)
-
-
-BRONZE_TABLES = ("raw_merchant_categories", "raw_customers", "raw_transactions", "rejected_rows")
-
-
-def load_handler(session) -> str:
-    """Validate new generated batches with the toolkit's loader, append only the new rows.
-
-    The loader runs on a scratch DuckDB seeded with what Snowflake already holds (loaded
-    batches, merchant categories), so it skips known batches and checks transactions
-    against the known categories exactly as it does locally.
-    """
-    from toolkit.db import connect
-    from toolkit.pipeline.load import load_landing
-    from toolkit.pipeline.observability import ensure_observability_tables
-
-    known = (
-        session.sql("select source, batch_id, source_file from observability.load_batches")
-        .to_pandas()
-        .rename(columns=str.lower)
-    )
-    categories = session.sql("select * from bronze.raw_merchant_categories").to_pandas()
-    seeded = set(known["batch_id"].astype(str)) if len(known) else set()
-    with tempfile.TemporaryDirectory() as tmp:
-        landing, scratch = Path(tmp) / "landing", Path(tmp) / "scratch.duckdb"
-        download_stage(session, GENERATED_LANDING_STAGE, landing)
-        con = connect(scratch)
-        try:
-            ensure_observability_tables(con)
-            con.execute(BRONZE_DDL["raw_merchant_categories"])
-            if len(known):
-                con.register("known_batches", known)
-                con.execute(
-                    "insert into observability.load_batches select source, batch_id, "
-                    "source_file, 0, 0, 0, current_timestamp from known_batches"
-                )
-            if len(categories):
-                con.register("known_categories_frame", categories.rename(columns=str.lower))
-                con.execute(
-                    "insert into bronze.raw_merchant_categories select * from known_categories_frame"
-                )
-        finally:
-            con.close()
-        summary = load_landing(scratch, landing, show_progress=False)
-        con = connect(scratch, read_only=True)
-        try:
-            for table in BRONZE_TABLES:
-                # table names are the fixed tuple above, never input
-                rows = con.execute(f"select * from bronze.{table}").df()  # noqa: S608
-                batch = "batch_id" if table == "rejected_rows" else "_batch_id"
-                _write(session, rows[~rows[batch].astype(str).isin(seeded)], "BRONZE", table)
-            batches = con.execute("select * from observability.load_batches").df()
-            _write(
-                session,
-                batches[~batches["batch_id"].astype(str).isin(seeded)],
-                "OBSERVABILITY",
-                "load_batches",
-            )
-        finally:
-            con.close()
-    return summary.describe()
-
-
 def _model_versions(session) -> tuple[str | None, float | None]:
     """The promoted model version and its recorded test ROC-AUC, if any."""
     try:
@@ -214,25 +138,28 @@ def _put_text(session, name: str, text: str) -> None:
 
 
 def train_handler(session, seed: int = 42) -> str:
+    from toolkit.churn import ChurnModel, registry, train_from_frames
     from toolkit.churn import frames as churn_frames
-    from toolkit.churn import registry, train_from_frames
 
     sources = churn_frames.detect_sources(columns_of(session))
     frames = churn_frames.load_training_frames(query_runner(session), sources, dialect="snowflake")
     outcome = train_from_frames(frames, seed=int(seed))
     trained_at = datetime.now().replace(microsecond=0)
     version = f"churn-{trained_at:%Y%m%dT%H%M%S}"
-    champion, champion_auc = _model_versions(session)
-    decision = registry.decide_promotion(
-        outcome.metric("roc_auc"), champion, champion_auc, force=False
-    )
+    champion, _ = _model_versions(session)
+    comparison = None
+    if champion is not None:  # the gate scores both models on the same held-out customers
+        with session.file.get_stream(f"{MODELS_STAGE}/{champion}.json") as stream:
+            current = ChurnModel.from_dict(json.loads(stream.read().decode()))
+        comparison = registry.compare_with_champion(outcome, current, seed=int(seed))
+    decision = registry.decide_promotion(comparison, champion, force=False)
     outcome.model.info.update(model_version=version, trained_at=trained_at.isoformat())
     _put_text(session, f"{version}.json", json.dumps(outcome.model.to_dict()))
-    for r in outcome.metrics.itertuples(index=False):
+    for r in registry.metric_rows(version, outcome, decision).itertuples(index=False):
         session.sql(
             MODEL_METRICS_SQL,
             params=[
-                version,
+                r.model_version,
                 str(r.metric),
                 float(r.value),
                 trained_at,

@@ -1,0 +1,74 @@
+"""Issue 12 in the synthesized stacks: pipe into raw landing, landing tables, C360_LOAD in SQL,
+no generate task in prod.
+
+Provider facts (terraform-provider-snowflake v2.20.0, the newest tag in the mirror; we pin
+2.22.0): ``pkg/resources/pipe.go`` — ``copy_statement`` (string, required, ForceNew) and
+``auto_ingest`` (bool, default false, ForceNew) are passed to CREATE PIPE as given.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlglot
+from stack_json import one, resources
+
+from toolkit.config import ENVIRONMENTS
+from toolkit.pipeline.bronze import landing_ddl
+
+ENVS = ("dev", "prod")
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_pipe_copies_transactions_into_the_raw_landing_table_not_bronze(stacks, env):
+    pipe = one(stacks[env], "snowflake_pipe")
+    assert pipe["auto_ingest"] is True
+    copy = sqlglot.parse_one(pipe["copy_statement"], read="snowflake")
+    target = copy.this.this if isinstance(copy.this, sqlglot.exp.Schema) else copy.this
+    assert target.name.upper() == "LANDING_TRANSACTIONS"
+    statement = pipe["copy_statement"].lower()
+    for metadata in ("metadata$filename", "metadata$file_row_number", "metadata$start_scan_time"):
+        assert metadata in statement
+    assert "raw_transactions" not in statement
+    assert f"@{ENVIRONMENTS[env].database.lower()}.platform.landing/transactions/" in statement
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_landing_tables_are_declared_as_text_with_file_lineage(stacks, env):
+    tables = {t["name"]: t for t in resources(stacks[env], "snowflake_table")}
+    for name in landing_ddl():
+        columns = {c["name"]: c["type"] for c in tables[name.upper()]["column"]}
+        lineage = {"_STAGE", "_SOURCE_FILE", "_FILE_ROW", "_SCANNED_AT"}
+        assert lineage <= set(columns)
+        assert {t for c, t in columns.items() if c not in lineage} == {"VARCHAR"}
+    assert tables["LANDING_TRANSACTIONS"]["change_tracking"] is True
+    stream = one(stacks[env], "snowflake_stream_on_table")
+    assert "LANDING_TRANSACTIONS" in stream["table"] or "landing_transactions" in stream["table"]
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_load_is_a_sql_procedure_without_download_or_duckdb(stacks, env):
+    stack = stacks[env]
+    python_names = {p["name"] for p in resources(stack, "snowflake_procedure_python")}
+    assert "C360_LOAD" not in python_names
+    load = one(stack, "snowflake_procedure_sql", name="C360_LOAD")
+    body = load["procedure_definition"].lower()
+    assert "insert all" in body and "begin transaction" in body and "commit" in body
+    for forbidden in ("duckdb", "get @", "list @", "file.get", "download"):
+        assert forbidden not in body
+    # no Python procedure's handler loads bronze any more
+    assert not any(
+        "load" in p["handler"].rsplit(".", 1)[-1]
+        for p in resources(stack, "snowflake_procedure_python")
+    )
+
+
+def test_only_environments_that_generate_have_a_generate_task(stacks):
+    for env in ENVS:
+        names = {t["name"] for t in resources(stacks[env], "snowflake_task")}
+        has_generate = any(name.endswith("GENERATE") for name in names)
+        assert has_generate is ENVIRONMENTS[env].generates_synthetic_data
+    assert ENVIRONMENTS["prod"].generates_synthetic_data is False
+    load = next(
+        t for t in resources(stacks["prod"], "snowflake_task") if t["name"].endswith("_LOAD")
+    )
+    assert not any("GENERATE" in after for after in load["after"])
