@@ -94,7 +94,10 @@ LandingOption = Annotated[
 
 
 def _db(db: Path | None) -> Path:
-    return db if db is not None else default_db_path()
+    """The database path; an existing file that is not a c360 database is refused."""
+    from toolkit.safety import check_database_path
+
+    return check_database_path(db if db is not None else default_db_path())
 
 
 # ----------------------------------------------------------------- commands

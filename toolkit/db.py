@@ -26,6 +26,7 @@ def connect(
         raise FileNotFoundError(
             f"no database at {db_path}; run `c360 demo` or `c360 pipeline run` first"
         )
+    created = not read_only and not db_path.exists()
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)
     config = {"memory_limit": memory_limit, "threads": threads}
@@ -33,6 +34,11 @@ def connect(
     if not read_only:
         for schema in SCHEMAS:
             con.execute(f"create schema if not exists {schema}")
+    if created:
+        # c360 only ever deletes a database that carries its marker (toolkit/safety.py).
+        from toolkit.safety import mark_database
+
+        mark_database(con)
     return con
 
 

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from toolkit.safety import mark_database
+
 DATA_START = date(2023, 7, 1)
 DATA_END = date(2024, 12, 31)
 
@@ -35,6 +37,7 @@ def write_gold(db_path: Path, customers: pd.DataFrame, transactions: pd.DataFram
     """gold.dim_customer / dim_merchant_category / fct_transactions from frames."""
     con = duckdb.connect(str(db_path))
     try:
+        mark_database(con)  # stands in for a c360-built database (toolkit/safety.py)
         for schema in ("bronze", "silver", "gold", "observability"):
             con.execute(f"create schema if not exists {schema}")
         con.register("customers_in", customers)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
@@ -32,6 +31,7 @@ from toolkit.generate.reference import MERCHANT_CATEGORIES
 from toolkit.generate.snapshots import snapshot_states, snapshot_table
 from toolkit.generate.transactions import generate_month, plan_behaviour, to_landing_table
 from toolkit.progress import step_progress
+from toolkit.safety import LANDING_LAYOUT, reset_folder
 
 MANIFEST = "_manifest.json"
 GENERATOR_VERSION = 3
@@ -112,9 +112,8 @@ def generate_landing(
     existing = read_manifest(landing)
     if existing and summary.same_request(existing):
         return GenerationSummary(**{**existing, "reused": True})
-    if landing.exists():
-        shutil.rmtree(landing)  # a different request: never mix two portfolios
-    landing.mkdir(parents=True)
+    # A different request: never mix two portfolios. Only a folder c360 made is emptied.
+    reset_folder(landing, "landing", LANDING_LAYOUT)
     started = time.perf_counter()
 
     streams = np.random.SeedSequence(seed).spawn(6)

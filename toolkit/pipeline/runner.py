@@ -7,7 +7,6 @@ the last step that succeeded in the latest run.
 from __future__ import annotations
 
 import importlib
-import shutil
 import time
 import uuid
 from collections.abc import Callable
@@ -17,6 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from toolkit import safety
 from toolkit.config import default_landing_dir, get_environment
 from toolkit.db import connect
 from toolkit.errors import C360Error, NotBuiltYet
@@ -93,11 +93,11 @@ def run_pipeline(
     db_path = Path(db_path)
     landing_dir = default_landing_dir(db_path)
     if fresh:
-        for path in (db_path, Path(f"{db_path}.wal"), landing_dir):
-            if path.is_dir():
-                shutil.rmtree(path)
-            elif path.exists():
-                path.unlink()
+        # Both checks before either removal: a refusal leaves everything untouched.
+        safety.check_database_path(db_path)
+        safety.check_folder(landing_dir, "landing", safety.LANDING_LAYOUT)
+        safety.remove_database(db_path)
+        safety.remove_folder(landing_dir, "landing", safety.LANDING_LAYOUT)
     skip = _steps_already_done(db_path, env, {s.name for s in steps}) if resume else set()
     run_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     ctx = RunContext(db_path, landing_dir, env, run_id, customers, seed, dirty_rate)
