@@ -1,4 +1,4 @@
-"""The ``c360`` command line: every command in CONTRACT.md.
+"""The ``c360`` command line: every command in docs/CONTRACT.md.
 
 Each command's docstring is its ``--help`` text, with an example. Imports of the
 heavy pieces happen inside the commands so ``c360 --help`` stays instant.
@@ -152,9 +152,31 @@ def pipeline_run(
         raise C360Error(
             f"the {env} pipeline runs as a Snowflake tasks DAG; deploy it with `c360 deploy {env}`"
         )
+    db_path = _db(db)
     run_pipeline(
-        _db(db), env=env, customers=customers, seed=seed, dirty_rate=dirty_rate, resume=resume
+        db_path, env=env, customers=customers, seed=seed, dirty_rate=dirty_rate, resume=resume
     )
+    from toolkit.alerts import check_after_run
+
+    # The conditions Snowflake's alerts notify on (toolkit/alerts.py) fail a local run too.
+    open_alerts = check_after_run(db_path, env)
+    if open_alerts:
+        reasons = "; ".join(f"{c.alert}: {c.reason}" for c in open_alerts)
+        raise C360Error(f"the run finished with {len(open_alerts)} open alert(s) — {reasons}")
+
+
+@app.command()
+def status(db: DbOption = None) -> None:
+    """Print the last pipeline run, its steps, and any open alert condition (exit 1 if one is open).
+
+    Example: c360 status
+    """
+    from toolkit.status import read_status
+
+    current = read_status(_db(db))
+    typer.echo(current.describe())
+    if current.conditions:
+        raise C360Error(f"{len(current.conditions)} open alert condition(s); see above")
 
 
 @pipeline_app.command("steps")

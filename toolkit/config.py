@@ -16,7 +16,7 @@ DB_PATH_ENV_VAR = "C360_DUCKDB_PATH"
 
 SCHEMAS = ("bronze", "silver", "gold", "observability")
 
-# Default scale of the synthetic portfolio (CONTRACT.md: demo default N = 50000).
+# Default scale of the synthetic portfolio (docs/CONTRACT.md: demo default N = 50000).
 DEFAULT_CUSTOMERS = 50_000
 DEFAULT_SEED = 42
 
@@ -29,6 +29,24 @@ class Warehouse:
     size: str  # XSMALL, SMALL, MEDIUM, ...
     auto_suspend_seconds: int
     max_cluster_count: int = 1
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """When the pipeline alerts (toolkit/alerts.py) and who hears about it (stacks/alerts.py).
+
+    ``email_recipients`` must be verified e-mail addresses of users in the Snowflake
+    account (a Snowflake e-mail notification integration sends only to those). The chat
+    webhook URL carries its secret as the literal ``SNOWFLAKE_WEBHOOK_SECRET``; the secret
+    itself is a Snowflake secret object created once per environment, never in this repo.
+    """
+
+    max_reject_rate: float = 0.05  # a load batch rejecting more than 5% of its rows alerts
+    run_deadline_minutes: int = 180  # a run must finish this long after it starts
+    email_recipients: tuple[str, ...] = ()
+    webhook_url: str = ""  # e.g. https://hooks.slack.com/services/SNOWFLAKE_WEBHOOK_SECRET
+    webhook_secret: str = ""  # name of the secret object in the PLATFORM schema
+    check_every_minutes: int = 30
 
 
 @dataclass(frozen=True)
@@ -59,6 +77,7 @@ class Environment:
     # Whether the pipeline's graph starts with the synthetic `generate` step. Prod's files
     # come from the card processor into the landing bucket, so prod never generates.
     generates_synthetic_data: bool = False
+    alerts: AlertSettings = field(default_factory=AlertSettings)
 
     def role(self, functional: str) -> str:
         """Account-level role name for a functional role, e.g. ``C360_DEV_ANALYST``."""
@@ -108,6 +127,12 @@ ENVIRONMENTS: dict[str, Environment] = {
         landing_noncurrent_days=7,
         git_branch="main",
         generates_synthetic_data=True,
+        alerts=AlertSettings(
+            run_deadline_minutes=180,
+            email_recipients=("c360-platform-dev@example.com",),
+            webhook_url="https://hooks.slack.com/services/SNOWFLAKE_WEBHOOK_SECRET",
+            webhook_secret="C360_ALERTS_WEBHOOK_SECRET",
+        ),
     ),
     "prod": Environment(
         name="prod",
@@ -128,6 +153,14 @@ ENVIRONMENTS: dict[str, Environment] = {
         role_prefix="C360_PROD",
         landing_noncurrent_days=90,
         git_branch="main",
+        alerts=AlertSettings(
+            max_reject_rate=0.02,
+            run_deadline_minutes=120,
+            email_recipients=("c360-platform@example.com", "c360-oncall@example.com"),
+            webhook_url="https://hooks.slack.com/services/SNOWFLAKE_WEBHOOK_SECRET",
+            webhook_secret="C360_ALERTS_WEBHOOK_SECRET",
+            check_every_minutes=15,
+        ),
     ),
 }
 

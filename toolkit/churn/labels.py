@@ -1,6 +1,6 @@
 """Churn labels: what a customer did in the prediction window after a cut-off date.
 
-Definition (ARCHITECTURE.md): a customer active before the cut-off has *churned* when,
+Definition (README, "Churn and lifetime value"): a customer active before the cut-off has *churned* when,
 over the ``horizon_days`` after it, either
 
 * they go silent: no approved transaction in the last ``INACTIVE_DAYS`` days of the

@@ -1,7 +1,7 @@
 """Tables in the ``observability`` schema shared by every step.
 
 Each owner writes its own rows; the DDL lives here so every writer and reader
-agrees on the columns (CONTRACT.md names the required ones).
+agrees on the columns (docs/CONTRACT.md names the required ones).
 """
 
 from __future__ import annotations
