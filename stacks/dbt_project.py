@@ -41,7 +41,10 @@ class DbtProject(Construct):
             execute=(
                 f"CREATE DBT PROJECT IF NOT EXISTS {self.name} "
                 f"FROM '@{repository_stage_path}/dbt' "
-                f"COMMENT = 'c360 dbt project ({env.dbt_target} target)'"
+                f"COMMENT = 'c360 dbt project ({env.dbt_target} target)' "
+                # the object's default target is the environment's, never profiles.yml's
+                # `local` (https://docs.snowflake.com/en/sql-reference/sql/create-dbt-project)
+                f"DEFAULT_TARGET = '{env.dbt_target}'"
             ),
             revert=f"DROP DBT PROJECT IF EXISTS {self.name}",
             query=(

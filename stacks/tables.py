@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
-from toolkit.pipeline.bronze import BRONZE_DDL
+from toolkit.pipeline.bronze import BRONZE_DDL, landing_ddl
 from toolkit.pipeline.observability import LOCAL_ONLY_TABLES, OBSERVABILITY_DDL
 
 
@@ -54,9 +54,10 @@ def columns_of(ddl: str) -> list[Column]:
 
 def declared_tables() -> dict[str, dict[str, str]]:
     """Schema (upper case) → {table (lower case) → DDL} of every table the stack declares:
-    all of bronze and observability except ``LOCAL_ONLY_TABLES``."""
+    all of bronze (with the landing tables the pipe and the load procedure COPY into) and
+    observability except ``LOCAL_ONLY_TABLES``."""
     return {
-        "BRONZE": dict(BRONZE_DDL),
+        "BRONZE": {**BRONZE_DDL, **landing_ddl()},
         "OBSERVABILITY": {
             table: ddl for table, ddl in OBSERVABILITY_DDL.items() if table not in LOCAL_ONLY_TABLES
         },
