@@ -18,6 +18,7 @@ from cdktn_aws.provider import AwsProvider
 from cdktn_provider_snowflake.provider import SnowflakeProvider
 from constructs import Construct
 
+from stacks.alerts import Alerts
 from stacks.analytics_app import AnalyticsApp
 from stacks.dbt_project import DbtProject
 from stacks.git_source import GitSource
@@ -34,6 +35,8 @@ from toolkit.config import Environment
 # Preview resources of the Snowflake provider 2.22 this stack uses (opt-in by design).
 SNOWFLAKE_PREVIEW_FEATURES = [
     "snowflake_api_integration_resource",
+    "snowflake_alert_resource",
+    "snowflake_email_notification_integration_resource",
     "snowflake_pipe_resource",
     "snowflake_procedure_python_resource",
     "snowflake_procedure_sql_resource",
@@ -199,6 +202,17 @@ class PlatformStack(TerraformStack):
                 *procedures.python.values(),
                 *procedures.sql.values(),
             ],
+        )
+        # failure alerts on the observability tables (toolkit/alerts.py conditions)
+        Alerts(
+            self,
+            "alerts",
+            env=env,
+            names=names,
+            database=database,
+            schemas=schemas,
+            provider=sysadmin,
+            ready=list(ingestion.tables.values()),
         )
         app = AnalyticsApp(
             self,
