@@ -6,11 +6,20 @@ The Cortex Analyst semantic model (``toolkit/assistant/semantic_model.yaml``) is
 from the git repository to an internal stage (Cortex Analyst reads semantic model files
 from a stage); ``COPY FILES`` reruns whenever the statement changes, and
 ``sql/setup/refresh_from_git.sql`` refreshes it after a new commit.
+
+Releases point the app at a commit (``ALTER STREAMLIT … SET ROOT_LOCATION =
+'@…/commits/<sha>'``, ``.github/scripts/release_from_git.py``). The provider reads
+``directory_location`` back from ``DESCRIBE STREAMLIT``'s root_location and sets it again
+on a difference (provider v2.20.0 ``pkg/resources/streamlit.go``: ReadContext
+``d.Set("directory_location", location)``; Update ``if d.HasChange("stage") ||
+d.HasChange("directory_location")`` → ``SET ROOT_LOCATION``), so the next apply would move
+the app back to the branch: ``lifecycle.ignore_changes`` leaves the location to the
+release (``RELEASE_OWNED_ATTRIBUTES``) once the app exists.
 """
 
 from __future__ import annotations
 
-from cdktn import TerraformProvider
+from cdktn import TerraformProvider, TerraformResourceLifecycle
 from cdktn_provider_snowflake.execute import Execute
 from cdktn_provider_snowflake.stage_internal import StageInternal
 from cdktn_provider_snowflake.streamlit import Streamlit
@@ -22,6 +31,8 @@ from toolkit.config import Environment
 STREAMLIT_MAIN_FILE = "streamlit/streamlit_app.py"
 SEMANTIC_MODEL_DIR = "toolkit/assistant"
 SEMANTIC_MODEL_FILE = "semantic_model.yaml"
+# the release re-points the app's root location at a commit; Terraform leaves it there
+RELEASE_OWNED_ATTRIBUTES = ["directory_location"]
 
 
 class AnalyticsApp(Construct):
@@ -84,4 +95,5 @@ class AnalyticsApp(Construct):
             query_warehouse=env.warehouse("app").name,
             comment="the four-tab c360 app, from the repository root",
             depends_on=ready,
+            lifecycle=TerraformResourceLifecycle(ignore_changes=RELEASE_OWNED_ATTRIBUTES),
         )

@@ -26,7 +26,6 @@ from cdktn_aws.s3 import (
     AwsBucketServerSideEncryptionConfiguration,
     AwsBucketVersioning,
 )
-from cdktn_aws.sts import DataAwsCallerIdentity
 from constructs import Construct
 
 from stacks.naming import LANDING_PREFIXES, Names
@@ -86,9 +85,11 @@ class LandingZone(Construct):
     def __init__(self, scope: Construct, id_: str, *, names: Names, noncurrent_days: int):
         super().__init__(scope, id_)
         self.names = names
-        caller = DataAwsCallerIdentity(self, "caller")
-        self.account_id = caller.account_id
-        self.reader_role_arn = f"arn:aws:iam::{caller.account_id}:role/{names.snowflake_iam_role}"
+        # the stack's aws_caller_identity (it also suffixes the bucket names, see Names)
+        if not names.aws_account_id:
+            raise ValueError("LandingZone needs Names(aws_account_id=...) for unique bucket names")
+        self.account_id = names.aws_account_id
+        self.reader_role_arn = f"arn:aws:iam::{self.account_id}:role/{names.snowflake_iam_role}"
 
         self.key = AwsKey(
             self,
@@ -104,7 +105,7 @@ class LandingZone(Construct):
                             # the account (its IAM policies) administers and uses the key
                             "Sid": "KeyManagedByAccountIam",
                             "Effect": "Allow",
-                            "Principal": {"AWS": f"arn:aws:iam::{caller.account_id}:root"},
+                            "Principal": {"AWS": f"arn:aws:iam::{self.account_id}:root"},
                             "Action": "kms:*",
                             "Resource": "*",
                         }

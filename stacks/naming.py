@@ -26,6 +26,16 @@ FUNCTIONAL_ROLES = ("loader", "transformer", "analyst", "app", "pipeline")
 PII_COLUMNS = {"EMAIL": "VARCHAR", "PHONE": "VARCHAR", "DATE_OF_BIRTH": "DATE"}
 
 
+def bucket_in_account(base: str, aws_account_id: str) -> str:
+    """``c360-dev-landing`` in account 123456789012 → ``c360-dev-landing-123456789012``.
+
+    Readable prefix from ``toolkit.config``, the 12-digit account id as suffix (≤ 63 chars,
+    lowercase, digits and hyphens: S3's naming rules). Tools that need the real name
+    (uploads, preflight) call this with the account id of their credentials.
+    """
+    return f"{base}-{aws_account_id}" if aws_account_id else base
+
+
 def fq(*parts: str) -> str:
     """A fully qualified Snowflake identifier with every part quoted (what the provider expects)."""
     return ".".join(f'"{part}"' for part in parts)
@@ -33,9 +43,16 @@ def fq(*parts: str) -> str:
 
 @dataclass(frozen=True)
 class Names:
-    """Names of one environment's objects."""
+    """Names of one environment's objects.
+
+    ``aws_account_id`` (the stack passes ``aws_caller_identity``'s ``account_id`` token) makes
+    the S3 bucket names unique: bucket names share one global namespace across every AWS
+    account, so a bare ``c360-dev-landing`` may already belong to someone else
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html).
+    """
 
     env: Environment
+    aws_account_id: str = ""
 
     # ---------------------------------------------------------------- Snowflake
     @property
@@ -93,11 +110,11 @@ class Names:
     # ---------------------------------------------------------------------- AWS
     @property
     def landing_bucket(self) -> str:
-        return self.env.landing_bucket
+        return bucket_in_account(self.env.landing_bucket, self.aws_account_id)
 
     @property
     def log_bucket(self) -> str:
-        return self.env.log_bucket
+        return bucket_in_account(self.env.log_bucket, self.aws_account_id)
 
     @property
     def kms_alias(self) -> str:

@@ -9,12 +9,25 @@ Providers take credentials only from the environment: AWS from the usual chain
 Snowflake work is split between provider aliases by role — SYSADMIN creates objects,
 SECURITYADMIN creates roles and grants, the pipeline role creates (so owns) the
 procedures, dbt project and tasks, the app role the Streamlit app. None is ACCOUNTADMIN.
+
+Why the pipeline and app roles come from the bootstrap (``sql/setup/account_admin_bootstrap.sql``)
+and not from this stack: a provider configuration connects with its role when Terraform
+configures it, which is during ``plan``, so a role a provider logs in with must exist before
+the first plan. The alternative — create the objects as SYSADMIN and hand them over with
+``snowflake_grant_ownership`` — was rejected: a started task must be suspended to change
+owner, the dbt project (``snowflake_execute``) has no ownership resource, and every later
+change would be planned by one role against objects another role owns. So the bootstrap
+creates the ``BOOTSTRAP_ROLES`` (as SECURITYADMIN, with the comment the stack declares, and
+grants them to SYSADMIN), and the stack adopts them with Terraform ``import`` blocks
+(``import_from``): from then on Terraform manages them like the other functional roles.
+Terraform ≥ 1.5 reads import blocks; CI pins 1.12.2.
 """
 
 from __future__ import annotations
 
 from cdktn import S3Backend, TerraformOutput, TerraformStack
 from cdktn_aws.provider import AwsProvider
+from cdktn_aws.sts import DataAwsCallerIdentity
 from cdktn_provider_snowflake.provider import SnowflakeProvider
 from constructs import Construct
 
@@ -33,8 +46,11 @@ from stacks.snowflake_foundation import SnowflakeFoundation
 from toolkit.config import Environment
 
 # Preview resources of the Snowflake provider 2.22 this stack uses (opt-in by design).
+# The git API integration resource is a preview at v2.20.0 and promoted by 2.22.0; both
+# accept it here (ValidPreviewFeatures = preview + promoted, provider v2.20.0
+# pkg/provider/previewfeatures/preview_features.go).
 SNOWFLAKE_PREVIEW_FEATURES = [
-    "snowflake_api_integration_resource",
+    "snowflake_api_integration_git_repository_token_resource",
     "snowflake_alert_resource",
     "snowflake_email_notification_integration_resource",
     "snowflake_pipe_resource",
@@ -45,6 +61,10 @@ SNOWFLAKE_PREVIEW_FEATURES = [
 ]
 
 
+# Functional roles a provider alias logs in with: created by the bootstrap, imported here.
+BOOTSTRAP_ROLES = ("pipeline", "app")
+
+
 class PlatformStack(TerraformStack):
     """The AWS landing zone and the Snowflake platform of one environment."""
 
@@ -53,7 +73,6 @@ class PlatformStack(TerraformStack):
         if not env.is_cloud:
             raise ValueError(f"environment {env.name!r} is not a cloud environment")
         self.env = env
-        names = Names(env)
 
         S3Backend(
             self,
@@ -71,6 +90,9 @@ class PlatformStack(TerraformStack):
                 AwsProvider.DefaultTagsProperty(tags={"project": "c360", "environment": env.name})
             ],
         )
+        # the account id suffixes the S3 bucket names (globally unique, see Names)
+        caller = DataAwsCallerIdentity(self, "aws_caller")
+        names = Names(env, aws_account_id=caller.account_id)
         snowflake = {
             role: SnowflakeProvider(
                 self,
@@ -114,6 +136,12 @@ class PlatformStack(TerraformStack):
             sysadmin=sysadmin,
             securityadmin=securityadmin,
         )
+        for functional in BOOTSTRAP_ROLES:
+            # the import id of snowflake_account_role is the quoted name (provider v2.20.0
+            # docs/resources/account_role.md, "Import")
+            rbac.functional[functional].import_from(
+                f'"{names.role(functional)}"', provider=securityadmin
+            )
         ingestion = Ingestion(
             self,
             "ingestion",
@@ -182,7 +210,6 @@ class PlatformStack(TerraformStack):
             names=names,
             database=database,
             schemas=schemas,
-            repository_fq=git.repository_fq,
             provider=pipeline_provider,
             ready=[*pipeline_ready, *ingestion.tables.values()],
         )

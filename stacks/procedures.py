@@ -1,8 +1,20 @@
 """Procedures: the toolkit's Python steps and the SQL helpers of the tasks DAG.
 
 Python procedures (one per pipeline step with a ``snowflake_procedure``) have the
-toolkit's handlers (``toolkit.pipeline.snowflake_steps``) and import the ``toolkit`` package
-from the git repository stage, so Snowflake runs the very code the local runner runs.
+toolkit's handlers (``toolkit.pipeline.snowflake_steps``), so Snowflake runs the very code
+the local runner runs. ``IMPORTS`` takes files or a zip archive, and a Python handler is
+imported from a zip with ``zipimport``
+(https://docs.snowflake.com/en/developer-guide/udf/python/udf-python-limitations;
+https://docs.snowflake.com/en/developer-guide/upload-dependencies); individual files would
+land flat, losing the ``toolkit.*`` package layout. So synth packs ``toolkit/`` (plus the
+pure-Python packages in ``VENDORED_PACKAGES``) into one deterministic zip, a
+``TerraformAsset`` ships it inside the synthesized stack, a ``snowflake_execute`` PUTs it to
+``PLATFORM.CODE/<content hash>/`` and the procedures import that file (provider
+``snowflake_procedure_python`` ``imports``: ``stage_location`` + ``path_on_stage``, provider
+v2.20.0 ``docs/resources/procedure_python.md``). The release artifact is the synthesized
+stack of one commit, so procedures run that commit's code, and a rollback (the earlier
+artifact) brings the earlier zip back: no procedure imports from ``branches/main``.
+
 SQL procedures are read from ``sql/procedures/*.sql`` (one ``CREATE PROCEDURE`` per file,
 parsed with sqlglot), so the SQL lives in reviewable files, not in Python strings.
 All are created by the pipeline provider, so the pipeline role owns them.
@@ -10,11 +22,18 @@ All are created by the pipeline provider, so the pipeline role owns them.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import importlib.util
+import io
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlglot
-from cdktn import TerraformProvider
+from cdktn import AssetType, TerraformAsset, TerraformProvider, TerraformResourceLifecycle
+from cdktn_provider_snowflake.execute import Execute
 from cdktn_provider_snowflake.procedure_python import (
     ProcedurePython,
     ProcedurePythonArguments,
@@ -33,8 +52,8 @@ SQL_PROCEDURES_DIR = Path(__file__).resolve().parent.parent / "sql" / "procedure
 
 PYTHON_RUNTIME = "3.11"
 SNOWPARK_VERSION = "1.39.0"
-# Anaconda-channel packages the toolkit's handlers import in Snowflake
-PYTHON_PACKAGES = [
+
+PROCEDURE_PACKAGES = (
     "pandas",
     "numpy",
     "pyarrow",
@@ -42,11 +61,46 @@ PYTHON_PACKAGES = [
     "scikit-learn",
     "scipy",
     "lightgbm",
-    "duckdb",
-    "pyyaml",
-    "rich",
-    "sqlglot",
-]
+)
+"""Anaconda-channel packages the handlers import in Snowflake (``PACKAGES``), besides
+``snowflake-snowpark-python`` (``SNOWPARK_VERSION``, the provider's ``snowpark_package``).
+
+The one list: the stacks and ``c360 preflight`` (which checks each against
+``INFORMATION_SCHEMA.PACKAGES`` in the account) import it. Evidence that each is in
+Snowflake's Anaconda channel (https://repo.anaconda.com/pkgs/snowflake/, the channel
+https://docs.snowflake.com/developer-guide/udf/python/udf-python-packages points to):
+
+- ``snowflake-snowpark-python`` (every handler): required by Python procedures
+  (https://docs.snowflake.com/en/sql-reference/sql/create-procedure, PACKAGES).
+- ``pandas``, ``numpy``, ``pyarrow`` (steps, churn, generate): Snowpark's local setup
+  builds its environment from that channel alone:
+  ``conda create --override-channels -c https://repo.anaconda.com/pkgs/snowflake
+  python=3.12 numpy pandas pyarrow`` (repo iqchowdhury/snowparkdev, code_setup.py).
+- ``scikit-learn``, ``scipy`` (churn, clv): a Snowflake ML estimator procedure declares
+  ``PACKAGES = ('snowflake-snowpark-python', 'numpy', 'pandas', 'scikit-learn', 'scipy',
+  'xgboost')``; Snowflake's sklearn quickstart (sfguide getting_started_with_snowpark_
+  python_scikit) trains scikit-learn in a stored procedure.
+- ``faker`` (generate): ``packages = ('faker==18.9.0', 'snowflake-snowpark-python==*')``,
+  "already included in Anaconda" (repo cristiscu/programming-in-snowflake,
+  sections/14-snowpark-api/13-python-worksheet-custom.sql).
+- ``lightgbm`` (churn): Snowflake ML's ``snowflake.ml.modeling.lightgbm.LGBMClassifier``
+  fits lightgbm inside Snowflake (https://docs.snowflake.com/en/developer-guide/
+  snowpark-ml/reference/latest/api/modeling/snowflake.ml.modeling.lightgbm.LGBMClassifier).
+
+Not listed, on purpose: ``duckdb`` (the Snowflake load handler is SQL, issue 12; no
+evidence it is in the channel), ``pyyaml`` (no handler imports it), ``sqlglot`` and
+``rich`` (no evidence either is in the channel; both are pure Python, so they ship
+inside the toolkit zip instead: ``VENDORED_PACKAGES``; Snowflake: "You can only upload
+pure Python packages through a Snowflake stage").
+"""
+
+# pure-Python packages the handlers import that are not taken from the Anaconda channel
+VENDORED_PACKAGES = ("sqlglot", "rich")
+CODE_STAGE = "CODE"
+TOOLKIT_ARCHIVE = "c360_toolkit.zip"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# a fixed timestamp keeps the zip (and so its hash and the synthesized stack) byte-stable
+_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 
 # Arguments of the Python procedures (name, Snowflake type, default); the tasks call
 # them without arguments, so the defaults are what the scheduled DAG uses.
@@ -87,6 +141,41 @@ def sql_procedures() -> list[SqlProcedure]:
     return [read_sql_procedure(p) for p in sorted(SQL_PROCEDURES_DIR.glob("*.sql"))]
 
 
+def _archive_members() -> list[tuple[str, Path]]:
+    """(name in the zip, file) for ``toolkit/`` and each vendored package, sorted."""
+    roots = [REPO_ROOT / "toolkit"]
+    for package in VENDORED_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is None or not spec.submodule_search_locations:
+            raise ValueError(f"vendored package {package!r} is not installed")
+        roots.append(Path(next(iter(spec.submodule_search_locations))))
+    members = []
+    for root in roots:
+        for path in root.rglob("*"):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                members.append((f"{root.name}/{path.relative_to(root).as_posix()}", path))
+    return sorted(members)
+
+
+@functools.cache
+def toolkit_archive() -> Path:
+    """Build the procedures' zip once per process; same sources → same bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, path in _archive_members():
+            info = zipfile.ZipInfo(name, date_time=_ZIP_EPOCH)
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, path.read_bytes())
+    data = buffer.getvalue()
+    folder = Path(tempfile.gettempdir()) / f"c360-toolkit-{hashlib.sha256(data).hexdigest()[:16]}"
+    folder.mkdir(exist_ok=True)
+    target = folder / TOOLKIT_ARCHIVE
+    if not target.exists():
+        target.write_bytes(data)
+    return target
+
+
 class Procedures(Construct):
     """Exposes ``python`` (step name → procedure) and ``sql`` (procedure name → procedure)."""
 
@@ -98,7 +187,6 @@ class Procedures(Construct):
         names: Names,
         database: str,
         schemas: dict,
-        repository_fq: str,
         provider: TerraformProvider,
         ready: list,
     ):
@@ -122,6 +210,39 @@ class Procedures(Construct):
                 ("CHURN_MODELS", "churn model versions (JSON) and the PROMOTED pointer"),
             )
         }
+        self.code_stage = StageInternal(
+            self,
+            "stage_code",
+            provider=provider,
+            database=database,
+            schema=platform,
+            name=CODE_STAGE,
+            encryption={"snowflake_sse": {}},
+            comment="the toolkit zip the Python procedures import, one folder per content hash",
+            depends_on=ready,
+        )
+        archive = TerraformAsset(
+            self, "toolkit_archive", path=str(toolkit_archive()), type=AssetType.FILE
+        )
+        # content-addressed: new code → new folder → the procedures are re-pointed at it
+        code_folder = f"@{names.in_platform(CODE_STAGE)}/{archive.asset_hash.lower()}/"
+        self.archive_path_on_stage = f"{archive.asset_hash.lower()}/{TOOLKIT_ARCHIVE}"
+        self.upload = Execute(
+            self,
+            "upload_toolkit_archive",
+            provider=provider,
+            # terraform runs in the synthesized stack's folder, where the asset path points;
+            # the provider runs PUT through gosnowflake's file transfer (pkg/resources/execute.go
+            # Create → client.ExecUnsafe)
+            execute=(
+                f"PUT 'file://{archive.path}' {code_folder} AUTO_COMPRESS = FALSE OVERWRITE = TRUE"
+            ),
+            revert=f"REMOVE {code_folder}",
+            query=f"LIST {code_folder}",
+            depends_on=[self.code_stage],
+            # the new zip is in place before procedures move to it; the old one goes last
+            lifecycle=TerraformResourceLifecycle(create_before_destroy=True),
+        )
         self.python: dict[str, ProcedurePython] = {}
         for step in PIPELINE:
             if not step.snowflake_handler:  # SQL procedures come from sql/procedures
@@ -136,11 +257,11 @@ class Procedures(Construct):
                 handler=step.snowflake_handler,
                 runtime_version=PYTHON_RUNTIME,
                 snowpark_package=SNOWPARK_VERSION,
-                packages=PYTHON_PACKAGES,
+                packages=list(PROCEDURE_PACKAGES),
                 imports=[
                     ProcedurePythonImports(
-                        stage_location=repository_fq,
-                        path_on_stage=f"branches/{names.env.git_branch}/toolkit",
+                        stage_location=names.in_platform(CODE_STAGE),
+                        path_on_stage=self.archive_path_on_stage,
                     )
                 ],
                 arguments=[
@@ -153,7 +274,7 @@ class Procedures(Construct):
                 return_type="VARCHAR",
                 execute_as="OWNER",
                 comment=f"pipeline step {step.name}: {step.description}",
-                depends_on=[*ready, *self.stages.values()],
+                depends_on=[*ready, *self.stages.values(), self.upload],
             )
         self.sql: dict[str, ProcedureSql] = {}
         for procedure in sql_procedures():

@@ -53,7 +53,15 @@ WAREHOUSE_OF = {"loader": "load", "transformer": "transform", "analyst": "app", 
 INHERITS = {"pipeline": ("loader", "transformer")}
 # where each functional role may create objects in PLATFORM
 PLATFORM_CREATE = {
-    "pipeline": ["CREATE TASK", "CREATE PROCEDURE", "CREATE STAGE", "CREATE STREAM"],
+    # CREATE DBT PROJECT: the pipeline role creates the dbt project object (stacks/dbt_project.py)
+    # https://docs.snowflake.com/en/sql-reference/sql/create-dbt-project (access control)
+    "pipeline": [
+        "CREATE TASK",
+        "CREATE PROCEDURE",
+        "CREATE STAGE",
+        "CREATE STREAM",
+        "CREATE DBT PROJECT",
+    ],
     "app": ["CREATE STREAMLIT"],
 }
 
@@ -177,16 +185,18 @@ class Rbac(Construct):
                     parent_role_name=role.name,
                 )
             for child in INHERITS.get(functional, ()):
-                GrantAccountRole(
+                inherit = GrantAccountRole(
                     self,
                     f"{child}_to_{functional}",
                     provider=securityadmin,
                     role_name=self.functional[child].name,
                     parent_role_name=role.name,
                 )
+                # the inherited job's grants (its warehouses) are this role's too
+                self.ready_for[functional] += [inherit, *self.ready_for[child]]
             if functional in WAREHOUSE_OF:
                 warehouse = warehouses[WAREHOUSE_OF[functional]]
-                GrantPrivilegesToAccountRole(
+                warehouse_usage = GrantPrivilegesToAccountRole(
                     self,
                     f"{functional}_warehouse_usage",
                     provider=securityadmin,
@@ -194,6 +204,8 @@ class Rbac(Construct):
                     privileges=["USAGE"],
                     on_account_object={"object_type": "WAREHOUSE", "object_name": warehouse.name},
                 )
+                # tasks and the app name their warehouse as a string: wait for it and its grant
+                self.ready_for[functional] += [warehouse, warehouse_usage]
 
         # ---- PLATFORM schema: usage for the roles that run or serve things, create rights
         platform_fq = fq(names.database, PLATFORM_SCHEMA)

@@ -214,7 +214,7 @@ def _names(stack) -> set[str]:
         "snowflake_warehouse",
         "snowflake_account_role",
         "snowflake_storage_integration_aws",
-        "snowflake_api_integration",
+        "snowflake_api_integration_git_repository_token",
     ):
         for res in resources(stack, resource_type):
             names.add(res.get("bucket") or res.get("name"))

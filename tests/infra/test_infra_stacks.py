@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 import sqlglot
 from sqlglot import exp
-from stack_json import one, provider_role, resources
+from stack_json import one, provider_role, reference_to, referenced, resources
 
-from stacks.naming import DATA_SCHEMAS, LANDING_PREFIXES, PLATFORM_SCHEMA
+from stacks.naming import DATA_SCHEMAS, LANDING_PREFIXES, PLATFORM_SCHEMA, bucket_in_account
 from toolkit.config import CLOUD_ENVIRONMENTS, ENVIRONMENTS
 from toolkit.pipeline.dag import PIPELINE
 
@@ -33,6 +34,20 @@ def test_state_backend_is_s3_per_environment_encrypted_and_locked(stacks, env):
 
 
 # ------------------------------------------------------------------ AWS
+def _account_id(stack: dict) -> str:
+    """The ``${data.aws_caller_identity.<id>.account_id}`` token the stack names buckets with."""
+    (logical_id,) = stack["data"]["aws_caller_identity"]
+    return f"${{data.aws_caller_identity.{logical_id}.account_id}}"
+
+
+def _landing(stack: dict, env: str) -> str:
+    return bucket_in_account(ENVIRONMENTS[env].landing_bucket, _account_id(stack))
+
+
+def _logs(stack: dict, env: str) -> str:
+    return bucket_in_account(ENVIRONMENTS[env].log_bucket, _account_id(stack))
+
+
 def _bucket_ref(stack: dict, name: str) -> str:
     for logical_id, bucket in stack["resource"]["aws_s3_bucket"].items():
         if bucket["bucket"] == name:
@@ -42,12 +57,12 @@ def _bucket_ref(stack: dict, name: str) -> str:
 
 @pytest.mark.parametrize("env", ENVS)
 def test_landing_and_log_buckets_are_versioned_private_and_encrypted(stacks, env):
-    stack, config = stacks[env], ENVIRONMENTS[env]
+    stack = stacks[env]
     assert {b["bucket"] for b in resources(stack, "aws_s3_bucket")} == {
-        config.landing_bucket,
-        config.log_bucket,
+        _landing(stack, env),
+        _logs(stack, env),
     }
-    for name in (config.landing_bucket, config.log_bucket):
+    for name in (_landing(stack, env), _logs(stack, env)):
         ref = _bucket_ref(stack, name)
         versioning = one(stack, "aws_s3_bucket_versioning", bucket=ref)
         assert versioning["versioning_configuration"]["status"] == "Enabled"
@@ -63,7 +78,7 @@ def test_landing_and_log_buckets_are_versioned_private_and_encrypted(stacks, env
         deny = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
         assert deny and deny[0]["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
 
-    landing = _bucket_ref(stack, config.landing_bucket)
+    landing = _bucket_ref(stack, _landing(stack, env))
     sse = one(stack, "aws_s3_bucket_server_side_encryption_configuration", bucket=landing)
     default = sse["rule"][0]["apply_server_side_encryption_by_default"]
     assert default["sse_algorithm"] == "aws:kms"
@@ -72,7 +87,7 @@ def test_landing_and_log_buckets_are_versioned_private_and_encrypted(stacks, env
     assert len(key) == 1 and key[0]["enable_key_rotation"] is True
 
     logging = one(stack, "aws_s3_bucket_logging", bucket=landing)
-    assert logging["target_bucket"] == _bucket_ref(stack, config.log_bucket)
+    assert logging["target_bucket"] == _bucket_ref(stack, _logs(stack, env))
 
 
 @pytest.mark.parametrize("env", ENVS)
@@ -81,7 +96,7 @@ def test_landing_lifecycle_aborts_incomplete_uploads_and_expires_old_versions(st
     lifecycle = one(
         stack,
         "aws_s3_bucket_lifecycle_configuration",
-        bucket=_bucket_ref(stack, config.landing_bucket),
+        bucket=_bucket_ref(stack, _landing(stack, env)),
     )
     rules = {rule["id"]: rule for rule in lifecycle["rule"]}
     abort = [r for r in rules.values() if "abort_incomplete_multipart_upload" in r]
@@ -100,7 +115,7 @@ def test_snowpipe_notifications_go_to_the_pipes_sqs_queue(stacks, env):
     notification = one(
         stack,
         "aws_s3_bucket_notification",
-        bucket=_bucket_ref(stack, ENVIRONMENTS[env].landing_bucket),
+        bucket=_bucket_ref(stack, _landing(stack, env)),
     )
     queue = notification["queue"][0]
     assert queue["queue_arn"].startswith("${snowflake_pipe.")
@@ -191,7 +206,7 @@ def test_resource_monitor_bootstrap_matches_the_environment_quotas():
 def test_storage_integration_external_stage_pipe_and_stream(stacks, env):
     stack, config = stacks[env], ENVIRONMENTS[env]
     integration = one(stack, "snowflake_storage_integration_aws")
-    assert integration["storage_allowed_locations"] == [f"s3://{config.landing_bucket}/"]
+    assert integration["storage_allowed_locations"] == [f"s3://{_landing(stack, env)}/"]
     stage = one(stack, "snowflake_stage_external_s3")
     # the stage URL must lie inside the integration's allowed locations
     assert stage["url"].startswith("s3://") and stage["url"].endswith("/")
@@ -222,11 +237,13 @@ def test_storage_integration_external_stage_pipe_and_stream(stacks, env):
 @pytest.mark.parametrize("env", ENVS)
 def test_git_repository_and_dbt_project(stacks, env):
     stack, config = stacks[env], ENVIRONMENTS[env]
-    api = one(stack, "snowflake_api_integration")
-    assert api["api_provider"] == "git_https_api"
+    api = one(stack, "snowflake_api_integration_git_repository_token")
     assert config.git_repository_url.startswith(api["api_allowed_prefixes"][0])
     repository = one(stack, "snowflake_git_repository")
     assert repository["origin"] == config.git_repository_url
+    assert repository["api_integration"].startswith(
+        "${snowflake_api_integration_git_repository_token."
+    )
     dbt = [e for e in resources(stack, "snowflake_execute") if "DBT PROJECT" in e["execute"]]
     assert len(dbt) == 1
     assert f"/branches/{config.git_branch}/dbt'" in dbt[0]["execute"]
@@ -250,17 +267,14 @@ def test_masking_policies_hide_pii_from_the_analyst_but_not_the_app(stacks, env)
 def test_python_procedures_are_the_toolkits_handlers_imported_from_git(stacks, env):
     stack, config = stacks[env], ENVIRONMENTS[env]
     procedures = {p["name"]: p for p in resources(stack, "snowflake_procedure_python")}
-    expected = {s.snowflake_procedure: s for s in PIPELINE if s.snowflake_procedure}
+    expected = {s.snowflake_procedure: s for s in PIPELINE if s.snowflake_handler}
     assert set(procedures) == set(expected)
     for name, step in expected.items():
         procedure = procedures[name]
         assert procedure["handler"] == step.snowflake_handler
-        assert procedure["imports"] == [
-            {
-                "stage_location": f'"{config.database}"."PLATFORM"."C360_REPO"',
-                "path_on_stage": f"branches/{config.git_branch}/toolkit",
-            }
-        ]
+        (imported,) = procedure["imports"]
+        assert imported["stage_location"] == f'"{config.database}"."PLATFORM"."CODE"'
+        assert imported["path_on_stage"].endswith("/c360_toolkit.zip")
         assert provider_role(stack, procedure) == config.role("pipeline")
 
 
@@ -330,3 +344,264 @@ def test_pipe_waits_for_snowflakes_read_access_to_the_bucket(stacks, env):
     pipe = one(stack, "snowflake_pipe")
     kinds = {reference.split(".", 1)[0] for reference in pipe["depends_on"]}
     assert {"aws_iam_role", "aws_iam_role_policy", "snowflake_stage_external_s3"} <= kinds
+
+
+# ------------------------------------------------- issue 11: first-deploy blockers
+REPO = Path(__file__).resolve().parents[2]
+BOOTSTRAP_SQL = REPO / "sql" / "setup" / "account_admin_bootstrap.sql"
+
+
+def _closure(stack: dict, resource: dict) -> list[tuple[str, dict]]:
+    """Every resource ``resource`` waits for, following ``depends_on`` transitively."""
+    seen, found, todo = set(), [], list(resource.get("depends_on", []))
+    while todo:
+        reference = todo.pop()
+        if reference in seen:
+            continue
+        seen.add(reference)
+        resource_type, logical_id = reference.split(".", 1)
+        config = stack["resource"][resource_type][logical_id]
+        found.append((resource_type, config))
+        todo += config.get("depends_on", [])
+    return found
+
+
+def _waits_for_warehouse(stack: dict, resource: dict, warehouse: str) -> bool:
+    waited = _closure(stack, resource)
+    created = any(t == "snowflake_warehouse" and c["name"] == warehouse for t, c in waited)
+    granted = any(
+        t == "snowflake_grant_privileges_to_account_role"
+        and c.get("on_account_object", {}).get("object_type") == "WAREHOUSE"
+        and c["on_account_object"]["object_name"].startswith("${snowflake_warehouse.")
+        and referenced(stack, c["on_account_object"]["object_name"])["name"] == warehouse
+        for t, c in waited
+    )
+    return created and granted
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_git_api_integration_is_the_git_https_resource_not_the_generic_one(stacks, env):
+    """Finding 1. ``snowflake_api_integration`` validates ``api_provider`` against the API
+    gateways only and its docs say git_https_api is not supported (provider v2.20.0,
+    pkg/resources/api_integration.go ``StringInSlice``; docs/resources/api_integration.md);
+    git integrations are ``snowflake_api_integration_git_repository_token`` (v2.20.0
+    docs/resources/api_integration_git_repository_token.md: ``no_allowed_authentication_secrets``
+    for a public repository), a preview feature the providers must enable."""
+    stack = stacks[env]
+    assert resources(stack, "snowflake_api_integration") == []
+    api = one(stack, "snowflake_api_integration_git_repository_token")
+    assert api["no_allowed_authentication_secrets"] is True and api["enabled"] is True
+    assert api["api_allowed_prefixes"] == [
+        ENVIRONMENTS[env].git_repository_url.rsplit("/", 1)[0] + "/"
+    ]
+    for provider in stack["provider"]["snowflake"]:
+        enabled = provider["preview_features_enabled"]
+        assert "snowflake_api_integration_git_repository_token_resource" in enabled
+        assert "snowflake_api_integration_resource" not in enabled
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_roles_providers_log_in_with_exist_before_the_first_plan(stacks, env):
+    """Finding 2. A provider connects with its role when Terraform configures it (plan), so
+    every non-built-in provider role is created by the bootstrap SQL (as SECURITYADMIN, the
+    stack's comment, granted to SYSADMIN) and adopted by an ``import`` block whose id is the
+    quoted role name (provider v2.20.0 docs/resources/account_role.md, "Import")."""
+    from stacks.platform import BOOTSTRAP_ROLES
+
+    stack, config = stacks[env], ENVIRONMENTS[env]
+    provider_roles = {p["role"] for p in stack["provider"]["snowflake"]}
+    assert provider_roles - {"SYSADMIN", "SECURITYADMIN"} == {
+        config.role(r) for r in BOOTSTRAP_ROLES
+    }
+    sql = BOOTSTRAP_SQL.read_text()
+    after_securityadmin = sql[sql.index("USE ROLE SECURITYADMIN;") :]
+    imports = {i["to"]: i for i in stack["import"]}
+    for functional in BOOTSTRAP_ROLES:
+        name = config.role(functional)
+        role = one(stack, "snowflake_account_role", name=name)
+        to = reference_to(stack, "snowflake_account_role", name=name).removeprefix("${")
+        assert imports[to]["id"] == f'"{name}"'
+        assert imports[to]["provider"] == role["provider"] == "snowflake.securityadmin"
+        create = f"CREATE ROLE IF NOT EXISTS {name} COMMENT = '{role['comment']}';"
+        assert create in after_securityadmin
+        assert f"GRANT ROLE {name} TO ROLE SYSADMIN;" in after_securityadmin
+    # the import blocks adopt exactly the bootstrap roles, nothing else
+    assert len(stack["import"]) == len(BOOTSTRAP_ROLES)
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_dbt_project_is_created_by_a_role_granted_create_dbt_project(stacks, env):
+    """Finding 3. CREATE DBT PROJECT on the schema is required to create a dbt project
+    (https://docs.snowflake.com/en/sql-reference/sql/create-dbt-project, access control)."""
+    stack, config = stacks[env], ENVIRONMENTS[env]
+    (dbt,) = [
+        e for e in resources(stack, "snowflake_execute") if "CREATE DBT PROJECT" in e["execute"]
+    ]
+    assert provider_role(stack, dbt) == config.role("pipeline")
+    grants = [
+        c
+        for t, c in _closure(stack, dbt)
+        if t == "snowflake_grant_privileges_to_account_role"
+        and "CREATE DBT PROJECT" in c["privileges"]
+    ]
+    assert len(grants) == 1
+    assert referenced(stack, grants[0]["account_role_name"])["name"] == config.role("pipeline")
+    assert grants[0]["on_schema"]["schema_name"] == f'"{config.database}"."PLATFORM"'
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_procedures_import_the_toolkit_zip_shipped_in_the_stack(synth_dir, stacks, env):
+    """Finding 5 + 9. IMPORTS are files or a zip, Python code is loaded with zipimport
+    (https://docs.snowflake.com/en/developer-guide/udf/python/udf-python-limitations), so the
+    toolkit is one zip, PUT from the synthesized stack to a content-addressed folder: the
+    procedures run the artifact's commit, never ``branches/main``. Provider schema:
+    ``imports`` = ``stage_location`` + ``path_on_stage`` (v2.20.0 docs/resources/procedure_python.md)."""
+    import hashlib
+    import re
+    import zipfile
+
+    from stacks.procedures import PROCEDURE_PACKAGES, TOOLKIT_ARCHIVE, VENDORED_PACKAGES
+
+    stack = stacks[env]
+    (upload,) = [e for e in resources(stack, "snowflake_execute") if e["execute"].startswith("PUT")]
+    match = re.fullmatch(
+        r"PUT 'file://(assets/\S+/([0-9A-F]{32})/"
+        + TOOLKIT_ARCHIVE
+        + r")' (@\S+/([0-9a-f]{32})/) AUTO_COMPRESS = FALSE OVERWRITE = TRUE",
+        upload["execute"],
+    )
+    assert match, upload["execute"]
+    asset, asset_hash, folder, folder_hash = match.groups()
+    archive = synth_dir / "stacks" / env / asset
+    assert asset_hash.lower() == folder_hash == hashlib.md5(archive.read_bytes()).hexdigest()
+    assert upload["revert"] == f"REMOVE {folder}"
+    assert upload["lifecycle"] == {"create_before_destroy": True}
+    upload_ref = reference_to(stack, "snowflake_execute", execute=upload["execute"])
+    names = zipfile.ZipFile(archive).namelist()
+    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    for package in VENDORED_PACKAGES:
+        assert f"{package}/__init__.py" in names
+    for step in PIPELINE:
+        if not step.snowflake_handler:
+            continue
+        module = step.snowflake_handler.rsplit(".", 1)[0]
+        assert module.replace(".", "/") + ".py" in names
+        procedure = one(stack, "snowflake_procedure_python", name=step.snowflake_procedure)
+        assert procedure["imports"] == [
+            {
+                "stage_location": folder[1:].split("/")[0],
+                "path_on_stage": f"{folder_hash}/{TOOLKIT_ARCHIVE}",
+            }
+        ]
+        assert procedure["packages"] == list(PROCEDURE_PACKAGES)
+        assert f"{upload_ref[2:]}" in procedure["depends_on"]
+
+
+def test_procedure_packages_cover_the_handlers_imports_and_nothing_unproven():
+    """Finding 5. Each package in PACKAGES must be in Snowflake's Anaconda channel (evidence
+    per package: ``stacks.procedures.PROCEDURE_PACKAGES`` docstring); the third-party
+    modules the handlers import are either those, the vendored pure-Python ones, or the one
+    known gap: duckdb, still imported by modules on the handlers' import path until the
+    SQL loader of issue 12 replaces them (this assertion fails once that lands: update it)."""
+    import ast
+    import sys
+
+    from stacks.procedures import PROCEDURE_PACKAGES, VENDORED_PACKAGES
+
+    assert not {"duckdb", "pyyaml", "sqlglot", "rich"} & set(PROCEDURE_PACKAGES)
+    import_name = {"scikit-learn": "sklearn", "pyyaml": "yaml"}
+    provided = {import_name.get(p, p) for p in PROCEDURE_PACKAGES} | set(VENDORED_PACKAGES)
+
+    def module_file(name: str) -> Path | None:
+        path = REPO.joinpath(*name.split("."))
+        for candidate in (path / "__init__.py", path.with_suffix(".py")):
+            if candidate.exists():
+                return candidate
+        return None
+
+    seen, third_party = set(), set()
+    todo = [s.snowflake_handler.rsplit(".", 1)[0] for s in PIPELINE if s.snowflake_handler]
+    while todo:
+        name = todo.pop()
+        if name in seen or (path := module_file(name)) is None:
+            continue
+        seen.add(name)
+        for node in ast.walk(ast.parse(path.read_text())):
+            found = []
+            if isinstance(node, ast.Import):
+                found = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                found = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+            for module in found:
+                if module.startswith("toolkit"):
+                    todo.append(module)
+                elif module.split(".")[0] not in sys.stdlib_module_names:
+                    third_party.add(module.split(".")[0])
+    assert third_party - provided - {"snowflake"} == {"duckdb"}
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_bucket_names_are_unique_per_aws_account_and_readable(stacks, env):
+    """Finding 6. S3 bucket names are global across all AWS accounts
+    (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html: 3–63
+    characters, lowercase letters, digits, hyphens): the config's readable name plus the
+    12-digit account id."""
+    stack, config = stacks[env], ENVIRONMENTS[env]
+    account = _account_id(stack)
+    for bucket in resources(stack, "aws_s3_bucket"):
+        base, token = bucket["bucket"].rsplit("-", 1)
+        assert token == account and base in (config.landing_bucket, config.log_bucket)
+        real = bucket["bucket"].replace(account, "123456789012")
+        assert 3 <= len(real) <= 63 and real == real.lower()
+        assert all(c.isalnum() or c == "-" for c in real)
+    # the external stage reads the same (account-suffixed) bucket
+    url = one(stack, "snowflake_stage_external_s3")["url"]
+    bucket_ref = url.removeprefix("s3://").split("/", 1)[0]
+    assert referenced(stack, bucket_ref)["bucket"] == _landing(stack, env)
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_releases_own_the_app_and_dbt_project_locations(stacks, env):
+    """Finding 9. The provider reads the app's directory_location back from root_location and
+    re-sets it on a difference (v2.20.0 pkg/resources/streamlit.go Read/Update), and a changed
+    ``execute`` replaces a snowflake_execute (v2.20.0 pkg/resources/execute.go
+    ``ForceNewIfChange``): both are left to the release (ignore_changes)."""
+    stack = stacks[env]
+    app = one(stack, "snowflake_streamlit")
+    assert app["lifecycle"] == {"ignore_changes": ["directory_location"]}
+    (dbt,) = [
+        e for e in resources(stack, "snowflake_execute") if "CREATE DBT PROJECT" in e["execute"]
+    ]
+    assert dbt["lifecycle"] == {"ignore_changes": ["execute", "revert"]}
+    for procedure in resources(stack, "snowflake_procedure_python"):
+        assert not any("branches/" in i["path_on_stage"] for i in procedure["imports"])
+
+
+def test_the_manual_release_sql_releases_a_commit_like_the_release_script():
+    """Finding 9. ``sql/setup/refresh_from_git.sql`` = ``release_from_git.py`` by hand:
+    dbt project version and app root from ``commits/<sha>``, never from a branch."""
+    sql = (REPO / "sql" / "setup" / "refresh_from_git.sql").read_text()
+    statements = [line for line in sql.splitlines() if not line.startswith("--")]
+    body = "\n".join(statements)
+    assert "branches/" not in body
+    assert "ALTER GIT REPOSITORY PLATFORM.C360_REPO FETCH;" in body
+    assert "ADD VERSION FROM ''@C360_DEV.PLATFORM.C360_REPO/commits/' || $release_commit" in body
+    assert "SET ROOT_LOCATION = ''@C360_DEV.PLATFORM.C360_REPO/commits/' || $release_commit" in body
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_tasks_and_the_app_wait_for_the_warehouses_they_name(stacks, env):
+    """Finding 11. A task's ``warehouse`` and the app's ``query_warehouse`` are plain strings,
+    so Terraform sees no dependency: each must wait (depends_on) for the warehouse and the
+    USAGE grant on it, or a first apply can create it before them."""
+    stack = stacks[env]
+    tasks = resources(stack, "snowflake_task")
+    assert len(tasks) > 3
+    for task in tasks:
+        assert _waits_for_warehouse(stack, task, task["warehouse"]), task["name"]
+    app = one(stack, "snowflake_streamlit")
+    assert _waits_for_warehouse(stack, app, app["query_warehouse"])
+    (dbt,) = [
+        e for e in resources(stack, "snowflake_execute") if "CREATE DBT PROJECT" in e["execute"]
+    ]
+    assert any(t == "snowflake_git_repository" for t, _ in _closure(stack, dbt))

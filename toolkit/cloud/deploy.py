@@ -138,11 +138,18 @@ def _without_cdk_metadata(node):
 
 
 def export_plain_terraform(stack_json: Path, directory: Path) -> Path:
-    """Copy a synthesized stack to ``directory/main.tf.json`` without the CDK's metadata."""
+    """Copy a synthesized stack to ``directory/main.tf.json`` without the CDK's metadata.
+
+    The stack's ``assets/`` (the procedures' toolkit zip, referenced by a path relative to
+    the stack folder) are copied beside it, so the export applies on its own.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / "main.tf.json"
     config = _without_cdk_metadata(json.loads(stack_json.read_text()))
     target.write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
+    assets = stack_json.parent / "assets"
+    if assets.is_dir():
+        shutil.copytree(assets, directory / "assets", dirs_exist_ok=True)
     return target
 
 
