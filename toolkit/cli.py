@@ -199,10 +199,18 @@ def generate(
     dirty_rate: DirtyRateOption = 0.0,
     out: LandingOption = None,
     db: DbOption = None,
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            help="Also upload the landing folder to s3://BUCKET/PREFIX (files already there are skipped).",
+        ),
+    ] = None,
 ) -> None:
     """Generate the synthetic portfolio into the landing folder (laid out like the S3 bucket).
 
     Example: c360 generate --customers 50000 --seed 42 --dirty-rate 0.01
+    Example: c360 generate --customers 2000 --dirty-rate 0.02 --to s3://c360-dev-landing/
     """
     from toolkit.config import default_landing_dir
     from toolkit.generate import generate_landing
@@ -210,6 +218,10 @@ def generate(
     landing = out or default_landing_dir(_db(db))
     summary = generate_landing(landing, customers=customers, seed=seed, dirty_rate=dirty_rate)
     typer.echo(summary.describe())
+    if to:
+        from toolkit.cloud.s3_upload import upload_landing
+
+        typer.echo(upload_landing(landing, to).describe(to))
 
 
 @app.command()

@@ -27,8 +27,17 @@ versions as (
 {% if is_incremental() %}
 watermark as (
 
-    select max(loaded_at) as max_loaded_at, max(built_at) as max_built_at
+    select max(built_at) as max_built_at
     from {{ this }}
+
+),
+
+-- Batches already in the fact. A new batch is one whose id is not here, however late its
+-- file committed: never a loaded_at watermark, which skips a file whose load committed
+-- after a build started (issue 12).
+built_batches as (
+
+    select distinct batch_id from {{ this }}
 
 ),
 
@@ -53,10 +62,11 @@ transactions as (
     -- keeps the same rows as stg_transactions would, without ranking all of them
     select transactions.*
     from {{ ref('base_bronze__transactions') }} as transactions
-    cross join watermark
+    left join built_batches
+        on transactions.batch_id = built_batches.batch_id
     left join rekeyed_customers
         on transactions.customer_id = rekeyed_customers.customer_id
-    where transactions.loaded_at > watermark.max_loaded_at
+    where built_batches.batch_id is null
         or transactions.transaction_date >= rekeyed_customers.rekey_from
     {{ keep_latest_per_key('transactions.transaction_id', 'transactions.loaded_at desc, transactions.batch_id desc') }}
     {% else %}
@@ -81,6 +91,7 @@ keyed as (
         transactions.channel,
         transactions.status,
         transactions.loaded_at,
+        transactions.batch_id,
         cast({{ dbt.current_timestamp() }} as {{ dbt.type_timestamp() }}) as built_at
     from transactions
     left join versions

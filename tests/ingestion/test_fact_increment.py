@@ -1,0 +1,45 @@
+"""The fact increment cannot skip a file: a batch that committed with an older loaded_at than
+rows already in gold.fct_transactions (a file whose load finished after a build started)
+is still built, because the increment anti-joins on batch ids, not on a loaded_at watermark."""
+
+from __future__ import annotations
+
+import duckdb
+
+from toolkit.pipeline.dbt_runner import build
+
+
+def _query(db, sql, params=None):
+    con = duckdb.connect(str(db))
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def test_a_late_committed_batch_with_an_old_loaded_at_is_built(copy_of_built_db):
+    ((max_id, oldest_loaded, last_day),) = _query(
+        copy_of_built_db,
+        "select max(transaction_id), min(_loaded_at) - interval 1 day, max(transaction_ts)::date "
+        "from bronze.raw_transactions",
+    )
+    _query(
+        copy_of_built_db,
+        """
+        insert into bronze.raw_transactions
+        select transaction_id + ? + 1000, customer_id, transaction_ts + interval 1 day, amount,
+               merchant_category_id, channel, status, 'test-late-file', 'test', ?
+        from bronze.raw_transactions where transaction_ts::date = ?
+        """,
+        [max_id, oldest_loaded, last_day],
+    )
+    ((landed,),) = _query(
+        copy_of_built_db,
+        "select count(*) from bronze.raw_transactions where _batch_id = 'test-late-file'",
+    )
+    build(copy_of_built_db, select="+dim_customer +dim_date")
+    ((built,),) = _query(
+        copy_of_built_db,
+        "select count(*) from gold.fct_transactions where batch_id = 'test-late-file'",
+    )
+    assert landed > 0 and built == landed
