@@ -206,3 +206,53 @@ def test_features_read_only_raw_facts_never_derived_marts():
         tables = {f"{t.db}.{t.name}" for t in parsed.find_all(sqlglot.exp.Table) if t.db}
         assert tables and tables <= allowed, tables - allowed
     assert not any(word in name for name in FEATURE_NAMES for word in ("segment", "profile"))
+
+
+def test_a_first_version_seen_only_after_the_cutoff_does_not_leak(tmp_path):
+    """dim_customer back-dates a first version to the account opening, but the snapshot
+    that showed it may postdate the cut-off: its card type and limit stay unknown then."""
+    rows = [
+        # opened 2024-05-10, first seen by the 2024-07-01 snapshot as a Platinum card
+        ("C000001", "Platinum", 40000, "2024-05-10", "2024-05-10", None, "2024-07-01"),
+        # opened earlier, seen by the 2024-04-01 snapshot, upgraded (seen) on 2024-07-01
+        ("C000002", "Basic", 1000, "2023-01-01", "2023-01-01", "2024-07-01", "2024-04-01"),
+        ("C000002", "Gold", 12000, "2023-01-01", "2024-07-01", None, "2024-07-01"),
+    ]
+    cols = ["customer_id", "card_type", "credit_limit", "account_open_date", "valid_from"]
+    customers = pd.DataFrame(rows, columns=[*cols, "valid_to", "first_seen"])
+    db = write_gold(tmp_path / "c360.duckdb", customers.drop(columns="first_seen"), _transactions())
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("alter table gold.dim_customer add column first_seen_snapshot_date date")
+        con.register("seen", customers)
+        con.execute(
+            "update gold.dim_customer as d set first_seen_snapshot_date = cast(s.first_seen as date) "
+            "from seen as s where s.customer_id = d.customer_id "
+            "and cast(s.valid_from as date) = d.valid_from"
+        )
+        columns_of = lambda schema, table: {  # noqa: E731
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns "
+                "where table_schema = ? and table_name = ?",
+                [schema, table],
+            ).fetchall()
+        }
+        sources = frames.detect_sources(columns_of)
+        assert sources.known_from == queries.KNOWN_FROM_FIRST_SEEN
+        runner = lambda sql, params: con.execute(sql, params).df()  # noqa: E731
+        at = {
+            cutoff: build_features(
+                frames.feature_aggregates(runner, sources, pd.Timestamp(cutoff), "duckdb")
+            )
+            for cutoff in ("2024-06-30", "2024-07-01")
+        }
+    finally:
+        con.close()
+    before, after = at["2024-06-30"], at["2024-07-01"]
+    assert "C000001" in before.index  # the account was open: in the population
+    assert np.isnan(before.loc["C000001", "card_tier"])
+    assert np.isnan(before.loc["C000001", "credit_limit"])
+    assert after.loc["C000001", "card_tier"] == 3 and after.loc["C000001", "credit_limit"] == 40000
+    assert before.loc["C000002", "card_tier"] == 0  # the Basic version, known since April
+    assert after.loc["C000002", "card_tier"] == 2

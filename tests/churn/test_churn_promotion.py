@@ -1,34 +1,58 @@
-"""The promotion rule on its own: tolerance, force, first model, undefined ROC-AUC."""
+"""The promotion gate on its own: a paired bootstrap interval, force, first model, no class."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from toolkit.churn.registry import ROC_AUC_TOLERANCE, decide_promotion, next_version
+import numpy as np
+
+from toolkit.churn.bootstrap import Difference, paired_difference
+from toolkit.churn.registry import decide_promotion, next_version
+
+
+def _diff(diff: float, low: float, high: float) -> Difference:
+    return Difference("roc_auc", 0.8 + diff, 0.8, diff, low, high, 1000)
 
 
 def test_first_model_is_always_promoted():
-    assert decide_promotion(0.6, None, None, force=False).promote
+    assert decide_promotion(None, None, force=False).promote
 
 
-def test_small_drop_within_tolerance_is_promoted():
-    assert decide_promotion(0.85 - ROC_AUC_TOLERANCE / 2, "v1", 0.85, force=False).promote
+def test_a_drop_within_noise_is_promoted():
+    decision = decide_promotion(_diff(-0.01, -0.03, 0.01), "v1", force=False)
+    assert decision.promote and "1000 held-out customers" in decision.message
 
 
-def test_drop_beyond_tolerance_is_refused_with_a_clear_message():
-    decision = decide_promotion(0.80, "churn-v001-x", 0.85, force=False)
+def test_a_credibly_worse_candidate_is_refused_with_the_interval():
+    decision = decide_promotion(_diff(-0.05, -0.07, -0.03), "churn-v001-x", force=False)
     assert not decision.promote
-    assert "0.850" in decision.message and "0.800" in decision.message
+    assert "0.750 vs 0.800" in decision.message and "[-0.070, -0.030]" in decision.message
     assert "churn-v001-x keeps scoring" in decision.message
 
 
 def test_force_overrides_the_refusal():
-    decision = decide_promotion(0.80, "v1", 0.85, force=True)
+    decision = decide_promotion(_diff(-0.05, -0.07, -0.03), "v1", force=True)
     assert decision.promote and "--force" in decision.message
 
 
 def test_undefined_roc_auc_is_not_promoted_over_a_champion():
-    assert not decide_promotion(float("nan"), "v1", 0.85, force=False).promote
+    nan = float("nan")
+    undefined = Difference("roc_auc", nan, nan, nan, nan, nan, 10)
+    assert not decide_promotion(undefined, "v1", force=False).promote
+
+
+def test_paired_bootstrap_is_seeded_and_centred_on_the_difference():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 2000)
+    good = y + rng.normal(0, 0.8, 2000)
+    weak = y + rng.normal(0, 1.6, 2000)
+    first = paired_difference(y, good, weak, seed=7)
+    assert first == paired_difference(y, good, weak, seed=7)
+    assert 0 < first.low < first.diff < first.high
+    same = paired_difference(y, good, good, seed=7)
+    assert same.diff == same.low == same.high == 0.0
+    reverse = paired_difference(y, weak, good, seed=7, metric="pr_auc")
+    assert reverse.high < 0
 
 
 def test_versions_count_up(tmp_path):

@@ -28,10 +28,14 @@ class Sources:
 
     categories: str = queries.CATEGORY_FLAGS_FROM_GOLD
     customers: str = queries.CUSTOMER_SOURCE_GOLD
+    # when a card version became known (first_seen_snapshot_date when dim_customer has it)
+    known_from: str = queries.KNOWN_FROM_VALID_FROM
 
     @property
     def feature_sql(self) -> str:
-        return queries.feature_query(categories=self.categories, customers=self.customers)
+        return queries.feature_query(
+            categories=self.categories, customers=self.customers, known_from=self.known_from
+        )
 
 
 def detect_sources(columns_of) -> Sources:
@@ -45,6 +49,9 @@ def detect_sources(columns_of) -> Sources:
         customers=queries.CUSTOMER_SOURCE_GOLD
         if "account_open_date" in customer_columns
         else queries.CUSTOMER_SOURCE_WITH_SILVER_OPEN_DATE,
+        known_from=queries.KNOWN_FROM_FIRST_SEEN
+        if "first_seen_snapshot_date" in customer_columns
+        else queries.KNOWN_FROM_VALID_FROM,
     )
 
 

@@ -36,10 +36,38 @@ class TrainResult:
     seconds: float
     artifact_dir: Path
     top_features: list[str] = field(default_factory=list)
+    baselines: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lift: dict = field(default_factory=dict)  # metric -> bootstrap.Difference
+    lift_over: str = ""
 
     def metric(self, name: str, split: str = "test") -> float:
         m = self.metrics
         return float(m[(m["metric"] == name) & (m["split"] == split)]["value"].iloc[0])
+
+    def baseline_metric(self, baseline: str, name: str, split: str = "test") -> float:
+        b = self.baselines
+        rows = b[(b["baseline"] == baseline) & (b["metric"] == name) & (b["split"] == split)]
+        return float(rows["value"].iloc[0])
+
+    def describe_baselines(self) -> str:
+        """Model vs each baseline on the same held-out customers, and the lift's interval."""
+        if not len(self.baselines):
+            return ""
+        names = list(dict.fromkeys(self.baselines["baseline"]))
+        parts = [
+            f"{name.removeprefix('baseline_')} ROC-AUC "
+            f"{self.baseline_metric(name, 'roc_auc'):.3f} / PR-AUC "
+            f"{self.baseline_metric(name, 'pr_auc'):.3f}"
+            for name in names
+        ]
+        text = "baselines on the same customers: " + ", ".join(parts)
+        lift = self.lift.get("pr_auc")
+        if lift is not None:
+            text += (
+                f"; PR-AUC lift over {self.lift_over.removeprefix('baseline_')} "
+                f"{lift.describe()} (95% CI)"
+            )
+        return text + "."
 
     def describe(self) -> str:
         warning = ""
@@ -51,6 +79,7 @@ class TrainResult:
             f"F1 {self.metric('f1'):.3f} (precision {self.metric('precision'):.3f}, "
             f"recall {self.metric('recall'):.3f}), Brier {self.metric('brier'):.3f};"
             f"{warning} {self.decision}"
+            + (f"\n  {self.describe_baselines()}" if len(self.baselines) else "")
         )
 
 
@@ -120,16 +149,16 @@ def train_model(db_path, *, seed: int = 42, force: bool = False) -> TrainResult:
         trained_at = datetime.now().replace(microsecond=0)
         version = registry.next_version(root, trained_at)
         champion = registry.promoted_version(root)
-        champion_auc = registry.recorded_metric(con, champion, "roc_auc") if champion else None
-        decision = registry.decide_promotion(
-            outcome.metric("roc_auc"), champion, champion_auc, force=force
-        )
+        comparison = None
+        if champion and (root / champion / "model.json").exists():
+            current = ChurnModel.load(root / champion)
+            comparison = registry.compare_with_champion(outcome, current, seed=seed)
+        decision = registry.decide_promotion(comparison, champion, force=force)
         outcome.model.info.update(model_version=version, trained_at=trained_at.isoformat())
         artifact_dir = root / version
         outcome.model.save(artifact_dir)
-        registry.write_metrics(
-            con, version, outcome.metrics, trained_at=trained_at, promoted=decision.promote
-        )
+        rows = registry.metric_rows(version, outcome, decision)
+        registry.write_metrics(con, version, rows, trained_at=trained_at, promoted=decision.promote)
         if decision.promote:
             registry.set_promoted(root, version)
     finally:
@@ -143,6 +172,9 @@ def train_model(db_path, *, seed: int = 42, force: bool = False) -> TrainResult:
         seconds=time.perf_counter() - tick,
         artifact_dir=artifact_dir,
         top_features=list(outcome.model.info["top_features"]),
+        baselines=outcome.baseline_metrics,
+        lift=outcome.lift,
+        lift_over=str(outcome.model.info.get("lift_over", "")),
     )
 
 

@@ -38,29 +38,44 @@ CATEGORY_FLAGS_FROM_SILVER = """
     inner join silver.stg_merchant_categories as s on s.category_name = d.category_name
 """
 
-# Card attributes as they were at the cut-off (SCD2 version valid then, so a later
-# upgrade cannot leak into an earlier cut-off's features). Customers whose first
-# version starts after the cut-off but whose account was already open get that first
-# version (snapshots are quarterly, so a recent opener may not have a version yet).
+# Card attributes as they were known at the cut-off: the SCD2 version valid then *and*
+# already seen by a snapshot taken on or before it. dim_customer back-dates a customer's
+# first version to the account opening, but that version was read from a snapshot that
+# may postdate the cut-off (snapshots are quarterly): a recent opener's card type and
+# limit would then leak from the future. Such a customer is in the population (the
+# account was open) with unknown card attributes. ``{known_from}`` is the date a version
+# became known: the later of valid_from and the snapshot that first showed it.
 CUSTOMER_AT_CUTOFF = """
-    select customer_id, card_type, credit_limit, account_open_date
+    select
+        customer_id,
+        case when known_from <= :cutoff then card_type end as card_type,
+        case when known_from <= :cutoff then credit_limit end as credit_limit,
+        account_open_date
     from (
         select
             customer_id,
             card_type,
             credit_limit,
             account_open_date,
+            known_from,
             row_number() over (
                 partition by customer_id
                 order by
-                    case when cast(valid_from as date) <= :cutoff then 0 else 1 end,
-                    case when cast(valid_from as date) <= :cutoff then valid_from end desc,
+                    case when known_from <= :cutoff then 0 else 1 end,
+                    case when known_from <= :cutoff then valid_from end desc,
                     valid_from
             ) as version_rank
-        from {customer_source}
+        from (
+            select *, {known_from} as known_from from {customer_source}
+        ) as dated
     ) as versions
     where version_rank = 1 and account_open_date <= :cutoff
 """
+KNOWN_FROM_VALID_FROM = "cast(valid_from as date)"
+KNOWN_FROM_FIRST_SEEN = (
+    "greatest(cast(valid_from as date), "
+    "coalesce(cast(first_seen_snapshot_date as date), cast(valid_from as date)))"
+)
 CUSTOMER_SOURCE_GOLD = "gold.dim_customer"
 # When dim_customer does not carry account_open_date, take it from silver.
 CUSTOMER_SOURCE_WITH_SILVER_OPEN_DATE = """(
@@ -286,9 +301,13 @@ def run(runner: QueryRunner, sql: str, *, dialect: str = "duckdb", **values) -> 
     return frame
 
 
-def feature_query(*, categories: str, customers: str) -> str:
+def feature_query(
+    *, categories: str, customers: str, known_from: str = KNOWN_FROM_VALID_FROM
+) -> str:
     """The feature aggregate query for the given category-flag and customer sources."""
-    customer_sql = CUSTOMER_AT_CUTOFF.replace("{customer_source}", customers)
+    customer_sql = CUSTOMER_AT_CUTOFF.replace("{customer_source}", customers).replace(
+        "{known_from}", known_from
+    )
     return FEATURE_AGGREGATES.replace("{categories}", categories).replace(
         "{customers}", customer_sql
     )
