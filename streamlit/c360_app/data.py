@@ -146,10 +146,18 @@ class _LockedDuckDB:
 
     def __enter__(self):
         self._source._lock.acquire()
-        return self._source._connection()
+        # The assistant runs in its own sandboxed instance (external access off, settings
+        # locked; toolkit/assistant/guard.py), not on the app's shared connection.
+        from toolkit.assistant.guard import sandboxed_duckdb
+
+        self._sandbox = sandboxed_duckdb(self._source.db_path)
+        return self._sandbox.__enter__()
 
     def __exit__(self, *exc):
-        self._source._lock.release()
+        try:
+            self._sandbox.__exit__(*exc)
+        finally:
+            self._source._lock.release()
         return False
 
 

@@ -52,6 +52,8 @@ def test_ordinary_questions_are_not_mistaken_for_writes(question):
         "CREATE TABLE gold.x AS SELECT 1",
         "SELECT 1 FROM gold.dim_date; DELETE FROM gold.dim_date",
         "SELECT * FROM bronze.raw_customers",
+        "SELECT email FROM gold.customer_360_profile",
+        "SELECT date_key FROM other_db.gold.dim_date",
         "SELECT * FROM read_csv('/etc/passwd')",
         "COPY gold.dim_date TO '/tmp/x.csv'",
         "ATTACH 'x.duckdb'",
@@ -64,12 +66,43 @@ def test_checked_select_refuses_anything_but_one_gold_select(sql):
 
 
 def test_checked_select_caps_rows_and_keeps_smaller_limits():
-    assert checked_select("select * from gold.dim_date").endswith("LIMIT 10000")
-    assert checked_select("select * from gold.dim_date limit 5").endswith("LIMIT 5")
-    assert checked_select("select * from gold.dim_date limit 50000").endswith("LIMIT 10000")
-    with_cte = "with x as (select * from gold.dim_date) select * from x"
+    base = "select date_key from gold.dim_date"
+    assert checked_select(base).endswith("LIMIT 10000")
+    assert checked_select(f"{base} limit 5").endswith("LIMIT 5")
+    assert checked_select(f"{base} limit 50000").endswith("LIMIT 10000")
+    with_cte = "with x as (select date_key from gold.dim_date) select * from x"
     assert "LIMIT 10000" in checked_select(with_cte)
     snow = checked_select(
         "select count(*) from c360_dev.gold.customer_360_profile", dialect="snowflake"
     )
     assert snow.startswith("SELECT COUNT(*)")
+
+
+def test_everything_the_local_engine_and_verified_queries_emit_passes_the_gate():
+    """The allow-list is not a deny-list in disguise: it must admit all our own SQL."""
+    import datetime as dt
+
+    from toolkit.assistant.local import compile_question
+    from toolkit.assistant.model import load_model
+    from toolkit.assistant.parser import CannotAnswer
+    from toolkit.assistant.verified import expand
+
+    model = load_model()
+    questions = [
+        case["question"]
+        for name in (*QUESTION_SETS, "heldout4_questions.yaml", "heldout5_questions.yaml")
+        for case in load_set(name)["answerable"]
+    ]
+    checked = 0
+    for dialect in ("duckdb", "snowflake"):
+        for vq in model.verified_queries:
+            checked_select(expand(model, vq.sql, dialect=dialect), dialect=dialect)
+            checked += 1
+        for question in questions:
+            try:
+                sql = compile_question(question, dialect=dialect, asof=dt.date(2024, 12, 31))
+            except CannotAnswer:
+                continue
+            checked_select(sql, dialect=dialect)
+            checked += 1
+    assert checked > 300

@@ -30,15 +30,14 @@ def ask(question: str, *, db_path: str | Path | None = None, connection=None) ->
     if connection is not None:
         return ask_local(question, connection)
     from toolkit.config import default_db_path
-    from toolkit.db import connect
 
     path = Path(db_path) if db_path is not None else default_db_path()
     if not path.exists():
         return result(
             question, error=f"no database at {path}; run `c360 demo` or `c360 pipeline run` first"
         )
-    con = connect(path, read_only=True)
-    try:
+    from toolkit.assistant.guard import sandboxed_duckdb
+
+    # A private read-only instance with external access off and settings locked.
+    with sandboxed_duckdb(path) as con:
         return ask_local(question, con)
-    finally:
-        con.close()

@@ -170,7 +170,10 @@ def ask_cortex(question: str, session, *, client: CortexAnalystClient | None = N
             question, error=(reply.text or "Cortex Analyst could not answer that.") + hint
         )
     try:
-        sql = checked_select(reply.sql, dialect="snowflake", max_rows=MAX_ROWS)
+        # Tables may only be in the session's own database (never another environment's).
+        current = getattr(session, "get_current_database", lambda: None)()
+        database = (current or "").strip('"') or None
+        sql = checked_select(reply.sql, dialect="snowflake", max_rows=MAX_ROWS, database=database)
     except UnsafeSQL as unsafe:
         return result(question, error=f"refused to run the generated SQL: {unsafe}")
     frame = session.sql(sql).limit(MAX_ROWS)

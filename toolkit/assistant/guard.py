@@ -2,19 +2,24 @@
 
 Two gates: `screen_question` declines requests before any parsing (data changes,
 personal data the model does not hold, topics outside the portfolio), and
-`checked_select` verifies the SQL itself — one statement, a SELECT, no DDL/DML
-anywhere in the tree, only gold tables — and caps its rows.
+`checked_select` verifies the SQL itself against an allow-list (toolkit/assistant/sql_gate.py):
+one SELECT reading only the tables and columns the semantic model exposes, calling only
+allow-listed functions, row-capped. `sandboxed_duckdb` is where the local engine runs it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
-import sqlglot
-from sqlglot import exp
+import duckdb
+
+from toolkit.assistant.sql_gate import UnsafeSQL, checked_select
 
 MAX_ROWS = 10_000  # enough for any list a person reads; caps runaway results
-ALLOWED_SCHEMAS = {"gold"}
+__all__ = ["MAX_ROWS", "UnsafeSQL", "checked_select", "sandboxed_duckdb", "screen_question"]
 
 # Verbs that ask to change data. Matched as whole words at the start of a clause or
 # anywhere in a clear imperative ("please delete ..."); "declined" is not "decline".
@@ -194,70 +199,34 @@ def screen_question(question: str) -> str | None:
     return None
 
 
-class UnsafeSQL(ValueError):
-    """The statement is not a single read-only SELECT over the gold tables."""
+# ----------------------------------------------------------------- the local sandbox
+SANDBOX_CATALOG = "c360"
 
 
-_FORBIDDEN = (
-    exp.Insert,
-    exp.Update,
-    exp.Delete,
-    exp.Drop,
-    exp.Create,
-    exp.Alter,
-    exp.Merge,
-    exp.Command,
-    exp.Set,
-    exp.Use,
-    exp.Pragma,
-    exp.Copy,
-    exp.Grant,
-    exp.TruncateTable,
-    exp.Into,
-)
+@contextmanager
+def sandboxed_duckdb(
+    db_path: str | Path, *, threads: int = 2, memory_limit: str = "1GB"
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A private DuckDB instance that can read the c360 file and nothing else.
 
-
-def checked_select(sql: str, *, dialect: str = "duckdb", max_rows: int = MAX_ROWS) -> str:
-    """The statement with a row cap, after proving it is one read-only SELECT."""
+    The file is attached read-only to a fresh in-memory instance, then external access
+    (files, URLs, extensions, ATTACH of anything else) is disabled and the configuration
+    locked, so a statement that slipped past the gate can still neither read a file nor
+    switch these off. Both settings are instance-wide in DuckDB, hence a private instance:
+    the app's own connection to the same file keeps its configuration.
+    DuckDB docs: https://duckdb.org/docs/stable/operations_manual/securing_duckdb/overview
+    ("enable_external_access = false", "lock_configuration = true").
+    """
+    con = duckdb.connect(":memory:")
     try:
-        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
-    except sqlglot.errors.ParseError as error:
-        raise UnsafeSQL(f"the SQL does not parse: {error}") from error
-    if len(statements) != 1:
-        raise UnsafeSQL("exactly one statement is allowed")
-    (tree,) = statements
-    if not isinstance(tree, exp.Query):
-        raise UnsafeSQL(f"only SELECT is allowed, not {tree.key.upper()}")
-    for node in tree.walk():
-        if isinstance(node, _FORBIDDEN):
-            raise UnsafeSQL(f"{type(node).__name__.upper()} is not allowed")
-        if isinstance(node, exp.Anonymous) and str(node.name).lower() in {
-            "read_csv",
-            "read_parquet",
-            "read_json",
-            "read_csv_auto",
-            "glob",
-            "system",
-        }:
-            raise UnsafeSQL(f"function {node.name} is not allowed")
-    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
-    for table in tree.find_all(exp.Table):
-        name = table.name.lower()
-        if not table.args.get("db") and name in ctes:
-            continue
-        if table.db.lower() not in ALLOWED_SCHEMAS:
-            raise UnsafeSQL(f"table {table.sql()} is outside the gold schema")
-        if isinstance(table.this, exp.Anonymous):
-            raise UnsafeSQL("table functions are not allowed")
-    limit = tree.args.get("limit")
-    current = None
-    if isinstance(limit, exp.Limit):
-        try:
-            current = int(limit.expression.name)
-        except (TypeError, ValueError):
-            current = None
-    if current is None or current > max_rows:
-        tree = tree.limit(max_rows, copy=False) if current is None else tree
-        if current is not None and current > max_rows:
-            limit.set("expression", exp.Literal.number(max_rows))
-    return tree.sql(dialect=dialect)
+        con.execute(f"set threads = {int(threads)}")
+        con.execute("set memory_limit = ?", [memory_limit])
+        # ATTACH takes no bind parameter: the path is a quoted literal, quotes doubled.
+        literal = "'" + str(Path(db_path)).replace("'", "''") + "'"
+        con.execute(f"attach {literal} as {SANDBOX_CATALOG} (read_only)")
+        con.execute(f"use {SANDBOX_CATALOG}")
+        con.execute("set enable_external_access = false")
+        con.execute("set lock_configuration = true")
+        yield con
+    finally:
+        con.close()
