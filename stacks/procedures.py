@@ -157,9 +157,8 @@ def _archive_members() -> list[tuple[str, Path]]:
     return sorted(members)
 
 
-@functools.cache
-def toolkit_archive() -> Path:
-    """Build the procedures' zip once per process; same sources → same bytes."""
+def toolkit_archive_bytes() -> bytes:
+    """The procedures' zip: same sources → same bytes (sorted names, fixed timestamps)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, path in _archive_members():
@@ -167,7 +166,13 @@ def toolkit_archive() -> Path:
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, path.read_bytes())
-    data = buffer.getvalue()
+    return buffer.getvalue()
+
+
+@functools.cache
+def toolkit_archive() -> Path:
+    """The zip as a file (built once per process) for the stacks' ``TerraformAsset``."""
+    data = toolkit_archive_bytes()
     folder = Path(tempfile.gettempdir()) / f"c360-toolkit-{hashlib.sha256(data).hexdigest()[:16]}"
     folder.mkdir(exist_ok=True)
     target = folder / TOOLKIT_ARCHIVE
@@ -231,9 +236,10 @@ class Procedures(Construct):
             self,
             "upload_toolkit_archive",
             provider=provider,
-            # terraform runs in the synthesized stack's folder, where the asset path points;
-            # the provider runs PUT through gosnowflake's file transfer (pkg/resources/execute.go
-            # Create → client.ExecUnsafe)
+            # terraform runs in the synthesized stack's folder, where the asset path points.
+            # The provider runs the statement with client.ExecUnsafe (v2.20.0
+            # pkg/resources/execute.go) on gosnowflake v2 (its go.mod), whose file transfer
+            # handles PUT to internal stages (gosnowflake issue #7: PUT since v1.4.3)
             execute=(
                 f"PUT 'file://{archive.path}' {code_folder} AUTO_COMPRESS = FALSE OVERWRITE = TRUE"
             ),

@@ -12,7 +12,9 @@
 --      Terraform plans, so these roles must exist before the first plan. Created by
 --      SECURITYADMIN (the role that manages every other functional role), with the very
 --      comment the stack declares, and granted to SYSADMIN, through which the deployer
---      user may use them; the stacks then adopt them with Terraform import blocks;
+--      user (granted SYSADMIN) may use them: a role granted to a role the user holds can be
+--      used (USE ROLE) by that user (https://www.phdata.io/blog/granting-role-to-another-role-snowflake/);
+--      the stacks then adopt them with Terraform import blocks;
 --   4. the Anaconda terms (see the end of this file: not SQL).
 -- The deployer users themselves (key-pair, SYSADMIN + SECURITYADMIN) are created as in
 -- the README's "First-time bootstrap".
