@@ -213,16 +213,19 @@ def test_storage_integration_external_stage_pipe_and_stream(stacks, env):
     assert stage["storage_integration"].startswith("${snowflake_storage_integration_aws.")
     pipe = one(stack, "snowflake_pipe")
     assert pipe["auto_ingest"] is True
-    assert pipe["copy_statement"].startswith(
-        f'COPY INTO "{config.database}"."BRONZE"."RAW_TRANSACTIONS"'
-    )
-    assert "/transactions/" in pipe["copy_statement"]
-    assert "REGEXP_REPLACE(METADATA$FILENAME, '/[^/]*$', '')" in pipe["copy_statement"]
+    # the pipe lands raw rows in BRONZE.LANDING_TRANSACTIONS; C360_LOAD validates them (issue 12)
     copy = sqlglot.parse_one(pipe["copy_statement"], read="snowflake")
     assert isinstance(copy, exp.Copy)
+    target = copy.this.this if isinstance(copy.this, exp.Schema) else copy.this
+    assert (target.catalog.upper(), target.db.upper(), target.name.upper()) == (
+        config.database,
+        "BRONZE",
+        "LANDING_TRANSACTIONS",
+    )
+    assert "/transactions/" in pipe["copy_statement"]
 
     tables = {t["name"]: t for t in resources(stack, "snowflake_table")}
-    transactions = tables["RAW_TRANSACTIONS"]
+    transactions = tables["LANDING_TRANSACTIONS"]
     assert transactions["change_tracking"] is True
     assert [c["name"] for c in transactions["column"]][:3] == [
         "TRANSACTION_ID",
@@ -231,7 +234,7 @@ def test_storage_integration_external_stage_pipe_and_stream(stacks, env):
     ]
     stream = one(stack, "snowflake_stream_on_table")
     assert stream["append_only"] == "true"
-    assert stream["table"].startswith("${snowflake_table.")
+    assert referenced(stack, stream["table"])["name"] == "LANDING_TRANSACTIONS"
 
 
 @pytest.mark.parametrize("env", ENVS)
