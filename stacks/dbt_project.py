@@ -14,8 +14,8 @@ released versions away, so ``lifecycle.ignore_changes`` covers the statements
 has one.
 
 The pipeline role needs ``CREATE DBT PROJECT`` on the schema
-(https://docs.snowflake.com/en/sql-reference/sql/create-dbt-project, access control
-requirements); ``stacks/rbac.py`` grants it and ``ready`` carries that grant.
+(https://docs.snowflake.com/en/user-guide/data-engineering/dbt-projects-on-snowflake-access-control);
+``stacks/rbac.py`` grants it and ``ready`` carries that grant.
 """
 
 from __future__ import annotations

@@ -54,7 +54,8 @@ INHERITS = {"pipeline": ("loader", "transformer")}
 # where each functional role may create objects in PLATFORM
 PLATFORM_CREATE = {
     # CREATE DBT PROJECT: the pipeline role creates the dbt project object (stacks/dbt_project.py)
-    # https://docs.snowflake.com/en/sql-reference/sql/create-dbt-project (access control)
+    # (https://docs.snowflake.com/en/user-guide/data-engineering/dbt-projects-on-snowflake-access-control:
+    # GRANT CREATE DBT PROJECT ON SCHEMA … TO ROLE …)
     "pipeline": [
         "CREATE TASK",
         "CREATE PROCEDURE",

@@ -436,7 +436,8 @@ def test_roles_providers_log_in_with_exist_before_the_first_plan(stacks, env):
 @pytest.mark.parametrize("env", ENVS)
 def test_dbt_project_is_created_by_a_role_granted_create_dbt_project(stacks, env):
     """Finding 3. CREATE DBT PROJECT on the schema is required to create a dbt project
-    (https://docs.snowflake.com/en/sql-reference/sql/create-dbt-project, access control)."""
+    (https://docs.snowflake.com/en/user-guide/data-engineering/dbt-projects-on-snowflake-access-control:
+    ``GRANT CREATE DBT PROJECT ON SCHEMA …``)."""
     stack, config = stacks[env], ENVIRONMENTS[env]
     (dbt,) = [
         e for e in resources(stack, "snowflake_execute") if "CREATE DBT PROJECT" in e["execute"]
