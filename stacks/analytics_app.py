@@ -2,10 +2,10 @@
 
 The Streamlit app runs from the repository root (so ``toolkit`` is importable) with
 ``streamlit/streamlit_app.py`` as main file, on the app warehouse, owned by the app role.
-The Cortex Analyst semantic model (``toolkit/assistant/semantic_model.yaml``) is copied
-from the git repository to an internal stage (Cortex Analyst reads semantic model files
-from a stage); ``COPY FILES`` reruns whenever the statement changes, and
-``sql/setup/refresh_from_git.sql`` refreshes it after a new commit.
+The Cortex Analyst semantic model (``toolkit/assistant/semantic_model.yaml``), rendered for
+this environment's database and checked against the specification at synth time, is
+written to an internal stage (Cortex Analyst reads semantic model files from a stage;
+``stacks/semantic_model.py``); the statement, hence the staged file, changes with the model.
 
 Releases point the app at a commit (``ALTER STREAMLIT … SET ROOT_LOCATION =
 '@…/commits/<sha>'``, ``.github/scripts/release_from_git.py``). The provider reads
@@ -26,6 +26,7 @@ from cdktn_provider_snowflake.streamlit import Streamlit
 from constructs import Construct
 
 from stacks.naming import PLATFORM_SCHEMA, Names
+from stacks.semantic_model import publish_statement
 from toolkit.config import Environment
 
 STREAMLIT_MAIN_FILE = "streamlit/streamlit_app.py"
@@ -72,11 +73,9 @@ class AnalyticsApp(Construct):
             self,
             "publish_semantic_model",
             provider=sysadmin,
-            execute=(
-                f"COPY FILES INTO @{stage_path} "
-                f"FROM @{repository_stage_path}/{SEMANTIC_MODEL_DIR}/ "
-                f"FILES = ('{SEMANTIC_MODEL_FILE}')"
-            ),
+            # the model rendered for this environment's database, checked against the spec
+            # (stacks/semantic_model.py); the repository's copy names the dev database
+            execute=publish_statement(stage_path, SEMANTIC_MODEL_FILE, env.database),
             revert=f"REMOVE @{stage_path}/{SEMANTIC_MODEL_FILE}",
             query=f"LIST @{stage_path}",
             depends_on=[self.semantic_stage, *ready],

@@ -37,17 +37,24 @@ class Write:
 
 
 def _statement_end(text: str, start: int) -> int:
-    """Index of the ``;`` ending the statement at ``start`` (outside quotes), or the end."""
-    quote = None
-    for i in range(start, len(text)):
-        char = text[i]
+    """Index of the ``;`` ending the statement at ``start`` (outside quotes and ``$$``
+    strings), or the end."""
+    quote, i = None, start
+    while i < len(text):
         if quote:
-            if char == quote:
+            if text.startswith(quote, i):
+                i += len(quote)
                 quote = None
-        elif char in "'\"":
-            quote = char
-        elif char == ";":
+                continue
+        elif text.startswith("$$", i):
+            quote = "$$"
+            i += 2
+            continue
+        elif text[i] in "'\"":
+            quote = text[i]
+        elif text[i] == ";":
             return i
+        i += 1
     return len(text)
 
 
