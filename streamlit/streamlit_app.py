@@ -1,4 +1,5 @@
-"""c360 — the Customer 360 app: Segment Explorer, Customer 360, AI Assistant, Campaign Simulator.
+"""c360 — the Customer 360 app: Segment Explorer, Customer 360, AI Assistant, Campaign Simulator,
+Pipeline Health.
 
 Locally: ``c360 app`` (or ``streamlit run streamlit/streamlit_app.py``) on the DuckDB file
 named by ``C360_DUCKDB_PATH``. In Snowflake: the Streamlit object's main file, with the
@@ -18,7 +19,15 @@ for _path in (_APP_DIR, _APP_DIR.parent):
         sys.path.append(str(_path))
 
 import pandas as pd  # noqa: E402
-from c360_app import fmt, loaders, tab_assistant, tab_campaign, tab_customer, tab_segments  # noqa: E402
+from c360_app import (  # noqa: E402
+    fmt,
+    loaders,
+    tab_assistant,
+    tab_campaign,
+    tab_customer,
+    tab_pipeline_health,
+    tab_segments,
+)
 
 import streamlit as st  # noqa: E402
 
@@ -27,6 +36,7 @@ TABS = {
     "Customer 360": tab_customer.render,
     "AI Assistant": tab_assistant.render,
     "Campaign Simulator": tab_campaign.render,
+    "Pipeline Health": tab_pipeline_health.render,
 }
 
 

@@ -131,6 +131,32 @@ class DuckDBSource:
             finally:
                 con.close()
 
+    def record_assignments(self, rows: pd.DataFrame) -> None:
+        """Store one campaign's hold-out assignment (the app's other write); a campaign id
+        already stored is refused, never overwritten."""
+        import duckdb
+
+        from c360_app.experiment_queries import ASSIGNMENT_COLUMNS, ASSIGNMENTS_DDL
+
+        campaign_id = _single_campaign(rows)
+        with self._lock:
+            self.close()
+            con = duckdb.connect(str(self.db_path))
+            try:
+                con.execute(ASSIGNMENTS_DDL)
+                taken = con.execute(
+                    "select count(*) from gold.campaign_assignments where campaign_id = ?",
+                    [campaign_id],
+                ).fetchone()[0]
+                if taken:
+                    raise ValueError(f"campaign {campaign_id!r} already has a stored assignment")
+                con.register("c360_assignment_rows", rows[list(ASSIGNMENT_COLUMNS)])
+                con.execute(
+                    "insert into gold.campaign_assignments select * from c360_assignment_rows"
+                )
+            finally:
+                con.close()
+
     def close(self) -> None:
         with self._lock:
             if self._con is not None:
@@ -197,6 +223,24 @@ class SnowparkSource:
             self.session.sql(FEEDBACK_DDL).collect()
             self.session.sql(FEEDBACK_INSERT, params=values).collect()
 
+    def record_assignments(self, rows: pd.DataFrame) -> None:
+        """Append one campaign's assignment with Snowpark (a campaign id already stored is
+        refused). The app role needs INSERT on GOLD.CAMPAIGN_ASSIGNMENTS."""
+        from c360_app.experiment_queries import ASSIGNMENT_COLUMNS, ASSIGNMENTS_DDL
+
+        campaign_id = _single_campaign(rows)
+        self.session.sql(ASSIGNMENTS_DDL).collect()
+        taken = self.session.sql(
+            "select count(*) from gold.campaign_assignments where campaign_id = ?",
+            params=[campaign_id],
+        ).collect()[0][0]
+        if taken:
+            raise ValueError(f"campaign {campaign_id!r} already has a stored assignment")
+        frame = rows[list(ASSIGNMENT_COLUMNS)].rename(columns=str.upper)
+        self.session.write_pandas(
+            frame, "CAMPAIGN_ASSIGNMENTS", schema="GOLD", auto_create_table=False
+        )
+
     def close(self) -> None:  # the session belongs to Snowflake
         return None
 
@@ -238,6 +282,13 @@ def _feedback_values(row: dict[str, Any], backend: str) -> list[Any]:
         backend,
         row.get("recorded_at") or datetime.now(UTC).replace(tzinfo=None),
     ]
+
+
+def _single_campaign(rows: pd.DataFrame) -> str:
+    ids = rows["campaign_id"].dropna().unique() if len(rows) else []
+    if len(ids) != 1 or not str(ids[0]).strip():
+        raise ValueError("an assignment holds the rows of exactly one named campaign")
+    return str(ids[0])
 
 
 def running_in_snowflake() -> bool:

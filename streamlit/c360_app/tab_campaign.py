@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 import streamlit as st
-from c360_app import charts, fmt, loaders
+from c360_app import charts, fmt, loaders, tab_experiment
 from c360_app.queries import ProfileFilter
 from c360_app.widgets import export_on_request
 from toolkit.campaign import (
@@ -384,7 +384,9 @@ def render(source) -> None:
         result = evaluate(audience, params)
         st.caption(f"Audience: {audience_filter.describe()} · offer: {params.offer_type}")
         _kpis(result, params)
-        overview, sens, targets = st.tabs(["Scenarios", "Sensitivity", "Target list"])
+        overview, sens, targets, experiment = st.tabs(
+            ["Scenarios", "Sensitivity", "Target list", "Experiment"]
+        )
         with overview:
             # A radio rather than st.segmented_control: AppTest cannot drive single-select
             # button groups in Streamlit 1.51.
@@ -401,3 +403,5 @@ def render(source) -> None:
             _sensitivity(audience, params, result)
         with targets:
             _targets(source, audience_filter, params)
+        with experiment:
+            tab_experiment.render(source, profile_filter(audience_filter), audience, result)

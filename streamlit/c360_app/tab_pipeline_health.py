@@ -1,0 +1,420 @@
+"""Pipeline Health: what the platform team needs to run the pipeline, without writing SQL.
+
+Runs as a timeline with each step's duration and status (and the failed step's error),
+loads with their rejects, data-quality results failures first, layer row counts over
+time, model versions with held-out metrics, and the assistant's feedback. Every section
+says what to run when it has nothing to show.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+import streamlit as st
+from c360_app import fmt
+from c360_app import health_loaders as load
+from c360_app.health_queries import MODEL_METRICS, Unavailable
+
+STATUS_COLORS = {
+    "succeeded": "#2ca02c",
+    "failed": "#d62728",
+    "skipped": "#9e9e9e",
+    "running": "#1f77b4",
+}
+DQ_ORDER = {"fail": 0, "error": 0, "warn": 1}
+
+
+def _unavailable(what: str, exc: Exception) -> None:
+    st.info(
+        f"{what} is not available in this environment ({exc}).",
+        icon=":material/visibility_off:",
+    )
+
+
+def _seconds(started, finished) -> float | None:
+    if finished is None or pd.isna(finished) or started is None or pd.isna(started):
+        return None
+    return (pd.Timestamp(finished) - pd.Timestamp(started)).total_seconds()
+
+
+def duration_text(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(round(seconds), 60)
+    if minutes < 60:
+        return f"{minutes} min {secs:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+def run_outcome(row) -> str:
+    if row["failed_steps"]:
+        return "failed"
+    return "succeeded"
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+def timeline_chart(steps: pd.DataFrame) -> alt.Chart:
+    frame = steps.copy()
+    frame["run"] = frame["run_id"]
+    frame["duration"] = [
+        duration_text(_seconds(s, f))
+        for s, f in zip(frame["started_at"], frame["finished_at"], strict=True)
+    ]
+    return (
+        alt.Chart(frame)
+        .mark_bar(cornerRadius=2)
+        .encode(
+            y=alt.Y("run:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
+            x=alt.X("started_at:T", title="Time"),
+            x2="finished_at:T",
+            color=alt.Color(
+                "status:N",
+                title="Status",
+                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+            ),
+            tooltip=[
+                alt.Tooltip("run:N", title="Run"),
+                alt.Tooltip("step:N", title="Step"),
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("duration:N", title="Duration"),
+                alt.Tooltip("started_at:T", title="Started", format="%d %b %H:%M:%S"),
+            ],
+        )
+        .properties(height=max(120, 34 * frame["run"].nunique()))
+    )
+
+
+def _runs(source) -> None:
+    runs = load.recent_runs(source)
+    if runs.empty:
+        st.info(
+            "No pipeline run recorded yet. Run `c360 pipeline run` (or `c360 demo`) locally; "
+            "in Snowflake the scheduled tasks DAG records each run when it finishes.",
+            icon=":material/play_circle:",
+        )
+        return
+    runs["outcome"] = runs.apply(run_outcome, axis=1)
+    last = runs.iloc[0]
+    steps = load.run_steps(source, tuple(runs["run_id"]))
+    cols = st.columns(4)
+    cols[0].metric(
+        "Last run", "Failed" if last["outcome"] == "failed" else "Succeeded", border=True
+    )
+    cols[1].metric(
+        "Started", pd.Timestamp(last["started_at"]).strftime("%d %b %Y %H:%M"), border=True
+    )
+    cols[2].metric(
+        "Duration", duration_text(_seconds(last["started_at"], last["finished_at"])), border=True
+    )
+    failed_recent = int((runs["outcome"] == "failed").sum())
+    cols[3].metric(f"Failed runs (last {len(runs)})", fmt.count(failed_recent), border=True)
+    failed = steps[(steps["run_id"] == last["run_id"]) & (steps["status"] == "failed")]
+    for row in failed.itertuples():
+        st.error(
+            f"Step **{row.step}** failed: {fmt.md(str(row.error or 'no message recorded'))}\n\n"
+            "Fix the cause, then `c360 pipeline run --resume` continues after the last step "
+            "that succeeded.",
+            icon=":material/error:",
+        )
+    st.markdown("**Last runs** — each bar is a step, coloured by its status")
+    st.altair_chart(timeline_chart(steps))
+    chosen = st.selectbox(
+        "Steps of run",
+        list(runs["run_id"]),
+        format_func=lambda r: f"{r} · {runs.set_index('run_id').loc[r, 'outcome']}",
+        key="health_run",
+    )
+    detail = steps[steps["run_id"] == chosen].copy()
+    detail["duration"] = [
+        duration_text(_seconds(s, f))
+        for s, f in zip(detail["started_at"], detail["finished_at"], strict=True)
+    ]
+    st.dataframe(
+        detail[["step", "status", "duration", "started_at", "rows_in", "rows_out", "error"]],
+        hide_index=True,
+        column_config={
+            "step": "Step",
+            "status": "Status",
+            "duration": "Duration",
+            "started_at": st.column_config.DatetimeColumn("Started", format="D MMM HH:mm:ss"),
+            "rows_in": st.column_config.NumberColumn("Rows in", format="localized"),
+            "rows_out": st.column_config.NumberColumn("Rows out", format="localized"),
+            "error": st.column_config.TextColumn("Error / note", width="large"),
+        },
+        key="health_steps",
+    )
+
+
+# --- loads ----------------------------------------------------------------------------------
+
+
+def _loads(source) -> None:
+    totals = load.load_totals(source)
+    if not totals or not totals.get("batches"):
+        st.info(
+            "No load recorded yet. Run `c360 load` (or `c360 pipeline run`) to load the "
+            "landing batches into bronze.",
+            icon=":material/upload:",
+        )
+        return
+    cols = st.columns(4)
+    cols[0].metric("Batches loaded", fmt.count(totals["batches"]), border=True)
+    cols[1].metric("Rows in", fmt.count(totals["rows_in"]), border=True)
+    cols[2].metric("Rows loaded", fmt.count(totals["rows_loaded"]), border=True)
+    rate = totals["rows_rejected"] / totals["rows_in"] if totals["rows_in"] else 0
+    cols[3].metric(
+        "Rows rejected",
+        fmt.count(totals["rows_rejected"]),
+        delta=f"{fmt.percent(rate, digits=2)} of rows in" if totals["rows_rejected"] else None,
+        delta_color="inverse",
+        border=True,
+    )
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        st.markdown("**Rejects by reason**")
+        try:
+            reasons = load.rejects_by_reason(source)
+        except Unavailable as exc:
+            _unavailable("Rejected rows", exc)
+            reasons = None
+        if reasons is not None and reasons.empty:
+            st.success("No row has been rejected.", icon=":material/check_circle:")
+        elif reasons is not None:
+            st.altair_chart(
+                alt.Chart(reasons)
+                .mark_bar(color="#d62728", cornerRadiusEnd=3)
+                .encode(
+                    x=alt.X("rejected_rows:Q", title="Rejected rows"),
+                    y=alt.Y("reason:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
+                    tooltip=["reason:N", alt.Tooltip("rejected_rows:Q", format=",")],
+                )
+                .properties(height=max(120, 26 * len(reasons))),
+            )
+    with right:
+        st.markdown("**Batches** — dirtiest first")
+        st.dataframe(
+            load.load_batches(source),
+            hide_index=True,
+            height=300,
+            column_config={
+                "source": "Source",
+                "batch_id": "Batch",
+                "rows_in": st.column_config.NumberColumn("Rows in", format="localized"),
+                "rows_loaded": st.column_config.NumberColumn("Loaded", format="localized"),
+                "rows_rejected": st.column_config.NumberColumn("Rejected", format="localized"),
+                "loaded_at": st.column_config.DatetimeColumn("Loaded at", format="D MMM HH:mm"),
+            },
+            key="health_batches",
+        )
+    if totals.get("rows_rejected"):
+        st.markdown("**Sample of rejected records** (e-mail, phone and date of birth masked)")
+        try:
+            st.dataframe(
+                load.rejected_sample(source),
+                hide_index=True,
+                column_config={
+                    "source": "Source",
+                    "batch_id": "Batch",
+                    "reason": st.column_config.TextColumn("Reason", width="medium"),
+                    "record": st.column_config.TextColumn("Record", width="large"),
+                    "rejected_at": st.column_config.DatetimeColumn(
+                        "Rejected at", format="D MMM HH:mm"
+                    ),
+                },
+                key="health_rejected",
+            )
+        except Unavailable as exc:
+            _unavailable("Rejected rows", exc)
+
+
+# --- data quality ---------------------------------------------------------------------------
+
+
+def _data_quality(source) -> None:
+    try:
+        results = load.data_quality(source)
+    except Unavailable as exc:
+        _unavailable(
+            "Data-quality results (in Snowflake, a failing dbt test fails the dbt task: "
+            "see the runs above)",
+            exc,
+        )
+        return
+    if results.empty:
+        st.info(
+            "No data-quality results yet. Run `c360 build` (dbt build with its tests).",
+            icon=":material/fact_check:",
+        )
+        return
+    failing = results[results["status"].isin(["fail", "error"])]
+    warned = results[results["status"] == "warn"]
+    cols = st.columns(3)
+    cols[0].metric("Checks in the last build", fmt.count(len(results)), border=True)
+    cols[1].metric("Failing", fmt.count(len(failing)), border=True)
+    cols[2].metric("Warnings", fmt.count(len(warned)), border=True)
+    if len(failing):
+        st.error(
+            f"{len(failing)} data-quality check(s) failing — listed first below.",
+            icon=":material/rule:",
+        )
+    else:
+        st.success("Every data-quality check passed in the last build.", icon=":material/verified:")
+    st.dataframe(
+        results,
+        hide_index=True,
+        column_config={
+            "node_name": "Check",
+            "check_type": "Type",
+            "layer": "Layer",
+            "status": "Status",
+            "failures": st.column_config.NumberColumn("Failing rows", format="localized"),
+            "message": st.column_config.TextColumn("Message", width="large"),
+            "checked_at": st.column_config.DatetimeColumn("Checked", format="D MMM HH:mm"),
+        },
+        key="health_dq",
+    )
+
+
+# --- layers and models ----------------------------------------------------------------------
+
+
+def _layers(source) -> None:
+    counts = load.layer_counts_over_time(source)
+    if counts.empty:
+        st.info(
+            "No layer counts yet: the pipeline's last step records them (`c360 pipeline run`).",
+            icon=":material/stacked_line_chart:",
+        )
+        return
+    st.markdown("**Rows per layer over time**")
+    st.altair_chart(
+        alt.Chart(counts)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("counted_at:T", title="Counted at"),
+            y=alt.Y("row_count:Q", title="Rows", scale=alt.Scale(type="symlog")),
+            color=alt.Color("layer:N", title="Layer"),
+            tooltip=[
+                "layer:N",
+                alt.Tooltip("row_count:Q", format=","),
+                alt.Tooltip("counted_at:T", format="%d %b %H:%M"),
+            ],
+        )
+        .properties(height=240),
+    )
+    with st.expander("Latest count of every table"):
+        st.dataframe(
+            load.latest_table_counts(source),
+            hide_index=True,
+            column_config={
+                "layer": "Layer",
+                "table_name": "Table",
+                "row_count": st.column_config.NumberColumn("Rows", format="localized"),
+                "counted_at": st.column_config.DatetimeColumn("Counted", format="D MMM HH:mm"),
+            },
+            key="health_tables",
+        )
+
+
+def _models(source) -> None:
+    versions = load.model_versions(source)
+    if versions.empty:
+        st.info(
+            "No model trained yet. Run `c360 train`, then `c360 score`.",
+            icon=":material/model_training:",
+        )
+        return
+    in_use = versions[versions["in_use"]]
+    if len(in_use):
+        st.caption(
+            f"Scores come from **{in_use['model_version'].iloc[0]}** (the latest promoted "
+            "version, marked ★). Metrics are on held-out customers."
+        )
+    versions["model"] = [
+        f"★ {v}" if use else v
+        for v, use in zip(versions["model_version"], versions["in_use"], strict=True)
+    ]
+    labels = {
+        "roc_auc": "ROC-AUC",
+        "pr_auc": "PR-AUC",
+        "f1": "F1",
+        "precision": "Precision",
+        "recall": "Recall",
+        "brier": "Brier",
+    }
+    st.dataframe(
+        versions[["model", "trained_at", "promoted", *MODEL_METRICS]],
+        hide_index=True,
+        column_config={
+            "model": "Model version",
+            "trained_at": st.column_config.DatetimeColumn("Trained", format="D MMM YYYY HH:mm"),
+            "promoted": st.column_config.CheckboxColumn("Promoted"),
+            **{m: st.column_config.NumberColumn(labels[m], format="%.3f") for m in MODEL_METRICS},
+        },
+        key="health_models",
+    )
+
+
+# --- assistant ------------------------------------------------------------------------------
+
+
+def _assistant(source) -> None:
+    summary = load.feedback_summary(source)
+    if not summary or not summary.get("ratings"):
+        st.info(
+            "No feedback yet: answers in the AI Assistant tab take a thumbs up or down.",
+            icon=":material/thumbs_up_down:",
+        )
+        return
+    ratings = int(summary["ratings"])
+    cols = st.columns(3)
+    cols[0].metric("Rated answers", fmt.count(ratings), border=True)
+    cols[1].metric("Helpful", fmt.percent(summary["helpful"] / ratings), border=True)
+    cols[2].metric("Declined (no SQL)", fmt.count(summary["unanswered"]), border=True)
+    unanswered = load.unanswered_questions(source)
+    if unanswered.empty:
+        st.success("Every rated answer was helpful.", icon=":material/thumb_up:")
+        return
+    st.markdown("**Questions the assistant did not answer well** — most asked first")
+    st.dataframe(
+        unanswered,
+        hide_index=True,
+        column_config={
+            "question": st.column_config.TextColumn("Question", width="large"),
+            "times": st.column_config.NumberColumn("Times", format="localized"),
+            "declined": st.column_config.NumberColumn("Declined", format="localized"),
+            "not_helpful": st.column_config.NumberColumn("Not helpful", format="localized"),
+            "last_asked": st.column_config.DatetimeColumn("Last asked", format="D MMM HH:mm"),
+        },
+        key="health_unanswered",
+    )
+
+
+SECTIONS = {
+    "Runs": _runs,
+    "Loads": _loads,
+    "Data quality": _data_quality,
+    "Layers": _layers,
+    "Models": _models,
+    "Assistant feedback": _assistant,
+}
+
+
+def render(source) -> None:
+    st.subheader("Pipeline Health")
+    st.caption(
+        "Runs, loads, data quality, row counts, models and assistant feedback from the "
+        "observability tables."
+    )
+    for tab, section in zip(st.tabs(list(SECTIONS)), SECTIONS.values(), strict=True):
+        with tab:
+            try:
+                section(source)
+            except Unavailable as exc:  # a table this environment lacks or the app may not read
+                _unavailable("This section's data", exc)
