@@ -21,6 +21,10 @@ LANDING_PREFIXES = ("customers/", "transactions/", "merchant_categories/")
 
 # Functional (account) roles. PIPELINE owns the tasks DAG and its procedures.
 FUNCTIONAL_ROLES = ("loader", "transformer", "analyst", "app", "pipeline")
+# Functional roles a provider alias logs in with: the account bootstrap
+# (sql/setup/account_admin_bootstrap.sql) creates them before the first plan and the
+# stack adopts them with import blocks (why: stacks/platform.py).
+BOOTSTRAP_ROLES = ("pipeline", "app")
 
 # PII columns masked for everyone but the roles that must see them.
 PII_COLUMNS = {"EMAIL": "VARCHAR", "PHONE": "VARCHAR", "DATE_OF_BIRTH": "DATE"}

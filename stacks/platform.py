@@ -38,7 +38,7 @@ from stacks.git_source import GitSource
 from stacks.governance import Governance
 from stacks.ingestion import FEEDBACK_TABLE, Ingestion
 from stacks.landing_zone import LandingZone
-from stacks.naming import PII_COLUMNS, Names, fq
+from stacks.naming import BOOTSTRAP_ROLES, PII_COLUMNS, Names, fq
 from stacks.pipeline_dag import PipelineDag
 from stacks.procedures import Procedures
 from stacks.rbac import Rbac
@@ -59,10 +59,6 @@ SNOWFLAKE_PREVIEW_FEATURES = [
     "snowflake_table_resource",
     "snowflake_table_column_masking_policy_application_resource",
 ]
-
-
-# Functional roles a provider alias logs in with: created by the bootstrap, imported here.
-BOOTSTRAP_ROLES = ("pipeline", "app")
 
 
 class PlatformStack(TerraformStack):

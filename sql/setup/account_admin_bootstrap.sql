@@ -8,7 +8,7 @@
 --      toolkit.config monthly_credit_quota; tests/infra checks they stay in step);
 --   2. CREATE INTEGRATION for SYSADMIN (storage + git API integrations of the stacks);
 --   3. the functional roles the stacks' `pipeline` and `app` provider aliases log in with
---      (stacks/platform.py BOOTSTRAP_ROLES): a provider connects with its role while
+--      (stacks/naming.py BOOTSTRAP_ROLES): a provider connects with its role while
 --      Terraform plans, so these roles must exist before the first plan. Created by
 --      SECURITYADMIN (the role that manages every other functional role), with the very
 --      comment the stack declares, and granted to SYSADMIN, through which the deployer

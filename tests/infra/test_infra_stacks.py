@@ -254,19 +254,6 @@ def test_git_repository_and_dbt_project(stacks, env):
 
 
 @pytest.mark.parametrize("env", ENVS)
-def test_masking_policies_hide_pii_from_the_analyst_but_not_the_app(stacks, env):
-    stack, config = stacks[env], ENVIRONMENTS[env]
-    policies = {p["name"]: p for p in resources(stack, "snowflake_masking_policy")}
-    assert set(policies) == {"MASK_EMAIL", "MASK_PHONE", "MASK_DATE_OF_BIRTH"}
-    for policy in policies.values():
-        assert f"IS_ROLE_IN_SESSION('{config.role('app')}')" in policy["body"]
-        assert config.role("analyst") not in policy["body"]
-        assert policy["body"].startswith("CASE WHEN") and " ELSE " in policy["body"]
-    applied = resources(stack, "snowflake_table_column_masking_policy_application")
-    assert {a["column"] for a in applied} == {"EMAIL", "PHONE", "DATE_OF_BIRTH"}
-
-
-@pytest.mark.parametrize("env", ENVS)
 def test_python_procedures_are_the_toolkits_handlers_imported_from_git(stacks, env):
     stack, config = stacks[env], ENVIRONMENTS[env]
     procedures = {p["name"]: p for p in resources(stack, "snowflake_procedure_python")}
@@ -410,7 +397,7 @@ def test_roles_providers_log_in_with_exist_before_the_first_plan(stacks, env):
     every non-built-in provider role is created by the bootstrap SQL (as SECURITYADMIN, the
     stack's comment, granted to SYSADMIN) and adopted by an ``import`` block whose id is the
     quoted role name (provider v2.20.0 docs/resources/account_role.md, "Import")."""
-    from stacks.platform import BOOTSTRAP_ROLES
+    from stacks.naming import BOOTSTRAP_ROLES
 
     stack, config = stacks[env], ENVIRONMENTS[env]
     provider_roles = {p["role"] for p in stack["provider"]["snowflake"]}
