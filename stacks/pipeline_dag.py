@@ -48,10 +48,9 @@ def scripting_block(*statements: str) -> str:
 def dbt_task_body(names: Names, dbt_args: str) -> str:
     args = f"{dbt_args} --target {names.env.dbt_target}"
     project = names.in_platform(names.dbt_project)
-    masking = names.in_platform("C360_APPLY_PII_MASKING")
-    return scripting_block(
-        f"EXECUTE DBT PROJECT {project} ARGS = {sql_string(args)}", f"CALL {masking}()"
-    )
+    # No masking step after dbt: PII masking follows the data by tag propagation (#13,
+    # stacks/governance.py), so a rebuilt table is masked from the statement that creates it.
+    return scripting_block(f"EXECUTE DBT PROJECT {project} ARGS = {sql_string(args)}")
 
 
 def step_task_body(names: Names, step: Step) -> str:

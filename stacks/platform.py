@@ -38,7 +38,7 @@ from stacks.git_source import GitSource
 from stacks.governance import Governance
 from stacks.ingestion import FEEDBACK_TABLE, Ingestion
 from stacks.landing_zone import LandingZone
-from stacks.naming import BOOTSTRAP_ROLES, PII_COLUMNS, Names, fq
+from stacks.naming import BOOTSTRAP_ROLES, Names, fq
 from stacks.pipeline_dag import PipelineDag
 from stacks.procedures import Procedures
 from stacks.rbac import Rbac
@@ -164,8 +164,9 @@ class PlatformStack(TerraformStack):
             names=names,
             database=database,
             schemas=schemas,
-            pii_table=ingestion.tables["raw_customers"],
+            tables=ingestion.tables,
             provider=sysadmin,
+            securityadmin=securityadmin,
         )
 
         object_grants = self._object_grants(rbac, names, ingestion, governance, foundation)
@@ -268,6 +269,15 @@ class PlatformStack(TerraformStack):
             privileges=["INSERT"],
             depends_on=[ingestion.tables[FEEDBACK_TABLE]],
         )
+        # #13: feedback rows readable by the platform team only; viewers may open the app
+        governance.restrict_feedback(
+            names=names,
+            database=database,
+            schemas=schemas,
+            table=ingestion.tables[FEEDBACK_TABLE],
+            provider=sysadmin,
+        )
+        rbac.grant_app(names.in_platform(names.streamlit_app), depends_on=[app.streamlit])
 
         TerraformOutput(self, "landing_bucket", value=landing.bucket_name)
         TerraformOutput(self, "snowflake_reader_role_arn", value=landing.reader_role_arn)
@@ -312,15 +322,4 @@ class PlatformStack(TerraformStack):
                 depends_on=[ingestion.stream],
             )
         )
-        for column in PII_COLUMNS:
-            grants.append(
-                rbac.grant_on_object(
-                    f"pipeline_apply_mask_{column.lower()}",
-                    "pipeline",
-                    object_type="MASKING POLICY",
-                    object_name=governance.policy_names[column],
-                    privileges=["APPLY"],
-                    depends_on=[governance.policies[column]],
-                )
-            )
         return grants

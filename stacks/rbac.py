@@ -11,7 +11,10 @@ usage, and are granted to SYSADMIN so the hierarchy ends there, never at ACCOUNT
 | transformer | BRONZE read, SILVER/GOLD/OBSERVABILITY write, transform warehouse |
 | analyst     | GOLD read only, app warehouse (usage) |
 | app         | GOLD + OBSERVABILITY read, INSERT on OBSERVABILITY.ASSISTANT_FEEDBACK only    |
-|             | (granted by PlatformStack once the table exists), app warehouse              |
+|             | (granted by PlatformStack once the table exists), app warehouse; PII masked   |
+| viewer      | USAGE on the database, PLATFORM and the Streamlit app: nothing else           |
+
+OBSERVABILITY is append-only for its writers (INSERT, no UPDATE/DELETE/TRUNCATE).
 | pipeline    | loader + transformer; owns the tasks DAG and procedures; EXECUTE TASK |
 
 Database roles are created by SYSADMIN (the database owner); every grant is made by
@@ -38,6 +41,15 @@ from toolkit.config import Environment
 
 READ_PRIVILEGES = {"TABLES": ["SELECT", "REFERENCES"], "VIEWS": ["SELECT", "REFERENCES"]}
 WRITE_PRIVILEGES = {"TABLES": ["INSERT", "UPDATE", "DELETE", "TRUNCATE"]}
+# OBSERVABILITY holds the audit trail (pipeline runs, load batches, model metrics, layer
+# counts, feedback): its writers may add rows, never change or remove them.
+APPEND_ONLY_SCHEMAS = {"OBSERVABILITY"}
+APPEND_ONLY_PRIVILEGES = {"TABLES": ["INSERT"]}
+# App viewers: a role that can open the Streamlit app and nothing else (no warehouse, no
+# table). A Streamlit in Snowflake app runs with its owner's rights, so a viewer needs
+# only USAGE on the database, the schema and the Streamlit object
+# (https://docs.snowflake.com/en/developer-guide/streamlit/object-management/privileges).
+VIEWER = "viewer"
 WRITE_SCHEMA_PRIVILEGES = ["CREATE TABLE", "CREATE VIEW", "CREATE TEMPORARY TABLE"]
 
 # functional role → access roles (database roles) it receives
@@ -139,9 +151,12 @@ class Rbac(Construct):
                 on_schema={"schema_name": schema_fq},
                 depends_on=[schemas[schema]],
             )
+            write_privileges = (
+                APPEND_ONLY_PRIVILEGES if schema in APPEND_ONLY_SCHEMAS else WRITE_PRIVILEGES
+            )
             for level, role, privileges in (
                 ("read", read_role, READ_PRIVILEGES),
-                ("write", write_role, WRITE_PRIVILEGES),
+                ("write", write_role, write_privileges),
             ):
                 for plural, granted in privileges.items():
                     for scope_kind in ("all", "future"):
@@ -253,6 +268,51 @@ class Rbac(Construct):
             self.ready_for[functional].append(database_usage)
         for functional, role in self.functional.items():
             self.ready_for[functional].append(role)
+
+        # ---- app viewers: USAGE on the database and PLATFORM; the app itself via grant_app
+        self.viewer = AccountRole(
+            self,
+            "role_viewer",
+            provider=securityadmin,
+            name=names.role(VIEWER),
+            comment=f"c360 {env.name} app viewer: opens the app, reads nothing else",
+        )
+        GrantAccountRole(
+            self,
+            "viewer_to_sysadmin",
+            provider=securityadmin,
+            role_name=self.viewer.name,
+            parent_role_name="SYSADMIN",
+        )
+        GrantPrivilegesToAccountRole(
+            self,
+            "viewer_database_usage",
+            provider=securityadmin,
+            account_role_name=self.viewer.name,
+            privileges=["USAGE"],
+            on_account_object={"object_type": "DATABASE", "object_name": db_fq},
+        )
+        GrantPrivilegesToAccountRole(
+            self,
+            "viewer_platform_usage",
+            provider=securityadmin,
+            account_role_name=self.viewer.name,
+            privileges=["USAGE"],
+            on_schema={"schema_name": platform_fq},
+            depends_on=[schemas[PLATFORM_SCHEMA]],
+        )
+
+    def grant_app(self, streamlit_fq: str, *, depends_on: list) -> GrantPrivilegesToAccountRole:
+        """USAGE on the Streamlit app for the viewer role: its one grant on an object."""
+        return GrantPrivilegesToAccountRole(
+            self,
+            "viewer_app_usage",
+            provider=self._securityadmin,
+            account_role_name=self.viewer.name,
+            privileges=["USAGE"],
+            on_schema_object={"object_type": "STREAMLIT", "object_name": streamlit_fq},
+            depends_on=depends_on,
+        )
 
     def role_name(self, functional: str) -> str:
         return self.functional[functional].name

@@ -78,6 +78,13 @@ class Environment:
     # come from the card processor into the landing bucket, so prod never generates.
     generates_synthetic_data: bool = False
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    # Functional roles that see personal data in clear (stacks/governance.py). Only the
+    # roles that build silver/gold from it: everyone else, the app and analysts included,
+    # reads masked values. Compared with CURRENT_ROLE(), so inheriting one does not unmask.
+    pii_readers: tuple[str, ...] = ("transformer", "pipeline")
+    # Functional roles of the platform team: the only readers of every user's assistant
+    # questions (observability.assistant_feedback's row access policy).
+    platform_team: tuple[str, ...] = ("pipeline",)
 
     def role(self, functional: str) -> str:
         """Account-level role name for a functional role, e.g. ``C360_DEV_ANALYST``."""
