@@ -367,6 +367,24 @@ def smoke(env: Annotated[str, typer.Argument(help="dev or prod", callback=_cloud
     smoke_checks(env)
 
 
+@app.command()
+def preflight(
+    env: Annotated[str, typer.Argument(help="dev or prod", callback=_cloud_env)],
+) -> None:
+    """Before the first deploy: check, with the deploy credentials, what plan and apply assume.
+
+    Bootstrap done (provider roles, resource monitor, CREATE INTEGRATION, Anaconda terms),
+    every procedure package in Snowflake's Anaconda channel, the git origin reachable, the S3
+    bucket names free and the state bucket present. One line per check, with the fix for
+    each failure; exits non-zero when any fails.
+
+    Example: c360 preflight dev
+    """
+    from toolkit.cloud.preflight import preflight as preflight_checks
+
+    preflight_checks(env)
+
+
 # ----------------------------------------------------------------- entry point
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user errors become one line on stderr and a non-zero exit."""
