@@ -153,6 +153,24 @@ def export_plain_terraform(stack_json: Path, directory: Path) -> Path:
     return target
 
 
+def checkov_view(stacks_dir: Path, target: Path) -> Path:
+    """``target/<env>/cdk.tf.json``: each synthesized stack without its ``import`` blocks.
+
+    checkov's terraform_json parser expects every top-level block to be an object and
+    crashes on Terraform's ``import`` list (checkov/terraform_json/parser.py,
+    ``prepare_definition``: ``blocks.items()``). Import blocks carry no resource settings
+    to check (they adopt the bootstrap roles, stacks/platform.py), so checkov scans this
+    view: ``checkov --directory <target>``. Writes only under ``target``.
+    """
+    for stack_json in sorted(Path(stacks_dir).glob("*/cdk.tf.json")):
+        config = json.loads(stack_json.read_text())
+        config.pop("import", None)
+        out = Path(target) / stack_json.parent.name / "cdk.tf.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(config, indent=2))
+    return Path(target)
+
+
 # ------------------------------------------------------------------ deploying
 def missing_credentials(environ: dict | None = None) -> list[str]:
     """Names of the credential variables deploy needs and the environment lacks."""
