@@ -14,6 +14,8 @@ pure-Python packages in ``VENDORED_PACKAGES``) into one deterministic zip, a
 v2.20.0 ``docs/resources/procedure_python.md``). The release artifact is the synthesized
 stack of one commit, so procedures run that commit's code, and a rollback (the earlier
 artifact) brings the earlier zip back: no procedure imports from ``branches/main``.
+``imports`` forces a replacement (provider v2.20.0 ``pkg/resources/procedure_commons.go``:
+``ForceNew``), so new code re-creates the procedures; the tasks call them by name.
 
 SQL procedures are read from ``sql/procedures/*.sql`` (one ``CREATE PROCEDURE`` per file,
 parsed with sqlglot), so the SQL lives in reviewable files, not in Python strings.
@@ -114,7 +116,8 @@ def _archive_members() -> list[tuple[str, Path]]:
     members = []
     for root in roots:
         for path in root.rglob("*"):
-            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            skipped = "__pycache__" in path.parts or path.suffix == ".pyc" or path.name[0] == "."
+            if path.is_file() and not skipped:
                 members.append((f"{root.name}/{path.relative_to(root).as_posix()}", path))
     return sorted(members)
 
