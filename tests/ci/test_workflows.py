@@ -171,7 +171,7 @@ def test_ci_runs_on_pull_requests_and_deploy_on_main_only():
         assert "pull_request_target" not in _load(path)["on"]
 
 
-def test_pull_request_checks_cover_lint_tests_dbt_synth_checkov_and_plan():
+def test_pull_request_checks_cover_lint_tests_dbt_synth_checkov_and_validate():
     jobs = _workflow("ci.yml")["jobs"]
     lint = _runs(jobs["lint"])
     assert "ruff check" in lint and "ruff format --check" in lint
@@ -183,13 +183,9 @@ def test_pull_request_checks_cover_lint_tests_dbt_synth_checkov_and_plan():
     assert "c360 synth" in synth and "checkov" in synth
     assert "--directory cdktf.out/stacks " in synth  # both stacks
     assert "CHECKOV_SKIPS" in synth  # skips only as justified in code
-    plan = jobs["plan-dev"]
-    assert "terraform -chdir=cdktf.out/stacks/dev plan" in _runs(plan)
-    assert "head.repo.full_name == github.repository" in plan["if"]
-    assert _uses(jobs["plan-comment"], "actions/github-script")
-    skipped = jobs["plan-skipped"]
-    assert "head.repo.full_name != github.repository" in skipped["if"]
-    assert "::notice title=Terraform plan skipped::" in _runs(skipped)
+    validate = _runs(jobs["validate"])
+    assert "init -backend=false" in validate and "validate" in validate
+    assert "for env in dev prod" in validate
 
 
 # ---------------------------------------------------------------------- gates
@@ -262,7 +258,7 @@ def test_aws_only_through_oidc():
                 assert not {"aws-access-key-id", "aws-secret-access-key"} & set(step["with"])
         else:
             assert permissions.get("id-token") != "write", f"{workflow}:{job_id} needs no OIDC"
-    assert aws_jobs == 4  # plan-dev, deploy-dev, deploy-prod, rollback
+    assert aws_jobs == 3  # deploy-dev, deploy-prod, rollback: never a pull request
 
 
 def test_no_static_aws_keys_anywhere():
