@@ -77,7 +77,11 @@ class Ingestion(Construct):
             enabled=True,
             storage_provider="S3",
             storage_aws_role_arn=reader_role_arn,
-            storage_aws_external_id=names.snowflake_external_id,
+            # No storage_aws_external_id: Snowflake then generates the external id itself (an
+            # unguessable per-integration value, read back through describe_output.external_id
+            # for the reader role's trust policy) instead of a predictable constant (#13;
+            # https://docs.snowflake.com/en/user-guide/data-load-s3-config-storage-integration,
+            # DESC INTEGRATION → STORAGE_AWS_EXTERNAL_ID).
             # the stage sits at the bucket root, so the integration allows the bucket; the
             # reader role's IAM policy is what limits reads to the landing prefixes
             storage_allowed_locations=[f"s3://{names.landing_bucket}/"],

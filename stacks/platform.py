@@ -151,7 +151,7 @@ class PlatformStack(TerraformStack):
         )
         read_access = landing.trust_snowflake(
             iam_user_arn=ingestion.integration.describe_output.get(0).iam_user_arn,
-            external_id=names.snowflake_external_id,
+            external_id=ingestion.integration.describe_output.get(0).external_id,
         )
         ingestion.read_access_before_pipe(read_access)
         landing.notify_snowpipe(

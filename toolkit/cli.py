@@ -315,14 +315,18 @@ def ask(
 def app_command(
     db: DbOption = None,
     port: Annotated[int, typer.Option("--port", help="Port to serve on.")] = 8501,
+    host: Annotated[
+        str,
+        typer.Option("--host", help="Address to listen on (0.0.0.0 shares it on the network)."),
+    ] = "127.0.0.1",
 ) -> None:
-    """Open the Streamlit app on the local database.
+    """Open the Streamlit app on the local database (on this machine only, unless --host).
 
     Example: c360 app --port 8502
     """
     from toolkit.app_launcher import launch_app
 
-    launch_app(_db(db), port=port)
+    launch_app(_db(db), port=port, host=host)
 
 
 @app.command()

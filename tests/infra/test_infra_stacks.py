@@ -133,9 +133,13 @@ def test_reader_role_trusts_only_snowflake_with_external_id_and_reads_landing_pr
     assert len(trust) == 1
     assert trust[0]["Principal"]["AWS"].startswith("${snowflake_storage_integration_aws.")
     assert "iam_user_arn" in trust[0]["Principal"]["AWS"]
-    assert trust[0]["Condition"] == {
-        "StringEquals": {"sts:ExternalId": integration["storage_aws_external_id"]}
-    }
+    # #13: the external id is the one Snowflake generated for the integration (not a
+    # constant): provider v2.20.0 docs/resources/storage_integration_aws.md,
+    # storage_aws_external_id "Optionally specifies…", describe_output.external_id.
+    assert "storage_aws_external_id" not in integration
+    external_id = trust[0]["Condition"]["StringEquals"]["sts:ExternalId"]
+    assert external_id.startswith("${snowflake_storage_integration_aws.")
+    assert external_id.endswith(".describe_output[0].external_id}")
     assert integration["storage_aws_role_arn"].endswith(f":role/{role['name']}")
 
     policy = json.loads(one(stack, "aws_iam_role_policy")["policy"])
