@@ -259,7 +259,7 @@ def test_fast_contributions_add_up_and_agree_with_treeshap(trained):
     assert agreement >= 0.8
 
 
-def test_cli_train_then_score_print_one_line_each(simulated_db, capsys):
+def test_cli_train_then_score_print_a_headline_and_a_check_each(simulated_db, capsys):
     from toolkit.cli import main
 
     assert main(["train", "--db", str(simulated_db), "--seed", "3"]) == 0
@@ -268,7 +268,8 @@ def test_cli_train_then_score_print_one_line_each(simulated_db, capsys):
     assert out[1].strip().startswith("baselines on the same customers: recency ROC-AUC")
     assert main(["score", "--db", str(simulated_db)]) == 0
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and out[0].startswith("scored 500 customers as of 2024-12-31")
+    assert len(out) == 2 and out[0].startswith("scored 500 customers as of 2024-12-31")
+    assert out[1].strip().startswith("CLV holdout (180 days after 2024-07-04")
 
 
 def test_cli_score_on_a_missing_database_fails_in_one_line(tmp_path, capsys):
@@ -340,3 +341,28 @@ def test_gate_compares_both_models_on_the_same_customers(simulated_db):
         "gate_roc_auc_diff_high": 0.0,
     }
     assert first.model_version != again.model_version
+
+
+def test_clv_holdout_check_is_stored_with_the_clv_version(trained):
+    db, _, scored = trained
+    rows = _query(
+        db,
+        "select metric, value from observability.model_metrics "
+        "where model_version = ? and split = 'holdout'",
+        [scored.clv_version],
+    ).set_index("metric")["value"]
+    actual = _query(
+        db,
+        """
+        select count(*) as n from gold.fct_transactions
+        where status = 'approved' and transaction_date > date '2024-07-04'
+          and customer_id in (select customer_id from gold.fct_transactions
+                              where status = 'approved' and transaction_date <= date '2024-07-04')""",
+    )["n"].iloc[0]
+    assert rows["holdout_actual_purchases"] == actual  # recomputed here from gold
+    deciles = [rows[f"decile_{d:02d}_actual"] for d in range(1, 11)]
+    assert sum(deciles) == actual
+    for model in ("bgnbd", "nbd"):
+        assert rows[f"{model}_holdout_predicted_purchases"] > 0
+        assert rows[f"{model}_holdout_mae"] >= 0
+    assert "CLV holdout" in scored.describe()

@@ -163,3 +163,32 @@ def load_scoring_frames(
     return ScoringFrames(
         as_of=as_of, aggregates=aggregates, population=population, clv_summary=summary
     )
+
+
+MIN_HOLDOUT_CUSTOMERS = 20
+
+
+def clv_holdout_check(run_query: queries.QueryRunner, *, dialect: str = "duckdb"):
+    """Fit CLV on all but the last HOLDOUT_DAYS and compare with what was bought then.
+
+    None when fewer than MIN_HOLDOUT_CUSTOMERS bought before the holdout period.
+    """
+    from toolkit.clv.holdout import HOLDOUT_DAYS, holdout_from_frames
+
+    as_of = as_of_date(run_query, dialect)
+    calibration_end = as_of - pd.Timedelta(days=HOLDOUT_DAYS)
+    summary = queries.run(
+        run_query, queries.CLV_SUMMARY, dialect=dialect, as_of=calibration_end.date()
+    )
+    holdout = queries.run(
+        run_query,
+        queries.CLV_HOLDOUT,
+        dialect=dialect,
+        calibration_end=calibration_end.date(),
+        as_of=as_of.date(),
+    )
+    if len(summary) < MIN_HOLDOUT_CUSTOMERS:
+        return None  # too little history before the holdout to fit anything
+    return holdout_from_frames(
+        summary, holdout, calibration_end=calibration_end, holdout_days=HOLDOUT_DAYS
+    )

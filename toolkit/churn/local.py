@@ -91,12 +91,14 @@ class ScoreResult:
     risk_counts: dict[str, int]
     as_of: str
     seconds: float
+    clv_check: str = ""  # the calibration/holdout check, toolkit.clv.holdout
 
     def describe(self) -> str:
         bands = ", ".join(f"{k} {v}" for k, v in self.risk_counts.items())
         return (
             f"scored {self.rows} customers as of {self.as_of} with {self.model_version} "
             f"({bands}); lifetime value by {self.clv_version}"
+            + (f"\n  {self.clv_check}" if self.clv_check else "")
         )
 
 
@@ -207,7 +209,13 @@ def score_customers(db_path) -> ScoreResult:
             sources,
             profile_exists=table_exists(con, "gold", "customer_360_profile"),
         )
-        scores = score_portfolio(model, frames, model_version=version)
+        holdout = churn_frames.clv_holdout_check(_runner(con))
+        scores = score_portfolio(
+            model,
+            frames,
+            model_version=version,
+            purchase_model=holdout.trusted_model if holdout else None,
+        )
         predictions, clv, clv_version = scores.predictions, scores.clv, scores.clv_version
         scored_at = scores.scored_at
         con.execute("begin transaction")
@@ -223,8 +231,19 @@ def score_customers(db_path) -> ScoreResult:
             {"split": "fit", "metric": f"gamma_gamma_{k}", "value": v}
             for k, v in clv.gamma_gamma.as_dict().items()
         ]
+        fit_rows.append({"split": "fit", "metric": "bgnbd_degenerate", "value": clv.degenerate})
+        fit_rows.append(
+            {"split": "fit", "metric": "uses_nbd", "value": clv.purchase_model == "nbd"}
+        )
         registry.write_metrics(
-            con, clv_version, pd.DataFrame(fit_rows), trained_at=scored_at, promoted=True
+            con,
+            clv_version,
+            pd.concat(
+                [pd.DataFrame(fit_rows), *([holdout.metrics()] if holdout else [])],
+                ignore_index=True,
+            ),
+            trained_at=scored_at,
+            promoted=True,
         )
         con.execute("commit")
     finally:
@@ -237,4 +256,5 @@ def score_customers(db_path) -> ScoreResult:
         risk_counts={b: int(counts.get(b, 0)) for b in ("Low Risk", "Medium Risk", "High Risk")},
         as_of=str(frames.as_of.date()),
         seconds=time.perf_counter() - tick,
+        clv_check=holdout.describe() if holdout else "",
     )

@@ -266,6 +266,19 @@ group by customer_id
 order by customer_id
 """
 
+# What calibration customers actually bought in the CLV holdout period (the check in
+# toolkit.clv.holdout): approved purchases after the calibration end, up to the as-of date.
+CLV_HOLDOUT = """
+select
+    customer_id,
+    count(*) as holdout_purchases,
+    sum(cast(amount as double)) as holdout_spend
+from gold.fct_transactions
+where status = 'approved' and transaction_date > :calibration_end and transaction_date <= :as_of
+group by customer_id
+order by customer_id
+"""
+
 
 def bind(sql: str, **values) -> tuple[str, list]:
     """``:name`` placeholders → ``?`` plus the matching positional parameter list."""

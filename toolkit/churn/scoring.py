@@ -82,7 +82,9 @@ class PortfolioScores:
     scored_at: pd.Timestamp
 
 
-def score_portfolio(model: ChurnModel, frames, *, model_version: str) -> PortfolioScores:
+def score_portfolio(
+    model: ChurnModel, frames, *, model_version: str, purchase_model: str | None = None
+) -> PortfolioScores:
     """Churn scores and BG/NBD + Gamma-Gamma lifetime value for every customer in ``frames``.
 
     ``frames`` is :class:`toolkit.churn.frames.ScoringFrames`; the local runner and the
@@ -106,5 +108,6 @@ def score_portfolio(model: ChurnModel, frames, *, model_version: str) -> Portfol
         as_of=frames.as_of,
         model_version=clv_version,
         scored_at=scored_at,
+        purchase_model=purchase_model,
     )
     return PortfolioScores(predictions, clv, clv_version, scored_at)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from toolkit.clv import nbd
 from toolkit.clv.bgnbd import BgNbdParams, expected_purchases, fit_bgnbd, probability_alive
 from toolkit.clv.gamma_gamma import (
     GammaGammaParams,
@@ -35,6 +36,17 @@ __all__ = [
 ]
 
 HORIZON_DAYS = 365
+# A BG/NBD fit is degenerate when its dropout probability per purchase a/(a+b) has
+# collapsed: b above DEGENERATE_B, or a/(a+b) below MIN_DROPOUT (the optimiser can get
+# there either way, running b up or a down). See toolkit.clv.holdout.
+DEGENERATE_B = 1000.0
+MIN_DROPOUT = 1e-4
+
+
+def is_degenerate(params: BgNbdParams) -> bool:
+    return params.b > DEGENERATE_B or params.a / (params.a + params.b) < MIN_DROPOUT
+
+
 # Card holders almost never "drop out" after a purchase, so the data pins down the mean
 # dropout probability a/(a+b) but not its spread: unpenalised, a and b run off to
 # millions (and Gamma-Gamma's p likewise) along a likelihood ridge, and 2F1 overflows.
@@ -49,6 +61,11 @@ class ClvResult:
     customers: pd.DataFrame  # the gold.customer_clv rows
     bgnbd: BgNbdParams
     gamma_gamma: GammaGammaParams
+    purchase_model: str = "bgnbd"  # "nbd" when the BG/NBD fit was degenerate
+
+    @property
+    def degenerate(self) -> bool:
+        return is_degenerate(self.bgnbd)
 
 
 def rfm_summary(summary: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
@@ -84,8 +101,13 @@ def clv_from_frames(
     model_version: str,
     scored_at: pd.Timestamp,
     horizon_days: int = HORIZON_DAYS,
+    purchase_model: str | None = None,
 ) -> ClvResult:
     """Fit both models on the summary and score every customer in ``population``.
+
+    ``purchase_model`` ("bgnbd" or "nbd") is the purchase model the calibration/holdout
+    check found better (:mod:`toolkit.clv.holdout`); None falls back to the NBD only when
+    the BG/NBD fit is degenerate.
 
     ``population`` is each customer's account_open_date, indexed by customer_id. A
     customer without an approved purchase is scored as x = 0 observed since the account
@@ -106,6 +128,15 @@ def clv_from_frames(
     x, t_x, big_t = (everyone[c].to_numpy(float) for c in ("frequency", "recency", "T"))
     alive = probability_alive(bgnbd, x, t_x, big_t)
     purchases = expected_purchases(bgnbd, float(horizon_days), x, t_x, big_t)
+    if purchase_model is None:
+        # Without a holdout verdict: a degenerate fit (dropout probability collapsed to
+        # ~0, b in the thousands) is an NBD fitted the hard way, so use the NBD itself.
+        purchase_model = "nbd" if is_degenerate(bgnbd) else "bgnbd"
+    if purchase_model == "nbd":
+        buyers = ~never_bought.to_numpy()
+        nbd_params = nbd.fit_nbd(x[buyers], big_t[buyers])
+        purchases = nbd.expected_purchases(nbd_params, float(horizon_days), x, big_t)
+        purchase_model = "nbd"
     # Should 2F1 still fail to converge for some customer, fall back to their own
     # purchase rate, discounted by the chance they are still alive.
     run_rate = np.where(big_t > 0, x / np.maximum(big_t, 1e-9) * horizon_days, 0.0) * alive
@@ -125,4 +156,6 @@ def clv_from_frames(
             "scored_at": pd.Timestamp(scored_at),
         }
     )
-    return ClvResult(customers=frame, bgnbd=bgnbd, gamma_gamma=gamma_gamma)
+    return ClvResult(
+        customers=frame, bgnbd=bgnbd, gamma_gamma=gamma_gamma, purchase_model=purchase_model
+    )
