@@ -17,7 +17,8 @@ DATA_SCHEMAS = ("BRONZE", "SILVER", "GOLD", "OBSERVABILITY")
 PLATFORM_SCHEMA = "PLATFORM"
 
 # Landing-bucket prefixes the generator writes and Snowflake reads (c360 generate layout).
-LANDING_PREFIXES = ("customers/", "transactions/", "merchant_categories/")
+# _manifest.json: the portfolio fingerprint C360_LOAD copies from the landing stage (issue 12)
+LANDING_PREFIXES = ("customers/", "transactions/", "merchant_categories/", "_manifest.json")
 
 # Functional (account) roles. PIPELINE owns the tasks DAG and its procedures.
 FUNCTIONAL_ROLES = ("loader", "transformer", "analyst", "app", "pipeline")

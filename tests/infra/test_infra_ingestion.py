@@ -72,3 +72,13 @@ def test_only_environments_that_generate_have_a_generate_task(stacks):
         t for t in resources(stacks["prod"], "snowflake_task") if t["name"].endswith("_LOAD")
     )
     assert not any("GENERATE" in after for after in load["after"])
+
+
+def test_the_reader_role_may_read_everything_the_load_copies_from_s3():
+    """The IAM policy of Snowflake's reader role lists LANDING_PREFIXES (stacks/landing_zone.py);
+    every path the procedure's and the pipe's COPY read from the S3 stage must lie under one."""
+    from stacks.naming import LANDING_PREFIXES
+    from toolkit.pipeline import ingestion_sql
+
+    for source in ingestion_sql.LANDING:
+        assert any(source.folder.startswith(prefix) for prefix in LANDING_PREFIXES), source

@@ -149,9 +149,10 @@ def test_reader_role_trusts_only_snowflake_with_external_id_and_reads_landing_pr
         found = statement["Action"]
         actions |= {found} if isinstance(found, str) else set(found)
         if statement["Sid"] == "ReadLandingObjects":
-            assert [r.rsplit("/", 2)[-2] + "/" for r in statement["Resource"]] == list(
-                LANDING_PREFIXES
-            )
+            # "<bucket arn>/<prefix>*"; a prefix is a folder or the manifest (issue 12)
+            assert [r.split("}/", 1)[1] for r in statement["Resource"]] == [
+                f"{p}*" for p in LANDING_PREFIXES
+            ]
         if statement["Sid"] == "ListLandingPrefixes":
             assert statement["Condition"]["StringLike"]["s3:prefix"] == [
                 f"{p}*" for p in LANDING_PREFIXES
