@@ -20,6 +20,9 @@ ENVS = ("dev", "prod")
 
 @pytest.mark.parametrize("env", ENVS)
 def test_pipe_copies_transactions_into_the_raw_landing_table_not_bronze(stacks, env):
+    """File name, row number and scan time come from the staged file's metadata columns,
+    which COPY INTO <table> may load (https://docs.snowflake.com/en/user-guide/querying-metadata:
+    METADATA$FILENAME, METADATA$FILE_ROW_NUMBER, METADATA$START_SCAN_TIME as TIMESTAMP_LTZ)."""
     pipe = one(stacks[env], "snowflake_pipe")
     assert pipe["auto_ingest"] is True
     copy = sqlglot.parse_one(pipe["copy_statement"], read="snowflake")

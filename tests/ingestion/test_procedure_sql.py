@@ -18,5 +18,6 @@ def test_every_statement_parses_as_snowflake_and_carries_every_reason():
     body = ingestion_sql.procedure_sql()
     for check in validation.CHECKS:
         assert f"'{check.reason}'" in body
-    # CONCAT_WS is NULL when any argument is NULL in Snowflake: reasons must not use it
+    # "If any of the arguments is a NULL, the function returns NULL"
+    # (https://docs.snowflake.com/en/sql-reference/functions/concat_ws): reasons must not use it
     assert "concat_ws" not in body.lower()
