@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 import sqlglot
-from stack_json import one, provider_role, resources
+from stack_json import one, provider_role, referenced, resources
 
 from stacks.governance import (
     DERIVED_PII_COLUMNS,
@@ -26,6 +26,7 @@ from stacks.governance import (
     POLICY_TYPES,
     policy_body,
 )
+from stacks.tables import columns_of, declared_tables
 from toolkit.config import CLOUD_ENVIRONMENTS, ENVIRONMENTS
 from toolkit.pipeline.bronze import BRONZE_DDL, landing_ddl
 
@@ -71,12 +72,20 @@ def test_every_personal_source_column_is_tagged(stacks, env):
         if association["object_type"] != "COLUMN":
             continue
         for identifier in association["object_identifiers"]:
-            table, column = re.search(r'\.(\w+)"?\."(\w+)"$', identifier.replace("}", "")).groups()
-            tagged[(table, column)] = association["tag_value"]
+            reference, column = identifier.split('}."')
+            table = referenced(stack, reference + "}")["name"]
+            tagged[(table, column.rstrip('"'))] = association["tag_value"]
     assert set(tagged.values()) <= set(PII_KINDS)
-    for table, columns in PII_SOURCE_COLUMNS.items():
-        for column in columns:
-            assert any(c == column for (_, c) in tagged), (table, column)
+    # every tagged column exists in the table the stack declares (else the apply fails)
+    declared = declared_tables()["BRONZE"]
+    for table, column in tagged:
+        assert column in {c.name for c in columns_of(declared[table.lower()])}, (table, column)
+    expected = {
+        (table.upper(), column): kind
+        for table, columns in PII_SOURCE_COLUMNS.items()
+        for column, kind in columns.items()
+    }
+    assert tagged == expected
     # every personal column of the bronze customer tables is in the catalogue
     ddl = {**BRONZE_DDL, **landing_ddl()}
     for table in ("raw_customers", "landing_customers"):
