@@ -153,3 +153,24 @@ def test_a_wal_without_its_database_is_left_alone(tmp_path):
 
 def test_a_db_path_that_is_a_folder_is_refused(tmp_path, capsys):
     _refused_in_one_line(capsys, ["load", "--db", str(tmp_path)])
+
+
+def test_a_fresh_run_replaces_its_own_database_and_landing_twice_over(tmp_path):
+    """The real generate + load steps, run fresh twice: the second run may remove what the
+    first made (both marked), and the user's file beside them is never touched."""
+    from toolkit.pipeline.dag import PIPELINE
+
+    steps = tuple(s for s in PIPELINE if s.name in ("generate", "load"))
+    db = tmp_path / "c360.duckdb"
+    (tmp_path / "notes.txt").write_text("beside, not inside")
+    for customers in (30, 40):
+        run_pipeline(db, customers=customers, seed=3, fresh=True, steps=steps)
+        assert safety.is_c360_database(db)
+        assert safety.is_c360_folder(tmp_path / "landing", "landing")
+        con = duckdb.connect(str(db), read_only=True)
+        try:
+            loaded = con.execute("select count(distinct customer_id) from bronze.raw_customers")
+            assert loaded.fetchone()[0] == customers
+        finally:
+            con.close()
+    assert (tmp_path / "notes.txt").read_text() == "beside, not inside"
