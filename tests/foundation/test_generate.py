@@ -11,10 +11,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from toolkit.domain import CREDIT_LIMIT_RANGES
 from toolkit.generate import generate_landing, read_manifest
 from toolkit.generate.calendar import DATA_END, DATA_START, SNAPSHOT_DATES
 from toolkit.generate.customers import DECLINING, NEW, PREMIUM, make_customers
-from toolkit.generate.reference import CREDIT_LIMIT_RANGES, MERCHANT_CATEGORIES
+from toolkit.generate.reference import MERCHANT_CATEGORIES
 
 
 def _digest(folder: Path) -> str:
