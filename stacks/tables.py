@@ -5,7 +5,8 @@ The toolkit declares bronze and observability tables once (``toolkit.pipeline.br
 only locally (``LOCAL_ONLY_TABLES``). Every other table is declared by the stack, so it exists
 before any Snowflake writer runs: the pipe and stream target ``RAW_TRANSACTIONS``, masking
 attaches to ``RAW_CUSTOMERS``, the procedures write ``LOAD_BATCHES``, ``MODEL_METRICS`` and
-``LAYER_RECORD_COUNTS``, the finalizer ``PIPELINE_RUNS``, the app ``ASSISTANT_FEEDBACK``.
+``LAYER_RECORD_COUNTS``, the finalizer ``PIPELINE_RUNS``, the app ``ASSISTANT_FEEDBACK`` and
+``GOLD.CAMPAIGN_ASSIGNMENTS`` (``toolkit.pipeline.gold_tables``).
 The stack parses that DDL with sqlglot and emits the same columns in Snowflake types.
 """
 
@@ -17,6 +18,7 @@ import sqlglot
 from sqlglot import exp
 
 from toolkit.pipeline.bronze import BRONZE_DDL, landing_ddl
+from toolkit.pipeline.gold_tables import GOLD_APP_DDL
 from toolkit.pipeline.observability import LOCAL_ONLY_TABLES, OBSERVABILITY_DDL
 
 
@@ -54,10 +56,11 @@ def columns_of(ddl: str) -> list[Column]:
 
 def declared_tables() -> dict[str, dict[str, str]]:
     """Schema (upper case) → {table (lower case) → DDL} of every table the stack declares:
-    all of bronze (with the landing tables the pipe and the load procedure COPY into) and
-    observability except ``LOCAL_ONLY_TABLES``."""
+    all of bronze (with the landing tables the pipe and the load procedure COPY into),
+    observability except ``LOCAL_ONLY_TABLES``, and the gold tables the app writes."""
     return {
         "BRONZE": {**BRONZE_DDL, **landing_ddl()},
+        "GOLD": dict(GOLD_APP_DDL),
         "OBSERVABILITY": {
             table: ddl for table, ddl in OBSERVABILITY_DDL.items() if table not in LOCAL_ONLY_TABLES
         },

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from c360_app.queries import PROFILE, ProfileFilter
+from toolkit.pipeline.gold_tables import GOLD_APP_DDL
 
 ASSIGNMENTS = "gold.campaign_assignments"
 ASSIGNMENT_COLUMNS = (
@@ -29,19 +30,8 @@ ASSIGNMENT_COLUMNS = (
     "campaign_end",
     "assigned_at",
 )
-ASSIGNMENTS_DDL = """
-create table if not exists gold.campaign_assignments (
-    campaign_id varchar not null,
-    customer_id varchar not null,
-    group_name varchar not null,          -- treated | holdout
-    customer_segment varchar,
-    churn_risk_category varchar,
-    seed bigint not null,
-    holdout_fraction double not null,
-    campaign_start date not null,
-    campaign_end date not null,           -- exclusive
-    assigned_at timestamp not null
-)"""
+# declared once in the toolkit's table registry, which the stacks also declare in Snowflake
+ASSIGNMENTS_DDL = GOLD_APP_DDL["campaign_assignments"]
 
 
 def audience_members(source, flt: ProfileFilter) -> pd.DataFrame:

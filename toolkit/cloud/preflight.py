@@ -85,7 +85,9 @@ def provider_roles(names: Names) -> list[str]:
 
 def check_roles(connection, roles: list[str]) -> list[Result]:
     """Each provider role exists and the deploy user may use it: a provider connects with
-    its role while Terraform plans, before anything of the stack exists."""
+    its role while Terraform plans, before anything of the stack exists. SHOW ROLES lists
+    the roles the session may see; the bootstrap both creates the roles and grants them to
+    SYSADMIN, so "not listed" and "not created" share one fix."""
     existing = {str(r["name"]).upper() for r in _rows(connection, "SHOW ROLES")}
     [row] = _rows(connection, "SELECT CURRENT_AVAILABLE_ROLES() AS roles")
     available = {str(r).upper() for r in json.loads(row["roles"] or "[]")}
