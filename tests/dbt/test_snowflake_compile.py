@@ -162,4 +162,39 @@ def test_built_environment_reads_scoring_tables_and_compiles_the_incremental_bra
     assert "C360_DEV.gold.churn_predictions" in profile
     assert "C360_DEV.gold.customer_clv" in profile
     fct = compiled["model.c360.fct_transactions"]
-    assert "watermark.max_loaded_at" in fct and "C360_DEV.gold.fct_transactions" in fct
+    assert "built_batches" in fct and "C360_DEV.gold.fct_transactions" in fct
+
+
+INCREMENTAL_AGGREGATES = (
+    "int_customer_daily_spend",
+    "int_customer_monthly_spend",
+    "int_customer_ticket_median",
+    "int_customer_category_spend",
+)
+# every model downstream of the aggregates: none of them may read the fact itself
+DERIVED_FROM_AGGREGATES = (
+    "int_customer_activity_windowed",
+    "customer_segments",
+    "metric_customer_ltv",
+    "metric_avg_transaction_value",
+    "metric_mom_spend_change",
+    "customer_360_profile",
+)
+
+
+def test_snowflake_runs_the_same_incremental_aggregates(compiled_new_env, compiled_built_env):
+    """In a built environment each aggregate compiles its incremental branch against its
+    own table (its watermark) and bronze's earlier versions of re-sent transactions; in a
+    new one the full branch. The marts read the aggregates, never the fact, on Snowflake
+    too (the same models the tasks DAG runs with EXECUTE DBT PROJECT)."""
+    new, _ = compiled_new_env
+    built, _ = compiled_built_env
+    for name in INCREMENTAL_AGGREGATES:
+        incremental = built[f"model.c360.{name}"]
+        assert f"from C360_DEV.silver.{name}" in incremental, name
+        assert "C360_DEV.silver.base_bronze__transactions as earlier" in incremental, name
+        assert "touched as (" in incremental, name
+        assert "touched as (" not in new[f"model.c360.{name}"], name
+    for name in DERIVED_FROM_AGGREGATES:
+        for environment in (new, built):
+            assert "fct_transactions" not in environment[f"model.c360.{name}"], name

@@ -42,21 +42,20 @@ latest_month as (
 
 ),
 
--- (the fact is read once per use below: DuckDB materialises a CTE that is read twice)
+-- top categories by approved spend, ranked from the per-(customer, category) totals that
+-- int_customer_category_spend keeps incrementally (the fact is not read here)
 category_ranked as (
 
     select
-        transactions.customer_id,
+        category_spend.customer_id,
         categories.category_name,
         row_number() over (
-            partition by transactions.customer_id
-            order by sum(transactions.amount) desc, categories.category_name
+            partition by category_spend.customer_id
+            order by category_spend.spend desc, categories.category_name
         ) as category_rank
-    from {{ ref('fct_transactions') }} as transactions
+    from {{ ref('int_customer_category_spend') }} as category_spend
     inner join {{ ref('dim_merchant_category') }} as categories
-        on transactions.merchant_category_key = categories.merchant_category_key
-    where transactions.status = 'approved'
-    group by transactions.customer_id, categories.category_name
+        on category_spend.merchant_category_key = categories.merchant_category_key
 
 ),
 
@@ -73,25 +72,17 @@ top_categories as (
 
 ),
 
--- the last approved transaction: only the customer's last day is ranked, not all history
+-- the last approved transaction, kept per customer by int_customer_ticket_median
 last_transaction as (
 
     select
-        transactions.customer_id,
-        transactions.amount,
-        transactions.channel,
+        medians.customer_id,
+        medians.last_transaction_amount as amount,
+        medians.last_transaction_channel as channel,
         categories.category_name
-    from {{ ref('fct_transactions') }} as transactions
-    inner join {{ ref('int_customer_activity_windowed') }} as windows
-        on transactions.customer_id = windows.customer_id
-        and transactions.transaction_date = windows.last_transaction_date
+    from {{ ref('int_customer_ticket_median') }} as medians
     inner join {{ ref('dim_merchant_category') }} as categories
-        on transactions.merchant_category_key = categories.merchant_category_key
-    where transactions.status = 'approved'
-    qualify row_number() over (
-        partition by transactions.customer_id
-        order by transactions.transaction_ts desc, transactions.transaction_id desc
-    ) = 1
+        on medians.last_transaction_category_key = categories.merchant_category_key
 
 ),
 

@@ -1,0 +1,39 @@
+{#- What an incremental aggregate must recompute, as rows (customer_id, transaction_date,
+    merchant_category_key): every fct_transactions row written since `watermark` (a
+    scalar subquery on the calling model's own table: the latest fact built_at it has
+    aggregated) plus every earlier delivered version of those transactions from bronze.
+    The fact merges on transaction_id, so a re-sent transaction that moved to another
+    day, customer or category no longer shows its old place there; bronze keeps every
+    delivered version, so its old customer-day (and category) is recomputed too and
+    loses the row instead of keeping it.
+    Cheap at any history size: the fact's built_at and bronze's transaction_id grow with
+    each run, so both filters skip all but the newest blocks (DuckDB zone maps,
+    Snowflake micro-partition pruning); nothing is aggregated here.
+    Callers add `-- depends_on:` lines for fct_transactions and base_bronze__transactions. -#}
+{% macro changed_transactions(watermark) -%}
+    select
+        changed.customer_id,
+        changed.transaction_date,
+        changed.merchant_category_key
+    from {{ ref('fct_transactions') }} as changed
+    where changed.built_at > ({{ watermark }})
+    union
+    select
+        earlier.customer_id,
+        earlier.transaction_date,
+        {{ numeric_id('earlier.merchant_category_id', 2) }} as merchant_category_key
+    from {{ ref('base_bronze__transactions') }} as earlier
+    where earlier.transaction_id in (
+        select resent.transaction_id
+        from {{ ref('fct_transactions') }} as resent
+        where resent.built_at > ({{ watermark }})
+    )
+{%- endmacro %}
+
+
+{#- The calling incremental model's watermark: the latest fact built_at it aggregated
+    (an empty table has seen nothing yet). -#}
+{% macro aggregated_until(relation) -%}
+    select coalesce(max(fact_built_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
+    from {{ relation }}
+{%- endmacro %}
