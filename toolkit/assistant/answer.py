@@ -52,6 +52,20 @@ def _scope(plan: Plan) -> str:
     return text + "".join(f" {p}" for p in phrases)
 
 
+def _semi_joins(plan: Plan) -> list[str]:
+    """ "with Mobile transactions": the transactions that select the customers counted, so
+    the answer never reads as the whole portfolio when it is not."""
+    out = []
+    for semi in plan.semi_joins:
+        if semi.negate:
+            continue  # already said: "with no matching transactions"
+        shown = [c.describe for c in semi.conditions if c.describe and c.describe not in plan.notes]
+        words = " ".join(d for d in shown if not d.startswith(("in ", "with ", "on ", "since ")))
+        if words:
+            out.append(f"with {words} transactions")
+    return out
+
+
 def answer_line(
     plan: Plan | None, columns: list[str], rows: list[list], *, verified: str | None = None
 ) -> str:
@@ -88,7 +102,7 @@ def answer_line(
         value = rows[0][columns.index(measure.label)] if measure.label in columns else rows[0][-1]
         if measure.label in _NAMES:
             count = fmt(value, "count")
-            described = [c.describe for c in plan.conditions if c.describe]
+            described = [c.describe for c in plan.conditions if c.describe] + _semi_joins(plan)
             # adjectives before the noun ("high-risk Platinum customers"), phrases after it
             before = [
                 d

@@ -29,7 +29,10 @@ _IMPERATIVE = (
 )
 _WRITE_PATTERNS = [
     # Verbs that only ever mean changing data, anywhere in the question.
-    r"\b(delete|drop|truncate|insert|upsert|alter|grant|revoke|erase|wipe|purge|overwrite)\b",
+    r"\b(delete|truncate|insert|upsert|alter|grant|revoke|erase|wipe|purge|overwrite)\b",
+    # "drop" the noun ("the biggest drop in spend", "a drop of 50%") is a question (#15).
+    r"\bdrop\b(?!\s+(?:in|of|off)\b)(?<!\ba drop)(?<!\bbiggest drop)(?<!\blargest drop)"
+    r"(?<!\bsharpest drop)(?<!\bsteepest drop)(?<!\bbig drop)(?<!\bsharp drop)",
     r"\b(update|modify|edit|rename|remove|destroy)\b(?!\s+(?:date|time|history|frequency))",
     # Verbs that change data when the question is an instruction ("set the limit to ...").
     _IMPERATIVE

@@ -16,13 +16,7 @@ from sqlglot import exp
 
 from toolkit.assistant.model import SemanticModel, load_model
 from toolkit.assistant.text import phrase_key
-
-# Two-letter state codes that are also English words only count when typed in capitals.
-AMBIGUOUS_CODES = {
-    "in", "or", "me", "oh", "hi", "ok", "de", "la", "al", "co", "ma", "id", "mo", "ar",
-    "mi", "ne", "pa", "ms", "wa", "nd", "sd", "ut", "ia", "ri", "mt", "ga", "va", "sc",
-    "ks", "nc", "dc", "ct", "ak", "wi", "md", "mn", "nh", "vt", "wv", "ky", "nv",
-}  # fmt: skip
+from toolkit.assistant.vocabulary import register_model_units
 
 
 @dataclass(frozen=True)
@@ -66,6 +60,7 @@ def state_name_map(model: SemanticModel) -> dict[str, str]:
 
 def build_lexicon(model: SemanticModel, extra_values: dict | None = None) -> Lexicon:
     lex = Lexicon(phrases={}, max_len=1, state_names=state_name_map(model))
+    register_model_units(model)
     for table in model.tables.values():
         for synonym in (table.name, *table.synonyms):
             lex.add(synonym, Item("table", table.name, table.name))

@@ -53,17 +53,19 @@ def _jsonable(value):
 
 
 @lru_cache(maxsize=8)
-def _parser_for(extra: tuple) -> Parser:
+def _parser_for(extra: tuple, model_path: str | None = None) -> Parser:
+    """The parser for a semantic model file (default: the packaged one): every word it
+    knows comes from that YAML and vocabulary.yaml, so a copy with a new metric is enough."""
     values: dict = {}
     for table, column, value in extra:
         values.setdefault((table, column), []).append(value)
-    model = load_model()
+    model = load_model(model_path)
     return Parser(model, build_lexicon(model, values))
 
 
 @lru_cache(maxsize=8)
-def _verified_signatures(extra: tuple) -> list:
-    parser = _parser_for(extra)
+def _verified_signatures(extra: tuple, model_path: str | None = None) -> list:
+    parser = _parser_for(extra, model_path)
     out = []
     for vq in parser.model.verified_queries:
         try:
@@ -97,8 +99,9 @@ class _DataContext:
             expr = t.columns[column].expr
             try:
                 # Identifiers come from the semantic model, not from the question.
+                source = f"{t.schema}.{t.physical}"
                 rows = con.execute(
-                    f"select distinct {expr} from {t.schema}.{t.physical} where {expr} is not null limit 500"  # noqa: S608
+                    f"select distinct {expr} from {source} where {expr} is not null limit 500"  # noqa: S608
                 ).fetchall()
             except duckdb.Error:
                 rows = []
@@ -120,10 +123,10 @@ def _run(con, sql: str, timeout: float):
     return columns, [[_jsonable(v) for v in row] for row in rows]
 
 
-def plan_question(question: str, con):
+def plan_question(question: str, con, *, model_path: str | None = None):
     """(plan or None, sql in DuckDB dialect, verified query name or None). Raises CannotAnswer."""
     asof, extra = _DataContext.get(con)
-    parser = _parser_for(extra)
+    parser = _parser_for(extra, model_path)
     model = parser.model
     try:
         state_plan = parser.parse_with(question, asof=asof)
@@ -133,19 +136,21 @@ def plan_question(question: str, con):
             raise
         return None, expand(model, vq.sql), vq.name
     signature = state_plan.signature()
-    for sig, vq in _verified_signatures(extra):
+    for sig, vq in _verified_signatures(extra, model_path):
         if sig == signature:
             return state_plan, expand(model, vq.sql), vq.name
     return state_plan, compile_plan(model, state_plan, dialect="duckdb", asof=asof), None
 
 
-def ask_local(question: str, con, *, timeout: float = TIMEOUT_SECONDS) -> dict:
+def ask_local(
+    question: str, con, *, timeout: float = TIMEOUT_SECONDS, model_path: str | None = None
+) -> dict:
     started = time.perf_counter()
     reason = screen_question(question)
     if reason:
         return result(question, error=reason)
     try:
-        plan, sql, verified = plan_question(question, con)
+        plan, sql, verified = plan_question(question, con, model_path=model_path)
     except CannotAnswer as decline:
         return result(question, error=str(decline))
     try:

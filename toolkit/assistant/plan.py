@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import sqlglot
 from sqlglot import exp
+
+
+class CannotAnswer(Exception):
+    """The question cannot be mapped onto the semantic model without guessing."""
+
+
+def sql(text: str) -> exp.Expression:
+    """A plan expression from Snowflake-flavoured SQL text (the semantic model's dialect)."""
+    return sqlglot.parse_one(text, read="snowflake")
 
 
 @dataclass
@@ -89,4 +99,7 @@ class Plan:
             ),
             tuple(sorted(sql(h) for h in self.having)),
             self.limit,
+            # an ascending order is part of the question ("rank ... ascending"): a verified
+            # query written highest-first must not answer it
+            tuple(label for label, descending in self.order if not descending),
         )

@@ -10,41 +10,35 @@ from __future__ import annotations
 from sqlglot import exp
 
 from toolkit.assistant.compiler import qualify
-from toolkit.assistant.parser import (
+from toolkit.assistant.plan import CannotAnswer, Column, Condition, Measure, Plan, SemiJoin, sql
+from toolkit.assistant.timeparse import Period
+from toolkit.assistant.vocabulary import (
+    ABSENCE_WORDS,
     AGG_LABEL,
     COUNT_METRICS,
     MONEY,
+    OPEN_WORDS,
     PERCENT_METRICS,
     SUMMABLE_FACTS,
-    CannotAnswer,
-    is_open_question,
-    sql,
 )
-from toolkit.assistant.plan import Column, Condition, Measure, Plan, SemiJoin
-from toolkit.assistant.timeparse import Period
 
 TXN_SIDE = {"transactions", "merchant_categories", "dates"}
-NEGATION_WORDS = {
-    "no",
-    "not",
-    "without",
-    "never",
-    "zero",
-    "nothing",
-    "none",
-    "didn't",
-    "haven't",
-    "hasn't",
-    "don't",
-    "doesn't",
-    "didnt",
-    "havent",
-    "hasnt",
-    "dont",
-    "doesnt",
-}
+NEGATION_WORDS = ABSENCE_WORDS
 CUSTOMER_SIDE = {"customers", "customer_segments", "churn_predictions"}
 ASOF = "(SELECT MAX(transaction_date) FROM gold.fct_transactions)"
+
+
+def is_open_question(state) -> bool:
+    """Is the question about account openings ("joined", "new customers")? Words inside a
+    model phrase ("New & Growing") do not count."""
+    return any(
+        w in OPEN_WORDS
+        and not any(
+            it.kind in ("value", "filter")
+            for it in (state.tag_at(i).items if state.tag_at(i) else [])
+        )
+        for i, w in enumerate(state.words)
+    )
 
 
 def reachable(model, base: str) -> set[str]:
@@ -165,31 +159,9 @@ def build_plan(
     count_word = ("many" in words and "how" in words) or "number" in words or "count" in words
     open_q = is_open_question(st)
     if open_q:
-        st.mark(
-            *[
-                i
-                for i, w in enumerate(st.words)
-                if w
-                in {
-                    "opened",
-                    "open",
-                    "joined",
-                    "join",
-                    "signed",
-                    "sign",
-                    "up",
-                    "signup",
-                    "new",
-                    "acquired",
-                    "acquire",
-                    "onboard",
-                    "onboarded",
-                    "started",
-                    "enrolled",
-                    "account",
-                }
-            ]
-        )
+        # the opening words themselves, plus "up" (sign up) and "account" (account opened)
+        opening = OPEN_WORDS | {"up", "account"}
+        st.mark(*[i for i, w in enumerate(st.words) if w in opening])
 
     entity_group = next((g for g in groups if g[1] == "__entity__"), None)
     if entity_group is None and "who" in words and not entities:

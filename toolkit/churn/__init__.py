@@ -37,6 +37,13 @@ How it stays honest (read with :mod:`toolkit.churn.labels` and :mod:`toolkit.chu
   the late cut-off (its window was never seen). ``split='test'`` in
   ``observability.model_metrics`` = held-out customers still active in the 90 days
   before the late cut-off (the headline); ``test_all`` adds those already quiet.
+* Baselines (:mod:`toolkit.churn.baselines`: recency alone, 30-day count alone, a
+  3-feature logistic regression) are fitted and scored on the same groups and cut-offs;
+  the model's PR-AUC lift over the best single feature carries a paired bootstrap 95%
+  interval (:mod:`toolkit.churn.bootstrap`). The promotion gate scores the current model
+  on the candidate's held-out customers and refuses a candidate credibly worse there.
+* Card type and limit come from the SCD2 version valid at the cut-off *and* already seen
+  by a snapshot then (``first_seen_snapshot_date``): no back-dated first version leaks.
 * ``top_risk_factors`` = the three concepts (recent activity, spend trend, declines, …)
   whose per-customer contributions push the raw score up most, each said through its
   strongest feature (:mod:`toolkit.churn.explain`).

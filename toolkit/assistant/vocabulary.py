@@ -1,0 +1,96 @@
+"""The local engine's words, read from data: ``vocabulary.yaml`` beside the semantic model.
+
+Business names, synonyms and sample values come from ``semantic_model.yaml`` (through
+:mod:`toolkit.assistant.lexicon`); the question grammar (fillers, comparators, ordering
+and aggregation words) and each measure's unit come from ``vocabulary.yaml``, the one
+file for what Cortex Analyst's specification has no field for. Nothing here lists words.
+
+Module-level names (``FILLER``, ``COMPARATORS``, ``MONEY`` …) are the default file's
+contents, for the parser and planner; :func:`units_for` adds the units of metrics a
+semantic model defines but the vocabulary does not list, read off their expressions.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import sqlglot
+import yaml
+from sqlglot import exp
+
+from toolkit.assistant.text import stem
+
+VOCABULARY_PATH = Path(__file__).with_name("vocabulary.yaml")
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(path: Path = VOCABULARY_PATH) -> dict:
+    return yaml.safe_load(Path(path).read_text())
+
+
+_V = load_vocabulary()
+
+AGG_WORDS: dict[str, str] = dict(_V["aggregation_words"])
+AGG_LABEL: dict[str, str] = dict(_V["aggregation_labels"])
+DESC_WORDS: set[str] = set(_V["descending_words"])
+ASC_WORDS: set[str] = set(_V["ascending_words"])
+COUNT_WORDS: set[str] = set(_V["count_words"])
+GROUP_LEAD: set[str] = set(_V["group_lead_words"])
+AVERAGING: set[str] = set(_V["averaging_words"])
+LIST_WORDS: set[str] = set(_V["list_words"])
+NEGATIONS: set[str] = set(_V["negation_words"])
+ABSENCE_WORDS: set[str] = set(_V["absence_words"])
+PERCENT_WORDS: set[str] = set(_V["percent_words"])
+OPEN_WORDS: set[str] = set(_V["opening_words"])
+VERBS: set[str] = set(_V["verbs"])
+# words that may stand between a comparison and the measure it qualifies
+LINKING_WORDS: set[str] = set(_V["linking_words"])
+# an imperative that orders groups by a measure ("rank card types by spend")
+RANKING_VERBS: set[str] = set(_V["ranking_verbs"])
+# fillers match on the word or its stem
+FILLER: set[str] = set(_V["filler"]) | {stem(w) for w in _V["filler"]}
+COMPARATORS: list[tuple[tuple[str, ...], str]] = [
+    (tuple(c["words"].split()), c["op"]) for c in _V["comparators"]
+]
+DISPLAY_COLUMN: dict[str, str] = dict(_V["display_column"])
+SUMMABLE_FACTS: set[str] = set(_V["summable_facts"])
+MONEY: set[str] = set(_V["units"]["money"])
+PERCENT_METRICS: set[str] = set(_V["units"]["percent"])
+COUNT_METRICS: set[str] = set(_V["units"]["count"])
+COUNT_METRIC_NAMES: set[str] = set(_V["plain_count_metrics"])
+# two-letter state codes that are also English words count only when typed in capitals
+AMBIGUOUS_CODES: set[str] = set(_V["ambiguous_state_codes"])
+
+
+def inferred_unit(expr: str) -> str | None:
+    """A metric's unit from its expression: a bare COUNT is a count; an aggregate whose
+    columns are all money is money; anything else (ratios, scores) has no unit here."""
+    try:
+        tree = sqlglot.parse_one(expr, read="snowflake")
+    except sqlglot.errors.ParseError:
+        return None
+    if isinstance(tree, exp.Count):
+        return "count"
+    columns = {c.name.lower() for c in tree.find_all(exp.Column)}
+    if columns and columns <= MONEY and isinstance(tree, exp.AggFunc):
+        return "money"
+    return None
+
+
+def register_model_units(model) -> None:
+    """Give the metrics of ``model`` that the vocabulary does not list their inferred unit.
+
+    Called once per loaded model (lexicon build); adding a metric to the semantic model
+    therefore needs no edit here unless its unit cannot be read off its expression.
+    """
+    listed = MONEY | PERCENT_METRICS | COUNT_METRICS
+    for table in model.tables.values():
+        for metric in table.metrics.values():
+            if metric.name in listed:
+                continue
+            unit = inferred_unit(metric.expr)
+            if unit == "money":
+                MONEY.add(metric.name)
+            elif unit == "count":
+                COUNT_METRICS.add(metric.name)
