@@ -67,7 +67,10 @@ DERIVED_PII_COLUMNS = {"FULL_NAME": "name", "AGE": "age"}
 
 # One policy per data type the PII columns have (Snowflake types; the tag-based policy of a
 # type masks every tagged column of that type).
-POLICY_TYPES = {"STRING": "VARCHAR", "DATE": "DATE", "NUMBER": "NUMBER", "FLOAT": "FLOAT"}
+# NUMBER carries a scale so an entitled reader's decimals (income is NUMBER(12,2)) survive
+# the policy's argument type; a masked value is cut to the column's own scale anyway
+# (https://docs.snowflake.com/en/release-notes/bcr-bundles/2024_04/bcr-1355).
+POLICY_TYPES = {"STRING": "VARCHAR", "DATE": "DATE", "NUMBER": "NUMBER(38, 6)", "FLOAT": "FLOAT"}
 
 
 def policy_name(kind: str) -> str:
