@@ -107,6 +107,25 @@ def test_the_duckdb_sandbox_refuses_even_what_skipped_the_gate(tiny_c360_db, sql
     assert not (tiny_c360_db.parent / "other.duckdb").exists()
 
 
+def test_the_sandbox_settings_are_in_force_and_locked(tiny_c360_db):
+    with sandboxed_duckdb(tiny_c360_db) as con:
+        settings = dict(
+            con.execute(
+                "select name, value from duckdb_settings() where name in ("
+                "'enable_external_access', 'lock_configuration', "
+                "'autoload_known_extensions', 'autoinstall_known_extensions')"
+            ).fetchall()
+        )
+        assert settings == {
+            "enable_external_access": "false",
+            "lock_configuration": "true",
+            "autoload_known_extensions": "false",
+            "autoinstall_known_extensions": "false",
+        }
+        with pytest.raises(duckdb.Error):
+            con.execute("set autoload_known_extensions = true")
+
+
 def test_the_sandbox_leaves_the_apps_own_connection_configurable(tiny_c360_db):
     app = duckdb.connect(str(tiny_c360_db), read_only=True)
     try:

@@ -228,6 +228,9 @@ def sandboxed_duckdb(
         literal = "'" + str(Path(db_path)).replace("'", "''") + "'"
         con.execute(f"attach {literal} as {SANDBOX_CATALOG} (read_only)")
         con.execute(f"use {SANDBOX_CATALOG}")
+        # No extension may be fetched or loaded on demand by a function name in the SQL.
+        con.execute("set autoinstall_known_extensions = false")
+        con.execute("set autoload_known_extensions = false")
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")
         yield con
