@@ -187,6 +187,27 @@ def _check_tables(
     return scopes
 
 
+def _check_alias_references(tree: exp.Expression) -> None:
+    """An unqualified name that is also an output alias is allowed only as a whole ORDER BY
+    key. Elsewhere (WHERE, GROUP BY, HAVING, inside an expression) DuckDB reads a table
+    column of that name first, while sqlglot's qualify reads the alias: the gate would check
+    one column and the engine read another, hidden one."""
+    for column in tree.find_all(exp.Column):
+        if column.table or isinstance(column.this, exp.Star):
+            continue
+        select = column.find_ancestor(exp.Select)
+        if select is None:
+            continue
+        # `x AS x` renames nothing: both readings are the same column
+        aliases = {
+            e.alias
+            for e in select.expressions
+            if e.alias and not (isinstance(e.this, exp.Column) and e.this.name == e.alias)
+        }
+        if column.name in aliases and not isinstance(column.parent, (exp.Ordered, exp.Alias)):
+            raise UnsafeSQL(f"{column.name} names an output alias here: name the table column")
+
+
 def _check_columns(
     tree: exp.Expression, dialect: str, exposed: dict[tuple[str, str], frozenset[str]]
 ) -> None:
@@ -220,14 +241,50 @@ def _check_columns(
                 continue
             if any(isinstance(s, exp.Table) for s in sources):
                 raise UnsafeSQL("SELECT * over a table is not allowed: name the columns")
-        for column in scope.columns:
-            source = scope.sources.get(column.table)
-            if isinstance(source, exp.Table):
-                key = (source.db.lower(), source.name.lower())
-                if column.name.lower() not in exposed.get(key, frozenset()):
-                    raise UnsafeSQL(
-                        f"column {column.name} of {source.db}.{source.name} is not exposed"
-                    )
+    if qualified.find(exp.TableColumn):
+        # `SELECT t FROM gold.x t`: DuckDB returns the whole row, every column, as a struct
+        raise UnsafeSQL("a table may not be selected as a value: name the columns")
+    # Every column node in the tree, not only the ones sqlglot's scopes collect (a HAVING
+    # under GROUP BY ALL, for one).
+    by_expression = {id(scope.expression): scope for scope in scopes}
+    for column in qualified.find_all(exp.Column):
+        if isinstance(column.this, exp.Star):
+            continue  # checked above
+        scope = _enclosing_scope(column, by_expression)
+        if not column.table:
+            # Only a whole ORDER BY key may name an output alias: there both engines read
+            # the alias first. Elsewhere (WHERE, GROUP BY, HAVING, an expression in ORDER
+            # BY) an engine may read a same-named table column first, so an alias named
+            # like a hidden column would reach it.
+            select = column.find_ancestor(exp.Select)
+            aliases = {e.alias for e in select.expressions if e.alias} if select else set()
+            if not (isinstance(column.parent, exp.Ordered) and column.name in aliases):
+                raise UnsafeSQL(f"{column.name} does not resolve to a column of a table")
+            continue
+        source = _source(scope, column.table)
+        if source is None:
+            raise UnsafeSQL(f"column {column.sql()} does not resolve")
+        if isinstance(source, exp.Table):
+            key = (source.db.lower(), source.name.lower())
+            if column.name.lower() not in exposed.get(key, frozenset()):
+                raise UnsafeSQL(f"column {column.name} of {source.db}.{source.name} is not exposed")
+
+
+def _enclosing_scope(node: exp.Expression, by_expression: dict[int, Scope]) -> Scope | None:
+    parent = node.parent
+    while parent is not None and id(parent) not in by_expression:
+        parent = parent.parent
+    return by_expression.get(id(parent)) if parent is not None else None
+
+
+def _source(scope: Scope | None, name: str):
+    """The source a qualifier names, looking outwards through enclosing scopes
+    (a correlated subquery may name its outer query's tables)."""
+    while scope is not None:
+        if name in scope.sources:
+            return scope.sources[name]
+        scope = scope.parent
+    return None
 
 
 def _capped(tree: exp.Query, max_rows: int) -> exp.Query:
@@ -269,5 +326,6 @@ def checked_select(
             if table.catalog:
                 raise UnsafeSQL(f"table {table.sql()} names another database")
     _check_tables(folded, database or model_database, exposed)
+    _check_alias_references(folded)
     _check_columns(folded, dialect, exposed)
     return _capped(tree, max_rows).sql(dialect=dialect, comments=False)
