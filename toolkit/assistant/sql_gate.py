@@ -92,6 +92,7 @@ _FORBIDDEN_NODES = (
     exp.Lateral,
     exp.Dot,  # SNOWFLAKE.CORTEX.COMPLETE(...), struct access
     exp.Changes,
+    exp.PositionalColumn,  # DuckDB `SELECT #3 FROM t`: the third physical column, any one
 )
 _TABLE_ARGS = {"this", "db", "catalog", "alias"}
 
@@ -153,6 +154,15 @@ def _check_nodes(tree: exp.Expression) -> None:
             extra = {k for k, v in node.args.items() if v} - _TABLE_ARGS
             if extra:
                 raise UnsafeSQL(f"table modifiers ({', '.join(sorted(extra))}) are not allowed")
+            alias = node.args.get("alias")
+            if alias is not None and alias.columns:
+                # `gold.x AS t(a, b)` renames physical columns by position: `b` is whatever
+                # the table's second column is, hidden or not
+                raise UnsafeSQL("column aliases on a table are not allowed")
+        if isinstance(node, exp.Join) and node.args.get("method"):
+            # NATURAL joins on every same-named column (hidden ones too); ASOF and
+            # POSITIONAL are not needed by any question
+            raise UnsafeSQL(f"{node.args['method']} JOIN is not allowed")
 
 
 def _check_tables(
