@@ -5,7 +5,7 @@ data source — the exact SQL the tabs send, without Streamlit's cache in front 
 prints p50/p95 per query and per tab ("data ready": all of a tab's queries, in order).
 Each iteration uses a different customer / filter so no result is simply re-served.
 
-Targets (issue #5): every tab ≤ 300 ms p95 warm; customer lookup (search + profile)
+Targets (issues #5, #16): every tab, Pipeline Health included, ≤ 300 ms p95 warm; customer lookup (search + profile)
 ≤ 50 ms p95. This script prints figures; it does not pass or fail.
 
     uv run c360 demo --no-app --db /tmp/bench/c360.duckdb      # once: 50,000 customers
@@ -27,7 +27,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.append(str(REPO_ROOT / "streamlit"))
 sys.path.append(str(REPO_ROOT))
 
-from c360_app import queries  # noqa: E402
+from c360_app import experiment_queries, health_queries, queries  # noqa: E402
 from c360_app.data import DuckDBSource  # noqa: E402
 from c360_app.queries import ProfileFilter  # noqa: E402
 
@@ -118,6 +118,32 @@ def campaign(t: Timer, source, flt: ProfileFilter) -> None:
     )
 
 
+def campaign_experiment(t: Timer, source, flt: ProfileFilter) -> None:
+    """The Experiment sub-tab: the audience's members, their seeded split, stored campaigns."""
+    from toolkit.experiments import assign_holdout
+
+    members = t.run("experiment.audience_members", experiment_queries.audience_members, source, flt)
+    t.run("experiment.assign_holdout", assign_holdout, members, holdout_fraction=0.2, seed=42)
+    t.run("experiment.stored_campaigns", experiment_queries.stored_campaigns, source)
+
+
+def pipeline_health(t: Timer, source) -> None:
+    """Every query of the Pipeline Health page, in the order its sections render."""
+    h = health_queries
+    runs = t.run("health.recent_runs", h.recent_runs, source)
+    t.run("health.run_steps", h.run_steps, source, tuple(runs["run_id"]))
+    t.run("health.load_totals", h.load_totals, source)
+    t.run("health.rejects_by_reason", h.rejects_by_reason, source)
+    t.run("health.load_batches", h.load_batches, source)
+    t.run("health.rejected_sample", h.rejected_sample, source)
+    t.run("health.data_quality", h.data_quality, source)
+    t.run("health.layer_counts", h.layer_counts_over_time, source)
+    t.run("health.latest_table_counts", h.latest_table_counts, source)
+    t.run("health.model_versions", h.model_versions, source)
+    t.run("health.feedback_summary", h.feedback_summary, source)
+    t.run("health.unanswered", h.unanswered_questions, source)
+
+
 def assistant(t: Timer, source, question: str) -> None:
     from toolkit.assistant import ask
 
@@ -132,6 +158,8 @@ TABS = {
     "Customer 360 (whole tab)": "customer.",
     "AI Assistant (one question)": "assistant.",
     "Campaign Simulator": "campaign.",
+    "Campaign experiment (sub-tab)": "experiment.",
+    "Pipeline Health": "health.",
 }
 
 
@@ -179,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                 lambda: assistant(timer, source, SUGGESTED_QUESTIONS[i % len(SUGGESTED_QUESTIONS)]),
             ),
             ("Campaign Simulator", lambda: campaign(timer, source, flt)),
+            ("Campaign experiment (sub-tab)", lambda: campaign_experiment(timer, source, flt)),
+            ("Pipeline Health", lambda: pipeline_health(timer, source)),
         ):
             start = time.perf_counter()
             work()

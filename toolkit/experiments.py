@@ -147,10 +147,11 @@ def assign_holdout(
 ) -> pd.DataFrame:
     """A seeded, stratified random split: ``customer_id``, the strata and ``group``.
 
-    Within each stratum (segment × risk band) the customers are sorted by id and shuffled
-    by one generator seeded with ``seed``, and round(n × fraction) of them are held out, so
-    every stratum is split in the same proportion and the same seed gives the same split
-    whatever order the rows arrive in.
+    Within each stratum (segment × risk band), ordered by customer id, each customer gets
+    a uniform random key from one generator seeded with ``seed``; the round(n × fraction)
+    smallest keys are held out. Every stratum is split in the same proportion, and the
+    same seed gives the same split whatever order the rows arrive in. Vectorised (one
+    lexsort), so a 50,000-customer audience splits in milliseconds.
     """
     _check_rate("holdout_fraction", holdout_fraction)
     if "customer_id" not in audience.columns:
@@ -160,18 +161,26 @@ def assign_holdout(
         raise ValueError(f"the audience has no {', '.join(missing)} column to stratify by")
     if audience["customer_id"].duplicated().any():
         raise ValueError("each customer may appear in the audience once")
-    rng = np.random.default_rng(seed)
-    frame = (
-        audience[["customer_id", *strata]]
-        .fillna({column: "(none)" for column in strata})
-        .sort_values([*strata, "customer_id"], kind="stable")
-        .reset_index(drop=True)
-    )
-    group = np.full(len(frame), TREATED, dtype=object)
-    for _, positions in frame.groupby(list(strata), sort=True).indices.items():
-        n_holdout = int(round(len(positions) * holdout_fraction))
-        chosen = rng.permutation(positions)[:n_holdout]
-        group[chosen] = HOLDOUT
+    frame = audience[["customer_id", *strata]].fillna({c: "(none)" for c in strata})
+    # integer codes (sorted uniques) instead of sorting strings: the order is the same
+    id_codes = pd.factorize(frame["customer_id"], sort=True)[0]
+    stratum_codes = [pd.factorize(frame[c], sort=True)[0] for c in strata]
+    order_by_id = np.lexsort((id_codes, *reversed(stratum_codes)))
+    frame = frame.iloc[order_by_id].reset_index(drop=True)
+    n = len(frame)
+    group = np.full(n, TREATED, dtype=object)
+    if n:
+        combined = np.zeros(n, dtype=np.int64)
+        for column_codes in stratum_codes:
+            combined = combined * (int(column_codes.max()) + 1) + column_codes
+        codes = np.unique(combined[order_by_id], return_inverse=True)[1]  # stratum of each row
+        keys = np.random.default_rng(seed).random(n)
+        order = np.lexsort((keys, codes))  # by stratum, then by random key
+        counts = np.bincount(codes)
+        starts = np.cumsum(counts) - counts
+        rank = np.arange(n) - starts[codes[order]]  # position within its stratum
+        n_holdout = np.floor(counts * holdout_fraction + 0.5).astype(int)
+        group[order[rank < n_holdout[codes[order]]]] = HOLDOUT
     frame["group"] = group
     return frame
 

@@ -37,6 +37,14 @@ _cached = st.cache_data(
     hash_funcs={DuckDBSource: _source_key, SnowparkSource: _source_key},
 )
 audience_members = _cached(xq.audience_members)
+
+
+@_cached
+def holdout_split(source, flt: ProfileFilter, holdout: float, seed: int):
+    """The audience's seeded split, cached so reruns of the page do not redraw it."""
+    return ex.assign_holdout(xq.audience_members(source, flt), holdout_fraction=holdout, seed=seed)
+
+
 stored_campaigns = _cached(xq.stored_campaigns)
 campaign_outcomes = _cached(xq.campaign_outcomes)
 data_as_of = _cached(xq.data_as_of)
@@ -122,8 +130,7 @@ def _assign(source, flt: ProfileFilter, holdout: float, seed: int) -> None:
     default_start = (pd.Timestamp(as_of).date() + timedelta(days=1)) if as_of else date.today()
     start = cols[1].date_input("Starts", value=default_start, key="exp_start")
     window = int(cols[2].number_input("Window (days)", 7, 365, 90, key="exp_window"))
-    members = audience_members(source, flt)
-    split = ex.assign_holdout(members, holdout_fraction=holdout, seed=seed)
+    split = holdout_split(source, flt, holdout, seed)
     counts = (
         split.groupby(["customer_segment", "churn_risk_category", "group"])
         .size()

@@ -15,6 +15,7 @@ import streamlit as st
 from c360_app import fmt
 from c360_app import health_loaders as load
 from c360_app.health_queries import MODEL_METRICS, Unavailable
+from toolkit.pipeline.dag import PIPELINE
 
 STATUS_COLORS = {
     "succeeded": "#2ca02c",
@@ -59,35 +60,38 @@ def run_outcome(row) -> str:
 # --- runs -----------------------------------------------------------------------------------
 
 
-def timeline_chart(steps: pd.DataFrame) -> alt.Chart:
+def timeline_chart(steps: pd.DataFrame, step_order: list[str]) -> alt.Chart:
+    """Runs (rows, newest first) × steps (columns, in DAG order): each cell a step's status,
+    labelled with its duration, so a short failed run is as visible as a long one."""
     frame = steps.copy()
-    frame["run"] = frame["run_id"]
     frame["duration"] = [
         duration_text(_seconds(s, f))
         for s, f in zip(frame["started_at"], frame["finished_at"], strict=True)
     ]
-    return (
-        alt.Chart(frame)
-        .mark_bar(cornerRadius=2)
-        .encode(
-            y=alt.Y("run:N", title=None, sort="-x", axis=alt.Axis(labelLimit=260)),
-            x=alt.X("started_at:T", title="Time"),
-            x2="finished_at:T",
-            color=alt.Color(
-                "status:N",
-                title="Status",
-                scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
-            ),
-            tooltip=[
-                alt.Tooltip("run:N", title="Run"),
-                alt.Tooltip("step:N", title="Step"),
-                alt.Tooltip("status:N", title="Status"),
-                alt.Tooltip("duration:N", title="Duration"),
-                alt.Tooltip("started_at:T", title="Started", format="%d %b %H:%M:%S"),
-            ],
-        )
-        .properties(height=max(120, 34 * frame["run"].nunique()))
+    run_order = (
+        frame.groupby("run_id")["started_at"].min().sort_values(ascending=False).index.tolist()
     )
+    order = step_order + sorted(set(frame["step"]) - set(step_order))
+    base = alt.Chart(frame).encode(
+        x=alt.X("step:N", title=None, sort=order, axis=alt.Axis(labelAngle=0, orient="top")),
+        y=alt.Y("run_id:N", title=None, sort=run_order, axis=alt.Axis(labelLimit=260)),
+    )
+    cells = base.mark_rect(cornerRadius=3, stroke="white", strokeWidth=2).encode(
+        color=alt.Color(
+            "status:N",
+            title="Status",
+            scale=alt.Scale(domain=list(STATUS_COLORS), range=list(STATUS_COLORS.values())),
+        ),
+        tooltip=[
+            alt.Tooltip("run_id:N", title="Run"),
+            alt.Tooltip("step:N", title="Step"),
+            alt.Tooltip("status:N", title="Status"),
+            alt.Tooltip("duration:N", title="Duration"),
+            alt.Tooltip("started_at:T", title="Started", format="%d %b %H:%M:%S"),
+        ],
+    )
+    labels = base.mark_text(color="white", fontSize=11).encode(text="duration:N")
+    return (cells + labels).properties(height=max(90, 30 * len(run_order)))
 
 
 def _runs(source) -> None:
@@ -106,9 +110,7 @@ def _runs(source) -> None:
     cols[0].metric(
         "Last run", "Failed" if last["outcome"] == "failed" else "Succeeded", border=True
     )
-    cols[1].metric(
-        "Started", pd.Timestamp(last["started_at"]).strftime("%d %b %Y %H:%M"), border=True
-    )
+    cols[1].metric("Started", pd.Timestamp(last["started_at"]).strftime("%d %b %H:%M"), border=True)
     cols[2].metric(
         "Duration", duration_text(_seconds(last["started_at"], last["finished_at"])), border=True
     )
@@ -122,8 +124,8 @@ def _runs(source) -> None:
             "that succeeded.",
             icon=":material/error:",
         )
-    st.markdown("**Last runs** — each bar is a step, coloured by its status")
-    st.altair_chart(timeline_chart(steps))
+    st.markdown("**Last runs** — one row per run, one cell per step: its status and duration")
+    st.altair_chart(timeline_chart(steps, [step.name for step in PIPELINE]))
     chosen = st.selectbox(
         "Steps of run",
         list(runs["run_id"]),
@@ -131,6 +133,7 @@ def _runs(source) -> None:
         key="health_run",
     )
     detail = steps[steps["run_id"] == chosen].copy()
+    detail["error"] = detail["error"].fillna("")
     detail["duration"] = [
         duration_text(_seconds(s, f))
         for s, f in zip(detail["started_at"], detail["finished_at"], strict=True)

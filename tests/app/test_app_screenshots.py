@@ -60,6 +60,11 @@ CLICK_BUTTON_JS = """
   return true;
 })()
 """
+# Streamlit's own "Deploy" button (client.toolbarMode = "viewer" hides it: streamlit/.streamlit)
+DEPLOY_BUTTON_JS = """
+!!document.querySelector('[data-testid="stAppDeployButton"]')
+  || [...document.querySelectorAll('button')].some(b => b.innerText.trim() === 'Deploy')
+"""
 ERRORS_JS = """
 [...document.querySelectorAll('[data-testid="stException"], [data-testid="stAlertContentError"]')]
   .map(e => e.innerText).join('\\n')
@@ -89,8 +94,19 @@ def _wait_healthy(url: str, process: subprocess.Popen) -> None:
 
 @pytest.fixture
 def running_app(app_env):
+    yield from _serve(app_env)
+
+
+@pytest.fixture
+def running_health_app(built_db, tmp_path_factory):
+    from health_fixture import make_health_db
+
+    yield from _serve(make_health_db(built_db, tmp_path_factory))
+
+
+def _serve(db_path):
     port = _free_port()
-    env = {**os.environ, "C360_DUCKDB_PATH": str(app_env)}
+    env = {**os.environ, "C360_DUCKDB_PATH": str(db_path)}
     process = subprocess.Popen(
         [
             sys.executable,
@@ -127,7 +143,9 @@ def running_app(app_env):
             process.wait(timeout=15)
 
 
-def _settled(browser: Chromium, texts: list[str], min_charts: int, what: str) -> None:
+def _settled(
+    browser: Chromium, texts: list[str], min_charts: int, what: str, expected_error: str = ""
+) -> None:
     """Wait until ready, then until the rendered page stops changing for three polls."""
     expression = READY_JS % (json.dumps(texts), min_charts)
     previous = browser.wait_for(expression, timeout=RENDER_TIMEOUT, what=what)
@@ -140,6 +158,13 @@ def _settled(browser: Chromium, texts: list[str], min_charts: int, what: str) ->
         previous = current or previous
     assert stable >= 3, f"{what} kept changing"
     errors = browser.evaluate(ERRORS_JS)
+    if expected_error:  # an error the page is meant to show (a failed run's step)
+        errors = "\n".join(e for e in errors.split("\n") if expected_error not in e)
+        errors = errors.replace(
+            "Fix the cause, then c360 pipeline run --resume continues "
+            "after the last step that succeeded.",
+            "",
+        ).strip()
     assert not errors, f"{what} shows an error: {errors}"
 
 
@@ -168,6 +193,7 @@ def test_every_tab_renders_and_is_captured(running_app, db):
             what="Segment Explorer",
         )
         shots.append(browser.screenshot(SCREENSHOT_DIR / "1_segment_explorer.png"))
+        assert browser.evaluate(DEPLOY_BUTTON_JS) is False, "Streamlit's Deploy button shows"
 
         assert browser.evaluate(CLICK_TAB_JS % json.dumps("Customer 360"))
         _settled(
@@ -215,6 +241,47 @@ def test_every_tab_renders_and_is_captured(running_app, db):
         )
         shots.append(browser.screenshot(SCREENSHOT_DIR / "6_campaign_targets.png"))
 
+    for shot in shots:
+        png = shot.read_bytes()
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        assert len(png) > 20_000, f"{shot.name} looks blank"
+
+
+def test_pipeline_health_with_a_failed_run_and_a_dirty_load(running_health_app):
+    chromium = find_chromium()
+    assert chromium, "chromium is missing: run `make system-deps`"
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    shots = []
+    with Chromium(chromium) as browser:
+        browser.navigate(running_health_app)
+        browser.wait_for(
+            CLICK_TAB_JS % json.dumps("Pipeline Health"),
+            timeout=RENDER_TIMEOUT * 2,
+            what="the Pipeline Health tab",
+        )
+        # the failed step's error is an st.error, which _settled would reject as a page error
+        expression = READY_JS % (json.dumps(["Last runs", "Step build failed"]), 1)
+        browser.wait_for(expression, timeout=RENDER_TIMEOUT * 2, what="Pipeline Health runs")
+        time.sleep(POLL_SECONDS * 3)
+        shots.append(browser.screenshot(SCREENSHOT_DIR / "7_pipeline_health_runs.png"))
+        assert browser.evaluate(CLICK_TAB_JS % json.dumps("Loads"))
+        _settled(
+            browser,
+            ["Rejects by reason", "negative credit limit", "Sample of rejected records"],
+            min_charts=1,
+            what="Pipeline Health loads",
+            expected_error="Step build failed",
+        )
+        shots.append(browser.screenshot(SCREENSHOT_DIR / "8_pipeline_health_loads.png"))
+        assert browser.evaluate(CLICK_TAB_JS % json.dumps("Layers"))
+        _settled(
+            browser,
+            ["Rows per layer over time"],
+            min_charts=1,
+            what="Pipeline Health layers",
+            expected_error="Step build failed",
+        )
+        shots.append(browser.screenshot(SCREENSHOT_DIR / "9_pipeline_health_layers.png"))
     for shot in shots:
         png = shot.read_bytes()
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
