@@ -174,7 +174,11 @@ def _loads(source) -> None:
     cols[3].metric(
         "Rows rejected",
         fmt.count(totals["rows_rejected"]),
-        delta=f"{fmt.percent(rate, digits=2)} of rows in" if totals["rows_rejected"] else None,
+        delta=(
+            ("< 0.01%" if rate < 0.0001 else fmt.percent(rate, digits=2)) + " of rows in"
+            if totals["rows_rejected"]
+            else None
+        ),
         delta_color="inverse",
         border=True,
     )

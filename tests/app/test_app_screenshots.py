@@ -98,10 +98,13 @@ def running_app(app_env):
 
 
 @pytest.fixture
-def running_health_app(built_db, tmp_path_factory):
+def running_health_app(request, tmp_path_factory):
+    """The app on a copy of the shared build (or of $C360_SCREENSHOT_BASE_DB, e.g. a
+    default-scale build) plus a failed run and a dirty load."""
     from health_fixture import make_health_db
 
-    yield from _serve(make_health_db(built_db, tmp_path_factory))
+    base = os.environ.get("C360_SCREENSHOT_BASE_DB") or request.getfixturevalue("built_db")
+    yield from _serve(make_health_db(Path(base), tmp_path_factory))
 
 
 def _serve(db_path):
