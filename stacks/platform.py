@@ -269,6 +269,16 @@ class PlatformStack(TerraformStack):
             privileges=["INSERT"],
             depends_on=[ingestion.tables[FEEDBACK_TABLE]],
         )
+        # #16: the Campaign Simulator stores hold-out assignments (one INSERT per campaign;
+        # the app reads them back through GOLD_READ).
+        rbac.grant_on_object(
+            "app_campaign_assignments_insert",
+            "app",
+            object_type="TABLE",
+            object_name=fq(names.database, "GOLD", "CAMPAIGN_ASSIGNMENTS"),
+            privileges=["INSERT"],
+            depends_on=[ingestion.tables["campaign_assignments"]],
+        )
         # #13: feedback rows readable by the platform team only; viewers may open the app
         governance.restrict_feedback(
             names=names,

@@ -224,22 +224,20 @@ class SnowparkSource:
             self.session.sql(FEEDBACK_INSERT, params=values).collect()
 
     def record_assignments(self, rows: pd.DataFrame) -> None:
-        """Append one campaign's assignment with Snowpark (a campaign id already stored is
-        refused). The app role needs INSERT on GOLD.CAMPAIGN_ASSIGNMENTS."""
-        from c360_app.experiment_queries import ASSIGNMENT_COLUMNS, ASSIGNMENTS_DDL
+        """Append one campaign's assignment in one INSERT; a campaign id already stored is
+        refused. The stack declares GOLD.CAMPAIGN_ASSIGNMENTS and grants the app role INSERT
+        on it and nothing else (no CREATE TABLE or STAGE, so no write_pandas): the rows
+        travel as one bound JSON array, unpacked by FLATTEN."""
+        from c360_app.experiment_queries import ASSIGNMENTS_INSERT_FROM_JSON, assignments_json
 
         campaign_id = _single_campaign(rows)
-        self.session.sql(ASSIGNMENTS_DDL).collect()
         taken = self.session.sql(
             "select count(*) from gold.campaign_assignments where campaign_id = ?",
             params=[campaign_id],
         ).collect()[0][0]
         if taken:
             raise ValueError(f"campaign {campaign_id!r} already has a stored assignment")
-        frame = rows[list(ASSIGNMENT_COLUMNS)].rename(columns=str.upper)
-        self.session.write_pandas(
-            frame, "CAMPAIGN_ASSIGNMENTS", schema="GOLD", auto_create_table=False
-        )
+        self.session.sql(ASSIGNMENTS_INSERT_FROM_JSON, params=[assignments_json(rows)]).collect()
 
     def close(self) -> None:  # the session belongs to Snowflake
         return None

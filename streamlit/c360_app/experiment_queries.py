@@ -34,6 +34,28 @@ ASSIGNMENT_COLUMNS = (
 ASSIGNMENTS_DDL = GOLD_APP_DDL["campaign_assignments"]
 
 
+# Snowflake: the rows of one assignment as a single bound JSON array (VARIANT paths, casts
+# to the declared column types; https://docs.snowflake.com/en/sql-reference/functions/flatten).
+ASSIGNMENTS_INSERT_FROM_JSON = """
+insert into gold.campaign_assignments (
+    campaign_id, customer_id, group_name, customer_segment, churn_risk_category, seed,
+    holdout_fraction, campaign_start, campaign_end, assigned_at)
+select r.value:campaign_id::varchar, r.value:customer_id::varchar, r.value:group_name::varchar,
+       r.value:customer_segment::varchar, r.value:churn_risk_category::varchar,
+       r.value:seed::bigint, r.value:holdout_fraction::double, r.value:campaign_start::date,
+       r.value:campaign_end::date, r.value:assigned_at::timestamp_ntz
+from table(flatten(input => parse_json(?))) as r"""
+
+
+def assignments_json(rows: pd.DataFrame) -> str:
+    """The rows as a JSON array of objects, dates and timestamps in ISO text."""
+    frame = rows[list(ASSIGNMENT_COLUMNS)].copy()
+    for column in ("campaign_start", "campaign_end"):
+        frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
+    frame["assigned_at"] = pd.to_datetime(frame["assigned_at"]).dt.strftime("%Y-%m-%d %H:%M:%S")
+    return frame.to_json(orient="records")
+
+
 def audience_members(source, flt: ProfileFilter) -> pd.DataFrame:
     """Every customer of the audience with the strata the split is stratified by."""
     where, params = flt.where()
