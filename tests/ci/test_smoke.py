@@ -375,10 +375,13 @@ def test_smoke_and_release_names_are_the_synthesized_objects(synthesized, env):
     assert set(names.step_tasks) <= set(tasks)
     assert all(task.get("started") is True for task in tasks.values())
     procedures = {p["name"]: p for p in resources["snowflake_procedure_python"].values()}
+    sql_procedures = {p["name"] for p in resources["snowflake_procedure_sql"].values()}
     for step in PIPELINE:
-        if step.snowflake_procedure:
+        if step.snowflake_handler:  # a Python procedure running the toolkit's handler
             handler = procedures[step.snowflake_procedure]["handler"]
             assert handler.endswith(step.snowflake_handler.rsplit(".", 1)[-1])
+        elif step.snowflake_procedure:  # a SQL procedure (C360_LOAD, sql/procedures/)
+            assert step.snowflake_procedure in sql_procedures
     (app,) = resources["snowflake_streamlit"].values()
     assert app["name"] == names.streamlit_app
     # the release re-points exactly this ROOT_LOCATION (stage + directory) at a commit

@@ -97,7 +97,12 @@ def deployed_names(env: Environment) -> DeployedNames:
         database=names.database,
         platform_schema=PLATFORM_SCHEMA,
         root_task=names.root_task,
-        step_tasks=tuple(names.task(step.name) for step in PIPELINE),
+        # prod never generates (toolkit.config: generates_synthetic_data), so has no such task
+        step_tasks=tuple(
+            names.task(step.name)
+            for step in PIPELINE
+            if step.name != "generate" or env.generates_synthetic_data
+        ),
         git_repository=names.git_repository,
         dbt_project=names.dbt_project,
         streamlit_app=names.streamlit_app,
