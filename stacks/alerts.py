@@ -24,29 +24,38 @@ Objects, all created by SYSADMIN (which owns the database the conditions read):
   docs/resources/notification_integration.md at v2.20.0), so ``snowflake_execute`` runs
   ``CREATE NOTIFICATION INTEGRATION … TYPE = WEBHOOK``
   (https://docs.snowflake.com/en/sql-reference/sql/create-notification-integration-webhooks).
-  Its URL carries ``SNOWFLAKE_WEBHOOK_SECRET``; the secret object named in the config is
-  created once per environment by an administrator (never in this repository)::
+  Its URL carries ``SNOWFLAKE_WEBHOOK_SECRET``, replaced by the generic-string secret
+  object the stack creates (``snowflake_secret_with_generic_string``, docs at v2.20.0) with
+  a placeholder value: the real webhook secret never enters this repository or the state.
+  An administrator sets it once per environment, and Terraform leaves it alone (the
+  provider does not read the value back — "External changes for this field won't be
+  detected" — and the stack also ignores changes to it)::
 
-      CREATE SECRET C360_DEV.PLATFORM.C360_ALERTS_WEBHOOK_SECRET
-        TYPE = GENERIC_STRING SECRET_STRING = 'T000/B000/XXXX';
+      ALTER SECRET C360_DEV.PLATFORM.C360_ALERTS_WEBHOOK_SECRET
+        SET SECRET_STRING = 'T000/B000/XXXX';   -- the part after /services/
 
-- the alerts. SYSADMIN needs the account privilege EXECUTE ALERT (granted by ACCOUNTADMIN
-  once, like CREATE INTEGRATION; https://docs.snowflake.com/en/user-guide/alerts).
+- the alerts. SYSADMIN needs the account privilege EXECUTE ALERT and the SNOWFLAKE database
+  role ALERT_VIEWER (for LAST_SUCCESSFUL_SCHEDULED_TIME), granted once by ACCOUNTADMIN in
+  sql/setup/account_admin_bootstrap.sql (https://docs.snowflake.com/en/user-guide/alerts).
 """
 
 from __future__ import annotations
 
-from cdktn import TerraformProvider
+from cdktn import TerraformProvider, TerraformResourceLifecycle
 from cdktn_provider_snowflake.alert import Alert
 from cdktn_provider_snowflake.email_notification_integration import (
     EmailNotificationIntegration,
 )
 from cdktn_provider_snowflake.execute import Execute
+from cdktn_provider_snowflake.secret_with_generic_string import SecretWithGenericString
 from constructs import Construct
 
 from stacks.naming import PLATFORM_SCHEMA, Names
 from toolkit.alerts import CONDITIONS, AlertCondition, snowflake_condition
 from toolkit.config import Environment
+
+# Not a secret: what the stack stores until an administrator sets the real value.
+WEBHOOK_SECRET_PLACEHOLDER = "unset: ALTER SECRET ... SET SECRET_STRING (see stacks/alerts.py)"
 
 
 def sql_string(value: str) -> str:
@@ -112,8 +121,22 @@ class Alerts(Construct):
         )
         integrations = [self.email_name]
         self.webhook = None
+        self.secret = None
+        platform = schemas[PLATFORM_SCHEMA].name
         if settings.webhook_url:
             self.webhook_name = f"{prefix}_ALERTS_WEBHOOK"
+            self.secret = SecretWithGenericString(
+                self,
+                "webhook_secret",
+                provider=provider,
+                database=database,
+                schema=platform,
+                name=settings.webhook_secret,
+                secret_string=WEBHOOK_SECRET_PLACEHOLDER,
+                comment="chat webhook secret for c360 alerts: set by an administrator",
+                lifecycle=TerraformResourceLifecycle(ignore_changes=["secret_string"]),
+                depends_on=ready,
+            )
             secret = names.in_platform(settings.webhook_secret)
             body = '{"text": "SNOWFLAKE_WEBHOOK_MESSAGE"}'
             self.webhook = Execute(
@@ -131,11 +154,10 @@ class Alerts(Construct):
                 ),
                 revert=f"DROP INTEGRATION IF EXISTS {self.webhook_name}",
                 query=f"SHOW NOTIFICATION INTEGRATIONS LIKE '{self.webhook_name}'",
-                depends_on=ready,
+                depends_on=[*ready, self.secret],
             )
             integrations.append(self.webhook_name)
 
-        platform = schemas[PLATFORM_SCHEMA].name
         warehouse = env.warehouse("transform").name
         channels = [self.email, *([self.webhook] if self.webhook else [])]
         self.alerts: dict[str, Alert] = {}

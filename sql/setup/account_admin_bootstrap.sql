@@ -37,6 +37,14 @@ GRANT MONITOR, MODIFY ON RESOURCE MONITOR C360_PROD_MONITOR TO ROLE SYSADMIN;
 
 GRANT CREATE INTEGRATION ON ACCOUNT TO ROLE SYSADMIN;
 
+-- c360 alerts (stacks/alerts.py) are owned and run by SYSADMIN: an alert's owner needs the
+-- account privilege EXECUTE ALERT (https://docs.snowflake.com/en/user-guide/alerts), and the
+-- conditions call SNOWFLAKE.ALERT.LAST_SUCCESSFUL_SCHEDULED_TIME(), which needs the SNOWFLAKE
+-- database role ALERT_VIEWER
+-- (https://docs.snowflake.com/en/sql-reference/functions/last_successful_scheduled_time).
+GRANT EXECUTE ALERT ON ACCOUNT TO ROLE SYSADMIN;
+GRANT DATABASE ROLE SNOWFLAKE.ALERT_VIEWER TO ROLE SYSADMIN;
+
 USE ROLE SECURITYADMIN;
 
 CREATE ROLE IF NOT EXISTS C360_DEV_PIPELINE COMMENT = 'c360 dev pipeline (functional role)';

@@ -23,7 +23,7 @@ import sqlglot
 from sqlglot import exp
 from stack_json import provider_role, resources
 
-from stacks.alerts import deadline_cron
+from stacks.alerts import WEBHOOK_SECRET_PLACEHOLDER, deadline_cron
 from stacks.platform import SNOWFLAKE_PREVIEW_FEATURES
 from toolkit.alerts import CONDITIONS
 from toolkit.config import CLOUD_ENVIRONMENTS, ENVIRONMENTS
@@ -84,6 +84,14 @@ def test_actions_notify_email_and_webhook(stacks, env):
     assert f'"PLATFORM"."{settings.webhook_secret}"' in statement
     assert "SNOWFLAKE_WEBHOOK_MESSAGE" in statement  # the body template's placeholder
     assert webhook[0]["revert"].startswith("DROP INTEGRATION IF EXISTS ")
+    # the secret object exists before the integration names it, holding only a placeholder
+    # that an administrator replaces (provider docs/resources/secret_with_generic_string.md
+    # at v2.20.0: external changes to secret_string are not detected)
+    secret = resources(stack, "snowflake_secret_with_generic_string")
+    assert len(secret) == 1 and secret[0]["name"] == settings.webhook_secret
+    assert secret[0]["secret_string"] == WEBHOOK_SECRET_PLACEHOLDER
+    assert secret[0]["lifecycle"]["ignore_changes"] == ["secret_string"]
+    assert any("webhook_secret" in d for d in webhook[0]["depends_on"])
     prefix = ENVIRONMENTS[env].role_prefix
     for alert in _alerts(stack).values():
         action = alert["action"]
@@ -119,3 +127,15 @@ def test_deadline_cron_refuses_a_deadline_past_midnight():
         deadline_cron("0 23 * * *", 120)
     with pytest.raises(ValueError, match="fixed daily time"):
         deadline_cron("*/5 * * * *", 10)
+
+
+def test_bootstrap_grants_what_alerts_need():
+    """EXECUTE ALERT (https://docs.snowflake.com/en/user-guide/alerts) and ALERT_VIEWER for
+    LAST_SUCCESSFUL_SCHEDULED_TIME
+    (https://docs.snowflake.com/en/sql-reference/functions/last_successful_scheduled_time),
+    to SYSADMIN, the role that owns the alerts."""
+    from pathlib import Path
+
+    text = (Path(__file__).parents[2] / "sql/setup/account_admin_bootstrap.sql").read_text()
+    assert "GRANT EXECUTE ALERT ON ACCOUNT TO ROLE SYSADMIN;" in text
+    assert "GRANT DATABASE ROLE SNOWFLAKE.ALERT_VIEWER TO ROLE SYSADMIN;" in text
