@@ -38,32 +38,9 @@ from constructs import Construct
 
 from stacks.ingestion import FEEDBACK_TABLE
 from stacks.naming import PLATFORM_SCHEMA, Names
+from stacks.pii import PII_KINDS, PII_SOURCE_COLUMNS, PII_TAG
 
-PII_TAG = "PII"
 FEEDBACK_POLICY = "FEEDBACK_READERS"
-# Tag value per kind of personal data. Order matters only for ON_CONFLICT sequences.
-PII_KINDS = ("name", "email", "phone", "birth_date", "address", "zip", "income", "age", "record")
-_CUSTOMER_PII = {
-    "FIRST_NAME": "name",
-    "LAST_NAME": "name",
-    "EMAIL": "email",
-    "PHONE": "phone",
-    "DATE_OF_BIRTH": "birth_date",
-    "STREET_ADDRESS": "address",
-    "CITY": "address",
-    "ZIP_CODE": "zip",
-    "ANNUAL_INCOME": "income",
-}
-# Source columns (bronze, owned by the stack) → kind. STATE stays clear: a coarse region
-# every segment and assistant question filters by, not an address on its own.
-PII_SOURCE_COLUMNS = {
-    "raw_customers": _CUSTOMER_PII,
-    "landing_customers": _CUSTOMER_PII,  # the raw text copy of every customer file
-    "rejected_rows": {"RECORD": "record"},  # a rejected row, kept whole as JSON text
-}
-# Physical columns the propagated tag reaches in silver/gold (asserted by the tests against
-# the dbt models: every PII column there derives from a tagged source column).
-DERIVED_PII_COLUMNS = {"FULL_NAME": "name", "AGE": "age"}
 
 # One policy per data type the PII columns have (Snowflake types; the tag-based policy of a
 # type masks every tagged column of that type).

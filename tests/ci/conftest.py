@@ -139,6 +139,40 @@ def healthy_layer_counts():
     ]
 
 
+def healthy_pii_columns():
+    """INFORMATION_SCHEMA.COLUMNS rows of the personal columns, each with its tag value."""
+    from stacks.pii import PII_SOURCE_COLUMNS
+
+    rows = []
+    for column, kind in PII_SOURCE_COLUMNS["raw_customers"].items():
+        rows.append(
+            {
+                "table_schema": "BRONZE",
+                "table_name": "RAW_CUSTOMERS",
+                "column_name": column,
+                "pii_kind": kind,
+            }
+        )
+        rows.append(
+            {
+                "table_schema": "SILVER",
+                "table_name": "STG_CUSTOMERS",
+                "column_name": column,
+                "pii_kind": kind,
+            }
+        )
+    for column, kind in (("FULL_NAME", "name"), ("EMAIL", "email"), ("AGE", "birth_date")):
+        rows.append(
+            {
+                "table_schema": "GOLD",
+                "table_name": "CUSTOMER_360_PROFILE",
+                "column_name": column,
+                "pii_kind": kind,
+            }
+        )
+    return rows
+
+
 @dataclass
 class Responses:
     tasks: list = field(default_factory=healthy_tasks)
@@ -153,6 +187,7 @@ class Responses:
         ]
     )
     layer_counts: list = field(default_factory=healthy_layer_counts)
+    pii_columns: list = field(default_factory=healthy_pii_columns)
     list_rows: list = field(
         default_factory=lambda: [
             (
@@ -207,6 +242,9 @@ class FakeCursor:
             return ["LAYER", "TABLE_NAME", "ROW_COUNT"], [
                 (c["layer"], c["table_name"], c["row_count"]) for c in r.layer_counts
             ]
+        if sql.startswith("SELECT table_schema, table_name, column_name, SYSTEM$GET_TAG"):
+            keys = ["table_schema", "table_name", "column_name", "pii_kind"]
+            return [k.upper() for k in keys], [tuple(c[k] for k in keys) for c in r.pii_columns]
         if sql.startswith("LIST"):
             return LIST_COLUMNS, list(r.list_rows)
         if sql.startswith("ALTER"):

@@ -40,10 +40,11 @@ def test_healthy_environment_passes_every_check(fake_snowflake, fake_http):
         "app URL reachable",
         "dbt tests green",
         "row counts in OBSERVABILITY",
+        "PII columns tagged",
     ]
     assert all(r.ok for r in results), [r.line() for r in results if not r.ok]
     assert lines[0] == "c360 smoke dev (C360_DEV)"
-    assert len(lines) == 6 and all(line.startswith("  ✓ ") for line in lines[1:])
+    assert len(lines) == 7 and all(line.startswith("  ✓ ") for line in lines[1:])
     by_name = _by_name(results)
     assert (
         "C360_PIPELINE_ROOT started (USING CRON 0 6 * * * UTC)"
@@ -84,7 +85,7 @@ def test_suspended_root_task_fails_and_names_it(fake_snowflake, fake_http, respo
     assert not check.ok
     assert check.detail == "C360_PIPELINE_ROOT is suspended"
     # the other checks still ran and passed
-    assert [r.ok for r in results].count(True) == 4
+    assert [r.ok for r in results].count(True) == 5
 
 
 def test_suspended_child_task_and_missing_step_task_fail(fake_snowflake, fake_http, responses):
@@ -206,7 +207,7 @@ def test_smoke_raises_one_line_error_listing_failed_checks(fake_snowflake, fake_
     with pytest.raises(C360Error) as raised:
         smoke("dev", connection=fake_snowflake, http_get=fake_http, echo=lines.append)
     assert str(raised.value) == (
-        "2 of 5 smoke checks failed on dev: root task started, row counts in OBSERVABILITY"
+        "2 of 6 smoke checks failed on dev: root task started, row counts in OBSERVABILITY"
     )
     assert sum(line.startswith("  ✗ ") for line in lines) == 2
 
@@ -223,6 +224,7 @@ def _smoke_statements():
         describe_procedure_sql,
         execute_dbt_tests_sql,
         latest_layer_counts_sql,
+        pii_coverage_sql,
         show_procedures_sql,
         show_streamlits_sql,
         show_tasks_sql,
@@ -235,6 +237,7 @@ def _smoke_statements():
         yield describe_procedure_sql(names, "C360_TRAIN", "C360_TRAIN(VARCHAR) RETURN VARCHAR")
         yield execute_dbt_tests_sql(names)
         yield latest_layer_counts_sql(names)
+        yield pii_coverage_sql(names)
     yield ACCOUNT_LOCATOR_SQL
 
 
@@ -248,6 +251,27 @@ def test_every_statement_parses_with_sqlglot_snowflake(sql):
         assert statement.sql(dialect="snowflake") == sql
     else:
         assert statement.sql(dialect="snowflake").replace(" (", "(") == sql.replace(" (", "(")
+
+
+def test_an_untagged_personal_column_fails_and_is_named(fake_snowflake, fake_http, responses):
+    """Issue 13: a personal column in silver/gold without the PII tag (propagation missed
+    it) is readable in clear by every role; the deploy's smoke checks say which."""
+    responses.pii_columns[-1]["pii_kind"] = None
+    check = _by_name(run_checks(fake_snowflake, DEV, fake_http))["PII columns tagged"]
+    assert not check.ok
+    assert check.detail == "1 personal column(s) unmasked: GOLD.CUSTOMER_360_PROFILE.AGE"
+
+
+def test_the_pii_query_reads_the_environments_own_catalogue():
+    from stacks.pii import personal_column_names
+    from toolkit.cloud.smoke import pii_coverage_sql
+
+    select = sqlglot.parse_one(pii_coverage_sql(PROD), read="snowflake")
+    tables = {(t.catalog, t.db, t.name) for t in select.find_all(exp.Table)}
+    assert tables == {("C360_PROD", "INFORMATION_SCHEMA", "COLUMNS")}
+    assert "SYSTEM$GET_TAG('C360_PROD.PLATFORM.PII'" in pii_coverage_sql(PROD)
+    listed = {lit.name for node in select.find_all(exp.In) for lit in node.find_all(exp.Literal)}
+    assert listed == personal_column_names() | {"BRONZE", "SILVER", "GOLD"}
 
 
 def test_row_count_query_reads_only_the_observability_table():

@@ -19,13 +19,8 @@ import pytest
 import sqlglot
 from stack_json import one, provider_role, referenced, resources
 
-from stacks.governance import (
-    DERIVED_PII_COLUMNS,
-    PII_KINDS,
-    PII_SOURCE_COLUMNS,
-    POLICY_TYPES,
-    policy_body,
-)
+from stacks.governance import POLICY_TYPES, policy_body
+from stacks.pii import DERIVED_PII_COLUMNS, PII_KINDS, PII_SOURCE_COLUMNS
 from stacks.tables import columns_of, declared_tables
 from toolkit.config import CLOUD_ENVIRONMENTS, ENVIRONMENTS
 from toolkit.pipeline.bronze import BRONZE_DDL, landing_ddl

@@ -243,6 +243,30 @@ def latest_layer_counts_sql(names: DeployedNames) -> str:
     )
 
 
+def pii_coverage_sql(names: DeployedNames) -> str:
+    """Each personal column in bronze, silver and gold with the value of its PII tag.
+
+    SYSTEM$GET_TAG(tag, 'db.schema.table.column', 'COLUMN') returns the tag's value on the
+    column, NULL when it has none (https://docs.snowflake.com/en/sql-reference/functions/
+    system_get_tag). Propagated tags are set on the target columns themselves, so a gold
+    column built from a tagged bronze column answers with its kind (stacks/governance.py).
+    Names come from toolkit.config and stacks.pii, never from user input.
+    """
+    from stacks.pii import PII_TAG, personal_column_names
+
+    database = quote_ident(names.database)
+    tag = f"{names.database}.{names.platform_schema}.{PII_TAG}"
+    columns = ", ".join(f"'{name}'" for name in sorted(personal_column_names()))
+    return (
+        "SELECT table_schema, table_name, column_name, "  # noqa: S608
+        f"SYSTEM$GET_TAG('{tag}', table_catalog || '.' || table_schema || '.' || table_name "
+        "|| '.' || column_name, 'COLUMN') AS pii_kind "
+        f"FROM {database}.INFORMATION_SCHEMA.COLUMNS "
+        f"WHERE table_schema IN ('BRONZE', 'SILVER', 'GOLD') AND column_name IN ({columns}) "
+        "ORDER BY 1, 2, 3"
+    )
+
+
 _TYPE_LIST = re.compile(r"^[A-Z0-9_(), ]*$")
 
 
@@ -394,6 +418,25 @@ def check_row_counts(connection, names: DeployedNames) -> CheckResult:
     return CheckResult(name, True, f"{len(counts)} tables, {total:,} rows in the latest count")
 
 
+def check_pii_tags(connection, names: DeployedNames) -> CheckResult:
+    """Every personal column a person could read carries the PII tag, hence its mask (#13)."""
+    name = "PII columns tagged"
+    rows = query(connection, pii_coverage_sql(names))
+    if not rows:
+        return CheckResult(name, False, "no personal columns found: is BRONZE.RAW_CUSTOMERS there?")
+    untagged = [
+        f"{row['table_schema']}.{row['table_name']}.{row['column_name']}"
+        for row in rows
+        if not row.get("pii_kind")
+    ]
+    if untagged:
+        shown = ", ".join(untagged[:5]) + (
+            f" and {len(untagged) - 5} more" if len(untagged) > 5 else ""
+        )
+        return CheckResult(name, False, f"{len(untagged)} personal column(s) unmasked: {shown}")
+    return CheckResult(name, True, f"{len(rows)} personal columns tagged and masked")
+
+
 def run_checks(connection, names: DeployedNames, http_get: Callable) -> list[CheckResult]:
     checks: list[tuple[str, Callable[[], CheckResult]]] = [
         ("root task started", lambda: check_tasks(connection, names)),
@@ -401,6 +444,7 @@ def run_checks(connection, names: DeployedNames, http_get: Callable) -> list[Che
         ("app URL reachable", lambda: check_app(connection, names, http_get)),
         ("dbt tests green", lambda: check_dbt_tests(connection, names)),
         ("row counts in OBSERVABILITY", lambda: check_row_counts(connection, names)),
+        ("PII columns tagged", lambda: check_pii_tags(connection, names)),
     ]
     results = []
     for name, check in checks:
