@@ -2,8 +2,9 @@
 
 Each customer's expected transactions per month come from their latent profile:
 premium travellers spend big on travel, budget customers make many small necessity
-purchases, declining customers fall 40-60% (70% gradually, 30% suddenly, some stop
-entirely), new customers grow from their opening date. A month is generated from
+purchases, declining customers fall 40-60% (70% slowly, 30% suddenly; a quarter keep
+only a trickle), new customers grow from their opening date, and about one customer in
+ten pauses for 1-3 months and comes back — so silence is a signal, not a verdict. A month is generated from
 its own seeded stream, so the output does not depend on how it is chunked and
 memory stays bounded by one month whatever the scale.
 """
@@ -33,6 +34,8 @@ _BASE_RATE = np.array([13.2, 14.6, 21.6, 15.0, 16.0])
 _TRAVEL_PROPENSITY = np.array([0.30, 0.025, 0.006, 0.02, 0.015])
 _DECLINE_RATE = np.array([0.028, 0.035, 0.052, 0.045, 0.040])
 _SEASONALITY = {1: 0.9, 2: 0.93, 11: 1.08, 12: 1.2}
+# Share of customers who go quiet for a while and come back (see plan_behaviour).
+PAUSE_SHARE = 0.10
 
 
 def _group_weights() -> dict[str, np.ndarray]:
@@ -88,15 +91,18 @@ def plan_behaviour(customers: Customers, rng: np.random.Generator) -> Behaviour:
     boost = np.zeros((n, m_count))
     month_idx = np.arange(m_count)
 
-    # Declining: start between 2024-03 and 2024-09; 70% gradual over 3-5 months, 30% sudden;
-    # the remaining level is 40-60% of normal, and a quarter of them stop entirely.
+    # Declining: start between 2024-03 and 2024-09; 70% fade slowly over 3-8 months, 30%
+    # suddenly; the remaining level is 40-60% of normal, and a quarter of them all but
+    # stop — a trickle of 2-6% of their old activity (a subscription, the odd purchase),
+    # not silence: churners rarely vanish from a card statement.
     declining = profile == DECLINING
     k = int(declining.sum())
     start = rng.integers(8, 15, k)
     floor = rng.uniform(0.4, 0.6, k)
-    floor[rng.random(k) < 0.25] = 0.0
+    stops = rng.random(k) < 0.25
+    floor[stops] = rng.uniform(0.02, 0.06, int(stops.sum()))
     gradual = rng.random(k) < 0.7
-    ramp = np.where(gradual, rng.integers(3, 6, k), 1)
+    ramp = np.where(gradual, rng.integers(3, 9, k), 1)
     progress = np.clip((month_idx[None, :] - start[:, None] + 1) / ramp[:, None], 0.0, 1.0)
     level = 1.0 - (1.0 - floor[:, None]) * progress
     mult[declining] *= level
@@ -108,6 +114,18 @@ def plan_behaviour(customers: Customers, rng: np.random.Generator) -> Behaviour:
     q = int(quiet.sum())
     quiet_start = rng.integers(11, 17, q)
     mult[quiet] *= np.where(month_idx[None, :] >= quiet_start[:, None], 0.05, 1.0)
+
+    # Silence is not destiny: about one customer in ten (not declining, not quietly
+    # churning) has one pause of 1-3 months at 0-3% of their usual activity — travel, a
+    # lost card being replaced, a seasonal break — and then spends as before.
+    paused = ~declining & ~quiet & (rng.random(n) < PAUSE_SHARE)
+    p_count = int(paused.sum())
+    pause_start = rng.integers(1, m_count - 1, p_count)
+    pause_end = pause_start + rng.integers(1, 4, p_count)
+    in_pause = (month_idx[None, :] >= pause_start[:, None]) & (
+        month_idx[None, :] < pause_end[:, None]
+    )
+    mult[paused] *= np.where(in_pause, rng.uniform(0.0, 0.03, p_count)[:, None], 1.0)
 
     # New customers ramp up from opening to 130% of their base rate at the as-of date.
     new = profile == NEW
