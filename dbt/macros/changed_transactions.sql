@@ -9,8 +9,13 @@
     Cheap at any history size: the fact's built_at and bronze's transaction_id grow with
     each run, so both filters skip all but the newest blocks (DuckDB zone maps,
     Snowflake micro-partition pruning); nothing is aggregated here.
-    Callers add `-- depends_on:` lines for fct_transactions and base_bronze__transactions. -#}
+    Callers add a `-- depends_on:` line for the bronze source. -#}
 {% macro changed_transactions(watermark) -%}
+    with resent as (
+        select transaction_id
+        from {{ ref('fct_transactions') }}
+        where built_at > ({{ watermark }})
+    )
     select
         changed.customer_id,
         changed.transaction_date,
@@ -18,16 +23,15 @@
     from {{ ref('fct_transactions') }} as changed
     where changed.built_at > ({{ watermark }})
     union
+    -- (bronze itself rather than the typed staging view: the id filter then reaches the
+    -- table scan, and the range bound skips the blocks loaded before the oldest re-sent id)
     select
         earlier.customer_id,
-        earlier.transaction_date,
+        cast(earlier.transaction_ts as date) as transaction_date,
         {{ numeric_id('earlier.merchant_category_id', 2) }} as merchant_category_key
-    from {{ ref('base_bronze__transactions') }} as earlier
-    where earlier.transaction_id in (
-        select resent.transaction_id
-        from {{ ref('fct_transactions') }} as resent
-        where resent.built_at > ({{ watermark }})
-    )
+    from {{ source('bronze', 'raw_transactions') }} as earlier
+    where earlier.transaction_id in (select resent.transaction_id from resent)
+        and earlier.transaction_id >= (select min(resent.transaction_id) from resent)
 {%- endmacro %}
 
 

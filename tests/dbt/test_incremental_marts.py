@@ -24,8 +24,7 @@ MODELS_ONLY = ["build", "--resource-type", "model", "--resource-type", "snapshot
 COMPARED = {
     "silver.int_customer_daily_spend": "fact_built_at",
     "silver.int_customer_monthly_spend": "fact_built_at",
-    "silver.int_customer_ticket_median": "fact_built_at",
-    "silver.int_customer_category_spend": "fact_built_at",
+    "silver.int_customer_history_stats": "fact_built_at",
     "silver.int_customer_activity_windowed": None,
     "gold.customer_segments": None,
     "gold.metric_customer_ltv": None,
@@ -256,7 +255,7 @@ def appended_then_refreshed(built_db, tmp_path_factory):
             "select distinct month from silver.int_customer_monthly_spend where fact_built_at > ?",
             [before],
         ),
-        "medians_rewritten": _rows_written_since(db, "silver.int_customer_ticket_median", before),
+        "medians_rewritten": _rows_written_since(db, "silver.int_customer_history_stats", before),
         "customers_touched": _query(
             db,
             "select count(distinct customer_id) from bronze.raw_transactions "

@@ -4,7 +4,7 @@
 -- (as_of - 180, as_of - 90]), all summed from the incremental aggregates, never from the
 -- fact: lifetime figures from int_customer_monthly_spend (~18 rows per customer), windows
 -- from the last 180 days of int_customer_daily_spend, the median from
--- int_customer_ticket_median. Rebuilt on every run - the as-of date moves every
+-- int_customer_history_stats. Rebuilt on every run - the as-of date moves every
 -- customer's windows and tenure - but from ~1/10 of the fact's rows. A table: the
 -- segments, LTV and ATV marts all read it.
 {#- (the arithmetic stays in SQL: dbt renders unit tests once in a context without var()) #}
@@ -120,5 +120,5 @@ left join lifetime
     on customers.customer_id = lifetime.customer_id
 left join windowed
     on customers.customer_id = windowed.customer_id
-left join {{ ref('int_customer_ticket_median') }} as medians
+left join {{ ref('int_customer_history_stats') }} as medians
     on customers.customer_id = medians.customer_id

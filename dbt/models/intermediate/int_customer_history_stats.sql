@@ -1,4 +1,4 @@
--- depends_on: {{ ref('base_bronze__transactions') }}
+-- depends_on: {{ source('bronze', 'raw_transactions') }}
 {{
     config(
         materialized='incremental',
@@ -8,79 +8,118 @@
         post_hook="delete from {{ this }} where median_transaction_value is null",
     )
 }}
--- Per customer, the two figures no aggregate table can give: the median approved amount
--- (a median needs every amount, not sums) and the last approved transaction (amount,
--- channel, category). Incremental: a run recomputes them from the fact only for the
--- customers touched by fact rows written since its last run, from all of those customers'
--- approved rows; everyone else keeps the row computed before. A touched customer left
--- without approved transactions is deleted by the post-hook, as a full refresh would
--- leave them out.
+-- Per customer, the figures no sum can be rolled up into, because each needs the
+-- customer's whole history of approved transactions: the median amount (a median needs
+-- every amount), the top-3 categories by spend (a ranking over every category's total)
+-- and the last approved transaction (amount, channel, category). Incremental: a run
+-- recomputes them only for the customers touched by fact rows written since its last run,
+-- reading those customers' rows once; everyone else keeps the row computed before. A
+-- touched customer left without approved transactions is deleted by the post-hook, as a
+-- full refresh would leave them out.
 with
 
 {% if is_incremental() %}
 touched as (
 
-    select distinct customer_id
+    select distinct changed.customer_id
     from ({{ changed_transactions(aggregated_until(this)) }}) as changed
 
 ),
 {% endif %}
 
-medians as (
+approved as (
 
     select
         transactions.customer_id,
-        cast(median(transactions.amount) as double) as median_transaction_value,
-        max(transactions.transaction_date) as last_transaction_date,
-        max(transactions.built_at) as fact_built_at
+        transactions.transaction_id,
+        transactions.transaction_ts,
+        transactions.amount,
+        transactions.channel,
+        transactions.built_at,
+        categories.merchant_category_key,
+        categories.category_name
     from {{ ref('fct_transactions') }} as transactions
+    -- the same rows as the daily and monthly aggregates
+    inner join {{ ref('dim_merchant_category') }} as categories
+        on transactions.merchant_category_key = categories.merchant_category_key
     where transactions.status = 'approved'
-        -- the same rows as the daily and monthly aggregates, which need the category
-        and transactions.merchant_category_key in (
-            select merchant_category_key from {{ ref('dim_merchant_category') }}
-        )
     {% if is_incremental() %}
         and transactions.customer_id in (select customer_id from touched)
     {% endif %}
-    group by transactions.customer_id
 
 ),
 
--- the last approved transaction: only each customer's last day is ranked, not all history
--- (the fact is read again rather than through a shared CTE, which DuckDB would materialise)
+medians as (
+
+    select
+        customer_id,
+        cast(median(amount) as double) as median_transaction_value,
+        max(transaction_ts) as last_transaction_ts,
+        max(built_at) as fact_built_at
+    from approved
+    group by customer_id
+
+),
+
+category_ranked as (
+
+    select
+        customer_id,
+        category_name,
+        row_number() over (
+            partition by customer_id
+            order by sum(amount) desc, category_name
+        ) as category_rank
+    from approved
+    group by customer_id, category_name
+
+),
+
+top_categories as (
+
+    select
+        customer_id,
+        max(case when category_rank = 1 then category_name end) as top_category_1,
+        max(case when category_rank = 2 then category_name end) as top_category_2,
+        max(case when category_rank = 3 then category_name end) as top_category_3
+    from category_ranked
+    where category_rank <= 3
+    group by customer_id
+
+),
+
+-- the last approved transaction: only the rows at each customer's latest timestamp are
+-- ranked (ties by transaction_id), not the whole history
 last_transaction as (
 
     select
-        transactions.customer_id,
-        transactions.amount,
-        transactions.channel,
-        transactions.merchant_category_key
-    from {{ ref('fct_transactions') }} as transactions
+        approved.customer_id,
+        approved.amount,
+        approved.channel,
+        approved.category_name
+    from approved
     inner join medians
-        on transactions.customer_id = medians.customer_id
-        and transactions.transaction_date = medians.last_transaction_date
-    where transactions.status = 'approved'
-        and transactions.merchant_category_key in (
-            select merchant_category_key from {{ ref('dim_merchant_category') }}
-        )
+        on approved.customer_id = medians.customer_id
+        and approved.transaction_ts = medians.last_transaction_ts
     qualify row_number() over (
-        partition by transactions.customer_id
-        order by transactions.transaction_ts desc, transactions.transaction_id desc
+        partition by approved.customer_id order by approved.transaction_id desc
     ) = 1
 
 )
 
-{% if is_incremental() %}
 select
+{% if is_incremental() %}
     touched.customer_id,
 {% else %}
-select
     medians.customer_id,
 {% endif %}
     medians.median_transaction_value,
+    top_categories.top_category_1,
+    top_categories.top_category_2,
+    top_categories.top_category_3,
     last_transaction.amount as last_transaction_amount,
     last_transaction.channel as last_transaction_channel,
-    last_transaction.merchant_category_key as last_transaction_category_key,
+    last_transaction.category_name as last_transaction_category,
     medians.fact_built_at
 {% if is_incremental() %}
 from touched
@@ -89,5 +128,7 @@ left join medians
 {% else %}
 from medians
 {% endif %}
+left join top_categories
+    on medians.customer_id = top_categories.customer_id
 left join last_transaction
     on medians.customer_id = last_transaction.customer_id

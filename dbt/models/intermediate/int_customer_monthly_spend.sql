@@ -1,4 +1,4 @@
--- depends_on: {{ ref('base_bronze__transactions') }}
+-- depends_on: {{ source('bronze', 'raw_transactions') }}
 {{
     config(
         materialized='incremental',

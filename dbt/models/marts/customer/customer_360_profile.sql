@@ -42,47 +42,11 @@ latest_month as (
 
 ),
 
--- top categories by approved spend, ranked from the per-(customer, category) totals that
--- int_customer_category_spend keeps incrementally (the fact is not read here)
-category_ranked as (
+-- median, top categories and last transaction: kept per customer, incrementally, by
+-- int_customer_history_stats (the fact is not read here)
+history as (
 
-    select
-        category_spend.customer_id,
-        categories.category_name,
-        row_number() over (
-            partition by category_spend.customer_id
-            order by category_spend.spend desc, categories.category_name
-        ) as category_rank
-    from {{ ref('int_customer_category_spend') }} as category_spend
-    inner join {{ ref('dim_merchant_category') }} as categories
-        on category_spend.merchant_category_key = categories.merchant_category_key
-
-),
-
-top_categories as (
-
-    select
-        customer_id,
-        max(case when category_rank = 1 then category_name end) as top_category_1,
-        max(case when category_rank = 2 then category_name end) as top_category_2,
-        max(case when category_rank = 3 then category_name end) as top_category_3
-    from category_ranked
-    where category_rank <= 3
-    group by customer_id
-
-),
-
--- the last approved transaction, kept per customer by int_customer_ticket_median
-last_transaction as (
-
-    select
-        medians.customer_id,
-        medians.last_transaction_amount as amount,
-        medians.last_transaction_channel as channel,
-        categories.category_name
-    from {{ ref('int_customer_ticket_median') }} as medians
-    inner join {{ ref('dim_merchant_category') }} as categories
-        on medians.last_transaction_category_key = categories.merchant_category_key
+    select * from {{ ref('int_customer_history_stats') }}
 
 ),
 
@@ -139,12 +103,12 @@ select
     ltv.last_transaction_date,
     {{ dbt.datediff('ltv.last_transaction_date', 'as_of.as_of_date', 'day') }}
         as days_since_last_transaction,
-    last_transaction.amount as last_transaction_amount,
-    last_transaction.category_name as last_transaction_category,
-    last_transaction.channel as last_transaction_channel,
-    top_categories.top_category_1,
-    top_categories.top_category_2,
-    top_categories.top_category_3,
+    history.last_transaction_amount,
+    history.last_transaction_category,
+    history.last_transaction_channel,
+    history.top_category_1,
+    history.top_category_2,
+    history.top_category_3,
     churn.churn_probability,
     churn.churn_risk_score,
     churn.churn_risk_category,
@@ -163,10 +127,8 @@ inner join atv
     on customers.customer_id = atv.customer_id
 left join latest_month
     on customers.customer_id = latest_month.customer_id
-left join top_categories
-    on customers.customer_id = top_categories.customer_id
-left join last_transaction
-    on customers.customer_id = last_transaction.customer_id
+left join history
+    on customers.customer_id = history.customer_id
 left join churn
     on customers.customer_id = churn.customer_id
 left join clv
