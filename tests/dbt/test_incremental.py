@@ -293,6 +293,12 @@ def test_a_plain_build_with_nothing_new_skips_dbt_until_a_batch_lands(copy_of_bu
     assert not after.skipped and after.count("pass", types=("test",)) > 0
     # only data changed since the last build: the unit tests (SQL logic) are left out
     assert after.count("pass", "fail", "error", types=("unit_test",)) == 0
+    # only transactions changed: the customer and category nodes (and their tests) too,
+    # while everything the new rows reach is rebuilt
+    ran = {o.name for o in after.outcomes}
+    assert not ran & {"stg_customers", "customer_versions_snapshot", "dim_merchant_category"}
+    assert not any(name.startswith("unique_stg_merchant_categories") for name in ran)
+    assert {"fct_transactions", "int_customer_daily_spend", "dim_customer"} <= ran
     assert _query(copy_of_built_db, FACT_STATE)[0][0] > state[0][0]
     watermarks = _query(
         copy_of_built_db,
@@ -300,6 +306,17 @@ def test_a_plain_build_with_nothing_new_skips_dbt_until_a_batch_lands(copy_of_bu
     )
     # the first and the last plain build recorded what they saw; the skip recorded nothing
     assert len(watermarks) == 2 and watermarks[1][0] > watermarks[0][0]
+
+    # a customer snapshot re-delivered: the customer nodes run again
+    _query(
+        copy_of_built_db,
+        "insert into bronze.raw_customers select * replace (now() as _loaded_at) "
+        "from bronze.raw_customers limit 1",
+    )
+    customers = build(copy_of_built_db)
+    ran = {o.name for o in customers.outcomes}
+    assert {"stg_customers", "customer_versions_snapshot"} <= ran
+    assert "dim_merchant_category" not in ran
 
 
 def test_the_fingerprint_moves_with_bronze_and_the_scored_tables(copy_of_built_db):
