@@ -138,6 +138,11 @@ def minimum_detectable_uplift(
 # --------------------------------------------------------------------------- assignment
 
 
+def _hash_key(seed: int) -> str:
+    """The 16-character key SipHash takes, from the seed."""
+    return f"{int(seed) % 10**16:016d}"
+
+
 def assign_holdout(
     audience: pd.DataFrame,
     *,
@@ -147,11 +152,11 @@ def assign_holdout(
 ) -> pd.DataFrame:
     """A seeded, stratified random split: ``customer_id``, the strata and ``group``.
 
-    Within each stratum (segment × risk band), ordered by customer id, each customer gets
-    a uniform random key from one generator seeded with ``seed``; the round(n × fraction)
-    smallest keys are held out. Every stratum is split in the same proportion, and the
-    same seed gives the same split whatever order the rows arrive in. Vectorised (one
-    lexsort), so a 50,000-customer audience splits in milliseconds.
+    Within each stratum (segment × risk band) each customer gets a pseudo-random key, a
+    64-bit hash of its id keyed by ``seed``; the round(n × fraction) smallest keys are held
+    out. Every stratum is split in the same proportion, and the same seed gives the same
+    split whatever order the rows arrive in (rows come back in their input order). Seeds
+    are taken modulo 10¹⁶ (the key is 16 characters). Vectorised: no per-stratum loop.
     """
     _check_rate("holdout_fraction", holdout_fraction)
     if "customer_id" not in audience.columns:
@@ -161,20 +166,22 @@ def assign_holdout(
         raise ValueError(f"the audience has no {', '.join(missing)} column to stratify by")
     if audience["customer_id"].duplicated().any():
         raise ValueError("each customer may appear in the audience once")
-    frame = audience[["customer_id", *strata]].fillna({c: "(none)" for c in strata})
-    # integer codes (sorted uniques) instead of sorting strings: the order is the same
-    id_codes = pd.factorize(frame["customer_id"], sort=True)[0]
-    stratum_codes = [pd.factorize(frame[c], sort=True)[0] for c in strata]
-    order_by_id = np.lexsort((id_codes, *reversed(stratum_codes)))
-    frame = frame.iloc[order_by_id].reset_index(drop=True)
+    frame = audience[["customer_id", *strata]].reset_index(drop=True)
+    if frame[list(strata)].isna().any().any():
+        frame = frame.fillna({c: "(none)" for c in strata})
     n = len(frame)
     group = np.full(n, TREATED, dtype=object)
     if n:
+        stratum_codes = [pd.factorize(frame[c], sort=True)[0] for c in strata]
         combined = np.zeros(n, dtype=np.int64)
         for column_codes in stratum_codes:
             combined = combined * (int(column_codes.max()) + 1) + column_codes
-        codes = np.unique(combined[order_by_id], return_inverse=True)[1]  # stratum of each row
-        keys = np.random.default_rng(seed).random(n)
+        codes = np.unique(combined, return_inverse=True)[1]  # stratum number of each row
+        # each customer's key is a keyed 64-bit hash (SipHash, pandas' hash_pandas_object)
+        # of its id with the seed as the key: uniform, reproducible, independent of row order
+        keys = pd.util.hash_pandas_object(
+            frame["customer_id"].astype(str), index=False, hash_key=_hash_key(seed)
+        ).to_numpy()
         order = np.lexsort((keys, codes))  # by stratum, then by random key
         counts = np.bincount(codes)
         starts = np.cumsum(counts) - counts
