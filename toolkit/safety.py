@@ -17,10 +17,12 @@ import json
 import shutil
 from datetime import UTC, datetime
 from pathlib import Path
-
-import duckdb
+from typing import TYPE_CHECKING
 
 from toolkit.errors import C360Error
+
+if TYPE_CHECKING:
+    import duckdb
 
 FOLDER_MARKER = ".c360-managed"
 MARKER_TABLE = "c360_marker"  # spelled out in the SQL below (no f-strings in SQL)
@@ -115,6 +117,10 @@ def _looks_like_duckdb(path: Path) -> bool:
 
 def is_c360_database(path: Path) -> bool:
     """A regular DuckDB file holding c360's marker table (opened read-only to look)."""
+    # imported here: the generator (and so this module) also runs inside Snowflake's
+    # Python procedures, where DuckDB is not available
+    import duckdb
+
     path = Path(path)
     if path.is_symlink() or not path.is_file() or not _looks_like_duckdb(path):
         return False

@@ -496,11 +496,13 @@ def test_procedures_import_the_toolkit_zip_shipped_in_the_stack(synth_dir, stack
 
 def test_procedure_packages_cover_the_handlers_imports_and_nothing_unproven():
     """Finding 5. Each package in PACKAGES must be in Snowflake's Anaconda channel (evidence
-    per package: ``stacks.procedures.PROCEDURE_PACKAGES`` docstring); the third-party
-    modules the handlers import are either those, the vendored pure-Python ones, or the one
-    known gap: duckdb, still imported by modules on the handlers' import path until the
-    SQL loader of issue 12 replaces them (this assertion fails once that lands: update it)."""
+    per package: ``stacks.procedures.PROCEDURE_PACKAGES`` docstring), and the handlers must
+    import with nothing else: a fresh interpreter in which every third-party module that is
+    not one of those packages, a vendored pure-Python one or ``snowflake`` (the runtime's own
+    Snowpark) fails to import, imports each handler's module and every module the handler
+    functions import when they run. DuckDB in particular is not in the channel."""
     import ast
+    import subprocess
     import sys
 
     from stacks.procedures import PROCEDURE_PACKAGES, VENDORED_PACKAGES
@@ -508,33 +510,50 @@ def test_procedure_packages_cover_the_handlers_imports_and_nothing_unproven():
     assert not {"duckdb", "pyyaml", "sqlglot", "rich"} & set(PROCEDURE_PACKAGES)
     import_name = {"scikit-learn": "sklearn", "pyyaml": "yaml"}
     provided = {import_name.get(p, p) for p in PROCEDURE_PACKAGES} | set(VENDORED_PACKAGES)
+    provided |= {"snowflake", "toolkit"}
 
-    def module_file(name: str) -> Path | None:
-        path = REPO.joinpath(*name.split("."))
-        for candidate in (path / "__init__.py", path.with_suffix(".py")):
-            if candidate.exists():
-                return candidate
+    handlers = [s.snowflake_handler for s in PIPELINE if s.snowflake_handler]
+    modules = sorted({h.rsplit(".", 1)[0] for h in handlers})
+    lazily_imported = set()
+    for module in modules:
+        tree = ast.parse(REPO.joinpath(*module.split(".")).with_suffix(".py").read_text())
+        wanted = {h.rsplit(".", 1)[1] for h in handlers if h.startswith(module + ".")}
+        for function in tree.body:
+            if isinstance(function, ast.FunctionDef) and function.name in wanted:
+                for node in ast.walk(function):
+                    if isinstance(node, ast.Import | ast.ImportFrom):
+                        lazily_imported.add(ast.unparse(node))
+    assert lazily_imported, "the handlers import nothing when they run: the walk is broken"
+    program = f"""
+import sys
+ALLOWED = {sorted(provided)!r}
+class OnlyTheSnowflakeRuntime:
+    # only the toolkit's own imports are checked: the channel installs each package with
+    # its dependencies, so what pandas or lightgbm import is their business
+    def find_spec(self, name, path=None, target=None):
+        top = name.split(".")[0]
+        if top in sys.stdlib_module_names or top in ALLOWED:
+            return None
+        frame = sys._getframe(1)
+        while frame and "importlib" in frame.f_globals.get("__name__", "importlib"):
+            frame = frame.f_back
+        importer = frame.f_globals.get("__name__", "") if frame else ""
+        if importer.split(".")[0] in ("toolkit", "__main__"):
+            raise ImportError(f"{{importer}} imports {{name}}, not in the procedures' runtime")
         return None
-
-    seen, third_party = set(), set()
-    todo = [s.snowflake_handler.rsplit(".", 1)[0] for s in PIPELINE if s.snowflake_handler]
-    while todo:
-        name = todo.pop()
-        if name in seen or (path := module_file(name)) is None:
-            continue
-        seen.add(name)
-        for node in ast.walk(ast.parse(path.read_text())):
-            found = []
-            if isinstance(node, ast.Import):
-                found = [a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                found = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
-            for module in found:
-                if module.startswith("toolkit"):
-                    todo.append(module)
-                elif module.split(".")[0] not in sys.stdlib_module_names:
-                    third_party.add(module.split(".")[0])
-    assert third_party - provided - {"snowflake"} == {"duckdb"}
+sys.meta_path.insert(0, OnlyTheSnowflakeRuntime())
+import importlib
+for module in {modules!r}:
+    importlib.import_module(module)
+for statement in {sorted(lazily_imported)!r}:
+    exec(statement)
+print("imported", {len(modules) + len(lazily_imported)})
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", program], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr.strip().splitlines()[-1]
+    assert result.stdout.startswith("imported")
 
 
 @pytest.mark.parametrize("env", ENVS)

@@ -51,9 +51,21 @@ How it stays honest (read with :mod:`toolkit.churn.labels` and :mod:`toolkit.chu
 
 from __future__ import annotations
 
-from toolkit.churn.local import ScoreResult, TrainResult, score_customers, train_model
 from toolkit.churn.model import ChurnModel, TrainingFrames, TrainingOutcome, train_from_frames
 from toolkit.churn.scoring import score_from_frames
+
+# The local (DuckDB) entry points load on first use: the Snowflake procedures import this
+# package, and DuckDB is not in Snowflake's Anaconda channel (stacks/snowpark_runtime.py).
+_LOCAL_ENTRY_POINTS = {"ScoreResult", "TrainResult", "score_customers", "train_model"}
+
+
+def __getattr__(name: str):
+    if name in _LOCAL_ENTRY_POINTS:
+        from toolkit.churn import local
+
+        return getattr(local, name)
+    raise AttributeError(f"module 'toolkit.churn' has no attribute {name!r}")
+
 
 __all__ = [
     "ChurnModel",

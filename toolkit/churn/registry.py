@@ -13,12 +13,15 @@ import math
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import duckdb
 import pandas as pd
 
 from toolkit.churn.bootstrap import Difference, paired_difference
 from toolkit.churn.model import ChurnModel
+
+if TYPE_CHECKING:  # the Snowflake procedures import this module without DuckDB
+    import duckdb
 
 PROMOTED_FILE = "PROMOTED"
 
@@ -132,21 +135,6 @@ def metric_rows(version: str, outcome, decision: PromotionDecision) -> pd.DataFr
         baselines = baselines.assign(model_version=version + ":" + baselines["baseline"])
         frames.append(baselines[["model_version", "split", "metric", "value"]])
     return pd.concat(frames, ignore_index=True)
-
-
-def recorded_metric(
-    con: duckdb.DuckDBPyConnection, version: str, metric: str, split: str = "test"
-) -> float | None:
-    row = con.execute(
-        """
-        select value from observability.model_metrics
-        where model_version = ? and metric = ? and split = ?
-        order by trained_at desc
-        limit 1
-        """,
-        [version, metric, split],
-    ).fetchone()
-    return None if row is None or row[0] is None else float(row[0])
 
 
 def write_metrics(
