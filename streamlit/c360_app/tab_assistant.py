@@ -69,6 +69,7 @@ def _failed_answer(question: str, error: str) -> dict[str, Any]:
         "columns": [],
         "rows": [],
         "answer": None,
+        "interpretation": None,
         "error": error,
     }
 
@@ -140,6 +141,8 @@ def _show_answer(source, index: int, entry: dict[str, Any]) -> None:
     else:
         if entry.get("answer"):
             st.markdown(fmt.md(entry["answer"]))
+        if entry.get("interpretation"):  # how the question was read, so it can be checked
+            st.caption(fmt.md(f"Read as: {entry['interpretation']}"))
         with st.expander("Generated SQL"):
             st.code(entry.get("sql") or "", language="sql")
         frame = _result_frame(entry)

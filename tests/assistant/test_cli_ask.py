@@ -18,7 +18,18 @@ def test_ask_json_has_the_contract_keys_and_the_right_count(built_db):
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    assert set(payload) >= {"question", "sql", "columns", "rows", "answer", "error"}
+    assert set(payload) >= {
+        "question",
+        "sql",
+        "columns",
+        "rows",
+        "answer",
+        "interpretation",
+        "error",
+    }
+    assert payload["interpretation"].startswith(
+        "Counted customers where churn risk category is High Risk"
+    )
     con = duckdb.connect(str(built_db), read_only=True)
     expected = con.execute(
         "select count(*) from gold.customer_360_profile where churn_risk_category = 'High Risk'"
@@ -36,6 +47,7 @@ def test_ask_prints_answer_table_and_sql(built_db):
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert lines[0].startswith("3 channel values; highest total spend: ")
+    assert lines[1].startswith("Read as: Summed approved spend of transactions, per channel")
     assert any(line.startswith("channel") and "total_spend" in line for line in lines)
     assert "SQL:" in lines and any("FROM gold.fct_transactions" in line for line in lines)
 

@@ -145,6 +145,8 @@ def format_answer(answer: dict, *, max_rows: int = 20) -> str:
     if answer.get("error"):
         return f"Can't answer: {answer['error']}"
     lines = [answer.get("answer") or ""]
+    if answer.get("interpretation"):
+        lines.append(f"Read as: {answer['interpretation']}")
     columns = answer.get("columns") or []
     rows = answer.get("rows") or []
     if rows and not (len(rows) == 1 and len(columns) == 1):

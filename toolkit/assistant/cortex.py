@@ -150,6 +150,16 @@ def default_transport(session) -> Transport:
         return session_rest_transport(session)
 
 
+def _interpretation(text: str) -> str | None:
+    """Cortex Analyst restates the question it answered in its text block ("This is our
+    interpretation of your question: ..."); that restatement is its reading."""
+    lead = "this is our interpretation of your question:"
+    body = (text or "").strip()
+    if body.lower().startswith(lead):
+        body = body[len(lead) :].strip()
+    return body or None
+
+
 def ask_cortex(question: str, session, *, client: CortexAnalystClient | None = None) -> dict:
     """Same contract as the local engine: question, sql, columns, rows, answer, error."""
     from toolkit.assistant.local import result
@@ -183,7 +193,10 @@ def ask_cortex(question: str, session, *, client: CortexAnalystClient | None = N
     columns = list(frame.columns) if hasattr(frame, "columns") else []
     values = [list(row) for row in rows]
     answer = reply.text.strip().splitlines()[-1] if reply.text else f"{len(values):,} rows."
-    out = result(question, sql=sql, columns=columns, rows=values, answer=answer)
+    out = result(
+        question, sql=sql, columns=columns, rows=values, answer=answer,
+        interpretation=_interpretation(reply.text),
+    )  # fmt: skip
     if reply.verified_query:
         out["verified_query"] = reply.verified_query.get("name")
     return out

@@ -18,6 +18,7 @@ import duckdb
 from toolkit.assistant.answer import answer_line
 from toolkit.assistant.compiler import compile_plan
 from toolkit.assistant.guard import MAX_ROWS, UnsafeSQL, checked_select, screen_question
+from toolkit.assistant.interpret import interpret
 from toolkit.assistant.lexicon import build_lexicon
 from toolkit.assistant.model import load_model
 from toolkit.assistant.parser import CannotAnswer, Parser
@@ -29,13 +30,16 @@ TIMEOUT_SECONDS = 10.0
 VALUE_LOOKUPS = (("customers", "city"), ("merchant_categories", "category_name"))
 
 
-def result(question, *, sql=None, columns=None, rows=None, answer=None, error=None) -> dict:
+def result(
+    question, *, sql=None, columns=None, rows=None, answer=None, error=None, interpretation=None
+) -> dict:
     return {
         "question": question,
         "sql": sql,
         "columns": columns or [],
         "rows": rows or [],
         "answer": answer,
+        "interpretation": interpretation,
         "error": error,
     }
 
@@ -166,7 +170,15 @@ def ask_local(
             question, error=f"the database could not answer: {str(error).splitlines()[0]}"
         )
     answer = answer_line(plan, columns, rows, verified=verified)
-    out = result(question, sql=sql, columns=columns, rows=rows, answer=answer)
+    asof, extra = _DataContext.get(con)
+    model = _parser_for(extra, model_path).model
+    vq = next((q for q in model.verified_queries if q.name == verified), None)
+    reading = interpret(
+        plan, asof=asof, verified=verified, verified_question=vq.question if vq else None
+    )
+    out = result(
+        question, sql=sql, columns=columns, rows=rows, answer=answer, interpretation=reading
+    )
     out["elapsed_ms"] = round((time.perf_counter() - started) * 1000, 1)
     if verified:
         out["verified_query"] = verified

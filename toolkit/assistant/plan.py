@@ -45,6 +45,7 @@ class Condition:
     expr: exp.Expression
     uses_status: bool = False
     describe: str = ""
+    period: object = None  # the timeparse.Period a time condition came from (for the reading)
 
 
 @dataclass

@@ -7,6 +7,8 @@ time ranges bind to a date column.
 
 from __future__ import annotations
 
+import calendar
+
 from sqlglot import exp
 
 from toolkit.assistant.compiler import qualify
@@ -99,7 +101,11 @@ def period_condition(
         u = period.unit
         return sql(f"{c} >= DATE_TRUNC('{u}', {a}) AND {c} <= {a}"), f"this {u.lower()} to date"
     if period.kind == "day":
-        return sql(f"{c} = DATEADD(DAY, -{int(period.n)}, {a})"), "on the latest day"
+        n = int(period.n)
+        text = {0: "on the latest day", 1: "on the day before the latest day"}.get(
+            n, f"{n} days before the latest day"
+        )
+        return sql(f"{c} = DATEADD(DAY, -{n}, {a})"), text
     year = period.year
     if period.kind in ("month", "quarter") and year is None:
         if asof_date is None:
@@ -112,7 +118,7 @@ def period_condition(
     if period.kind == "month":
         return (
             sql(f"YEAR({c}) = {int(year)} AND MONTH({c}) = {int(period.month)}"),
-            f"in {period.month:02d}/{year}",
+            f"in {calendar.month_name[period.month]} {year}",
         )
     if period.kind == "quarter":
         return sql(
@@ -487,7 +493,7 @@ def build_plan(
         table, name = date_col
         cond, text = period_condition(p.col_expr(table, name), period, getattr(st, "asof", None))
         target = semi.conditions if table in TXN_SIDE and base in CUSTOMER_SIDE else plan.conditions
-        target.append(Condition(table, cond, describe=text))
+        target.append(Condition(table, cond, describe=text, period=period))
         plan.notes.append(text)
     if date_col is None and base in CUSTOMER_SIDE and st.time.periods:
         pass
@@ -1020,9 +1026,9 @@ def _list_plan(
     for period in st.time.periods:
         cond, text = period_condition(p.col_expr(*date_col), period, getattr(st, "asof", None))
         if date_col[0] in TXN_SIDE and table in CUSTOMER_SIDE:
-            semi.conditions.append(Condition(date_col[0], cond, describe=text))
+            semi.conditions.append(Condition(date_col[0], cond, describe=text, period=period))
         else:
-            plan.conditions.append(Condition(date_col[0], cond, describe=text))
+            plan.conditions.append(Condition(date_col[0], cond, describe=text, period=period))
     negations = [i for i, w in enumerate(st.words) if w in NEGATION_WORDS and not st.used[i]]
     if negations:
         if table in CUSTOMER_SIDE and (
