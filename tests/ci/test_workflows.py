@@ -181,7 +181,8 @@ def test_pull_request_checks_cover_lint_tests_dbt_synth_checkov_and_validate():
     assert "c360 build" in _runs(jobs["dbt-local"])
     synth = _runs(jobs["synth"])
     assert "c360 synth" in synth and "checkov" in synth
-    assert "--directory cdktf.out/stacks " in synth  # both stacks
+    # both stacks, through the view checkov can parse (the one tests/infra scans too)
+    assert "checkov_view(" in synth and "--directory cdktf.out/checkov " in synth
     assert "CHECKOV_SKIPS" in synth  # skips only as justified in code
     validate = _runs(jobs["validate"])
     assert "init -backend=false" in validate and "validate" in validate
@@ -275,7 +276,9 @@ def test_no_static_aws_keys_anywhere():
 
 def test_snowflake_uses_a_key_pair_secret_never_a_password():
     text = "\n".join(p.read_text() for p in [*WORKFLOWS, COMPOSITE])
-    assert "secrets.SNOWFLAKE_PRIVATE_KEY" in text
+    # one deployer key per environment (tests/ci/test_ci_credentials.py: which job reads which)
+    assert "secrets.SNOWFLAKE_DEV_DEPLOYER_KEY" in text
+    assert "secrets.SNOWFLAKE_PROD_DEPLOYER_KEY" in text
     assert "SNOWFLAKE_PASSWORD" not in text and "password" not in text.lower()
 
 
