@@ -37,7 +37,6 @@ _PREFIXES = (
     "largest_",
     "smallest_",
 )
-_PROFILE_WINDOW = ("_last_90_days", "spend_last_90_days")
 
 
 def _human(name: str) -> str:
@@ -181,8 +180,8 @@ def _measure(m: Measure, plan: Plan, approved: bool) -> str:
             break
     noun = _human(noun)
     column = agg.find(exp.Column) if agg is not None else None
-    if plan.base == "customers" and column is not None and column.name.endswith(_PROFILE_WINDOW):
-        noun = _human(column.name)  # a transaction measure read from the customer profile
+    if plan.base == "customers" and column is not None and not isinstance(agg, exp.Count):
+        noun = _human(column.name)  # e.g. spend read from the profile: say which column
     if "last 90 days" in noun:
         noun = noun.replace(" last 90 days", " in the last 90 days")
     if isinstance(agg, exp.Count) and "customer_count" in m.label:

@@ -22,6 +22,7 @@ from toolkit.assistant.interpret import interpret
 from toolkit.assistant.lexicon import build_lexicon
 from toolkit.assistant.model import load_model
 from toolkit.assistant.parser import CannotAnswer, Parser
+from toolkit.assistant.readings import other_readings, same_rows, two_readings
 from toolkit.assistant.verified import closest_by_text, expand
 
 TIMEOUT_SECONDS = 10.0
@@ -111,8 +112,18 @@ class _DataContext:
                 rows = []
             extra.extend((table, column, str(r[0])) for r in rows)
         value = (asof, tuple(sorted(extra)))
+        try:
+            first = con.execute("select min(transaction_date) from gold.fct_transactions")
+            cls._first = {key: first.fetchone()[0]}
+        except duckdb.Error:
+            cls._first = {}
         cls._cache = {key: (con, *value)}
         return value
+
+    @classmethod
+    def first_date(cls, con) -> dt.date | None:
+        cls.get(con)
+        return cls._first.get(id(con))
 
 
 def _run(con, sql: str, timeout: float):
@@ -133,7 +144,7 @@ def plan_question(question: str, con, *, model_path: str | None = None):
     parser = _parser_for(extra, model_path)
     model = parser.model
     try:
-        state_plan = parser.parse_with(question, asof=asof)
+        state_plan = parser.parse_with(question, asof=asof, first_date=_DataContext.first_date(con))
     except CannotAnswer:
         vq = closest_by_text(model, question)
         if vq is None:
@@ -176,6 +187,9 @@ def ask_local(
     reading = interpret(
         plan, asof=asof, verified=verified, verified_question=vq.question if vq else None
     )
+    declined = _other_reading_differs(question, con, plan, rows, (reading, answer), model_path)
+    if declined:
+        return result(question, error=declined)
     out = result(
         question, sql=sql, columns=columns, rows=rows, answer=answer, interpretation=reading
     )
@@ -183,6 +197,27 @@ def ask_local(
     if verified:
         out["verified_query"] = verified
     return out
+
+
+def _other_reading_differs(question, con, plan, rows, first, model_path) -> str | None:
+    """Run each other reading of the question; the decline text if one gives other rows."""
+    asof, extra = _DataContext.get(con)
+    parser = _parser_for(extra, model_path)
+    for choose, key, options in other_readings(plan):
+        try:
+            alt = parser.parse_with(
+                question, asof=asof, choose=choose, first_date=_DataContext.first_date(con)
+            )
+            sql = checked_select(
+                compile_plan(parser.model, alt, dialect="duckdb", asof=asof), dialect="duckdb"
+            )
+            columns, alt_rows = _run(con, sql, TIMEOUT_SECONDS)
+        except (CannotAnswer, UnsafeSQL, duckdb.Error):
+            continue  # a reading the engine cannot run is no rival answer
+        if not same_rows(rows, alt_rows):
+            second = (interpret(alt, asof=asof), answer_line(alt, columns, alt_rows))
+            return two_readings(first, second, key, options)
+    return None
 
 
 def compile_question(

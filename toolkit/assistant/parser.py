@@ -120,10 +120,17 @@ class Parser:
     def parse(self, question: str) -> Plan:
         return self.parse_with(question, asof=None)
 
-    def parse_with(self, question: str, *, asof) -> Plan:
+    def parse_with(self, question: str, *, asof, choose=None, first_date=None) -> Plan:
+        """`choose` fixes open choice points by key (another reading of the same question);
+        `first_date` is the data's first transaction date (which bare months are ambiguous)."""
         state = _State(question, self)
         state.asof = asof
-        return state.plan()
+        state.first_date = first_date
+        state.choose = dict(choose or {})
+        state.alternatives = []
+        plan = state.plan()
+        plan.alternatives = list(state.alternatives)
+        return plan
 
 
 class _State:
@@ -371,6 +378,8 @@ class _State:
                         self.mark(t.end)
                 elif named:
                     chosen = next((v for v in values if v.name in named), chosen)
+                else:
+                    chosen = self._open_choice(t, values, chosen)
                 out.append(
                     {
                         "kind": "value",
@@ -414,6 +423,23 @@ class _State:
             else:
                 merged.append(f)
         return merged
+
+    def _open_choice(self, t: Tag, values: list[Item], chosen: Item) -> Item:
+        """A name that is a value of two different columns ("New York": a city and a state)
+        with no word deciding: keep the default, record the others as readings to try."""
+        same = {"state_name": "state"}  # one column under two spellings
+        others = []
+        for v in values:
+            name = same.get(v.name, v.name)
+            if name != same.get(chosen.name, chosen.name) and all(o.name != name for o in others):
+                others.append(next((w for w in values if w.name == name), v))
+        if not others:
+            return chosen
+        key = f"column@{t.start}"
+        options = [chosen, *others]
+        self.alternatives.append((key, [(o.table, o.name) for o in options]))
+        wanted = self.choose.get(key)
+        return next((o for o in options if (o.table, o.name) == wanted), chosen)
 
     def mark_comparator(self, *idx: int) -> None:
         self.comparator_tokens.update(idx)

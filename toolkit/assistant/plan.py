@@ -75,6 +75,9 @@ class Plan:
     limit: int | None = None
     subject: str = ""  # "customers", "transactions", ...
     notes: list[str] = field(default_factory=list)
+    # choice points the question left open: (key, [default, *others]); readings.py runs the
+    # others and declines when they give a different result (never a silent guess)
+    alternatives: list[tuple[str, list]] = field(default_factory=list)
 
     @property
     def is_list(self) -> bool:

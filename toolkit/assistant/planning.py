@@ -8,6 +8,8 @@ time ranges bind to a date column.
 from __future__ import annotations
 
 import calendar
+import dataclasses
+import datetime as dt
 
 from sqlglot import exp
 
@@ -133,6 +135,26 @@ def period_condition(
             return sql(f"{c} >= {start}"), f"since {month:02d}/{period.year}"
         return sql(f"{c} < {start}"), f"before {month:02d}/{period.year}"
     raise CannotAnswer("I don't understand that time period.")
+
+
+def _open_year(st, period: Period, key: str) -> Period:
+    """A month or quarter named without a year ("in September"): the latest one by default;
+    when the data also holds the one a year earlier, that is another reading, recorded so
+    the engine can compare the two (and decline if they differ) instead of guessing."""
+    asof = getattr(st, "asof", None)
+    if period.kind not in ("month", "quarter") or period.year is not None or asof is None:
+        return period
+    latest = asof.month if period.kind == "month" else (asof.month - 1) // 3 + 1
+    wanted = period.month if period.kind == "month" else period.quarter
+    year = asof.year if wanted <= latest else asof.year - 1
+    first = getattr(st, "first_date", None)
+    last_month = period.month if period.kind == "month" else period.quarter * 3
+    options = [year]
+    if first is not None and dt.date(year - 1, last_month, 1) >= first.replace(day=1):
+        options.append(year - 1)  # the data covers that month a year earlier too
+    if len(options) > 1 and hasattr(st, "alternatives"):
+        st.alternatives.append((key, options))
+    return dataclasses.replace(period, year=getattr(st, "choose", {}).get(key, year))
 
 
 def grain_column(table: str, column: str, expr: exp.Expression, grain: str) -> Column:
@@ -487,7 +509,8 @@ def build_plan(
         table, name = date_col
         plan.groups.insert(0, grain_column(table, name, p.col_expr(table, name), st.time.grain))
     semi = SemiJoin(conditions=[])
-    for period in st.time.periods:
+    for index, period in enumerate(st.time.periods):
+        period = _open_year(st, period, f"year@{index}")
         if date_col is None:
             raise CannotAnswer("That measure has no date to restrict to a period.")
         table, name = date_col
@@ -1023,7 +1046,8 @@ def _list_plan(
         if is_open_question(st) and table == "customers"
         else ("transactions", "transaction_date")
     )
-    for period in st.time.periods:
+    for index, period in enumerate(st.time.periods):
+        period = _open_year(st, period, f"year@{index}")
         cond, text = period_condition(p.col_expr(*date_col), period, getattr(st, "asof", None))
         if date_col[0] in TXN_SIDE and table in CUSTOMER_SIDE:
             semi.conditions.append(Condition(date_col[0], cond, describe=text, period=period))
