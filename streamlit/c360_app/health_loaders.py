@@ -7,23 +7,12 @@ in Snowflake the ttl bounds staleness. No wrapper pairs: the cached function is 
 
 from __future__ import annotations
 
-import streamlit as st
 from c360_app import health_queries as q
-from c360_app.data import DuckDBSource, SnowparkSource
+from c360_app.loaders import cached
 
 TTL_SECONDS = 120  # operational data: fresher than the business tabs
 
-
-def _source_key(source) -> str:
-    return source.cache_key
-
-
-_cached = st.cache_data(
-    ttl=TTL_SECONDS,
-    show_spinner=False,
-    max_entries=64,
-    hash_funcs={DuckDBSource: _source_key, SnowparkSource: _source_key},
-)
+_cached = cached(ttl=TTL_SECONDS, max_entries=64)
 
 recent_runs = _cached(q.recent_runs)
 run_steps = _cached(q.run_steps)
@@ -35,5 +24,7 @@ data_quality = _cached(q.data_quality)
 layer_counts_over_time = _cached(q.layer_counts_over_time)
 latest_table_counts = _cached(q.latest_table_counts)
 model_versions = _cached(q.model_versions)
+baselines = _cached(q.baselines)
+clv_holdout = _cached(q.clv_holdout)
 feedback_summary = _cached(q.feedback_summary)
 unanswered_questions = _cached(q.unanswered_questions)

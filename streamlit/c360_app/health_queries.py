@@ -25,6 +25,11 @@ UNANSWERED_SHOWN = 50
 # Held-out metrics shown per model version, in this order (observability.model_metrics,
 # split 'test'; written by toolkit/churn/registry.py).
 MODEL_METRICS = ("roc_auc", "pr_auc", "f1", "precision", "recall", "brier")
+# The model's PR-AUC lift over its best single-feature baseline, with its bootstrap 95%
+# interval (toolkit/churn/model.py), shown beside the metrics.
+LIFT_METRICS = ("pr_auc_lift", "pr_auc_lift_low", "pr_auc_lift_high")
+# Baselines are stored as model versions "<model version>:<baseline>" (toolkit/churn/registry.py).
+BASELINE_SEPARATOR = ":"
 
 
 class Unavailable(Exception):
@@ -237,7 +242,8 @@ def model_versions(source) -> pd.DataFrame:
     """One row per model version with its held-out metrics; ``in_use`` marks the promoted
     version scores come from (the latest one promoted)."""
     columns = ",\n".join(
-        f"max(case when metric = '{m}' then value end) as {m}" for m in MODEL_METRICS
+        f"max(case when metric = '{m}' then value end) as {m}"
+        for m in (*MODEL_METRICS, *LIFT_METRICS)
     )
     frame = _query(
         source,
@@ -246,17 +252,70 @@ def model_versions(source) -> pd.DataFrame:
                max(case when promoted then 1 else 0 end) as promoted,
                {columns}
         from observability.model_metrics
-        where split = ?
+        where split = ? and position(? in model_version) = 0
         group by model_version
         order by max(trained_at) desc
-        """,  # noqa: S608 - metric names come from the constant MODEL_METRICS
-        ["test"],
+        """,  # noqa: S608 - metric names come from the constants above
+        ["test", BASELINE_SEPARATOR],
     )
     frame["promoted"] = frame["promoted"].astype(bool)
     promoted = frame[frame["promoted"]]
     in_use = promoted["model_version"].iloc[0] if len(promoted) else None
     frame["in_use"] = frame["model_version"] == in_use
     return frame
+
+
+def baselines(source, model_version: str) -> pd.DataFrame:
+    """The baselines trained beside ``model_version`` on its split: ROC-AUC and PR-AUC."""
+    prefix = model_version + BASELINE_SEPARATOR
+    return _query(
+        source,
+        """
+        select substr(model_version, length(?) + 2) as baseline,
+               max(case when metric = 'roc_auc' then value end) as roc_auc,
+               max(case when metric = 'pr_auc' then value end) as pr_auc
+        from observability.model_metrics
+        where split = ? and left(model_version, length(?)) = ?
+        group by model_version
+        order by pr_auc desc
+        """,
+        [model_version, "test", prefix, prefix],
+    )
+
+
+def clv_holdout(source) -> dict[str, float]:
+    """The latest lifetime-value calibration/holdout check (toolkit/clv/holdout.py), as
+    ``metric -> value``; empty when no scoring run has recorded one."""
+    frame = _query(
+        source,
+        """
+        select metric, value
+        from observability.model_metrics
+        where split = ? and trained_at = (
+            select max(trained_at) from observability.model_metrics where split = ?
+        )
+        """,
+        ["holdout", "holdout"],
+    )
+    return {str(m): float(v) for m, v in zip(frame["metric"], frame["value"], strict=True)}
+
+
+def clv_holdout_deciles(check: dict[str, float]) -> pd.DataFrame:
+    """Actual vs predicted holdout purchases per calibration-frequency decile."""
+    rows = []
+    for decile in range(1, 11):
+        actual = check.get(f"decile_{decile:02d}_actual")
+        if actual is None:
+            continue
+        rows.append(
+            {
+                "decile": decile,
+                "actual": actual,
+                "bgnbd": check.get(f"decile_{decile:02d}_predicted_bgnbd"),
+                "nbd": check.get(f"decile_{decile:02d}_predicted_nbd"),
+            }
+        )
+    return pd.DataFrame(rows, columns=["decile", "actual", "bgnbd", "nbd"])
 
 
 # --- assistant ------------------------------------------------------------------------------

@@ -24,11 +24,15 @@ def _source_key(source) -> str:
 _HASH_SOURCES = {DuckDBSource: _source_key, SnowparkSource: _source_key}
 
 
-def cached(func):
-    """``func`` cached by its arguments, its data source hashed by the source's cache key."""
-    return st.cache_data(
-        ttl=TTL_SECONDS, show_spinner=False, max_entries=256, hash_funcs=_HASH_SOURCES
-    )(func)
+def cached(func=None, *, ttl: int = TTL_SECONDS, max_entries: int = 256):
+    """``func`` cached by its arguments, its data source hashed by the source's cache key.
+
+    Use bare (``cached(f)``, ``@cached``) or with settings (``cached(ttl=120)(f)``).
+    """
+    decorate = st.cache_data(
+        ttl=ttl, show_spinner=False, max_entries=max_entries, hash_funcs=_HASH_SOURCES
+    )
+    return decorate if func is None else decorate(func)
 
 
 @st.cache_resource(show_spinner=False)

@@ -18,7 +18,7 @@ import pandas as pd
 import streamlit as st
 from c360_app import experiment_queries as xq
 from c360_app import fmt
-from c360_app.data import DuckDBSource, SnowparkSource
+from c360_app.loaders import cached
 from c360_app.queries import ProfileFilter
 from c360_app.widgets import csv_download
 from toolkit import experiments as ex
@@ -26,16 +26,7 @@ from toolkit import experiments as ex
 _CAMPAIGN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$")
 
 
-def _source_key(source) -> str:
-    return source.cache_key
-
-
-_cached = st.cache_data(
-    ttl=600,
-    show_spinner=False,
-    max_entries=32,
-    hash_funcs={DuckDBSource: _source_key, SnowparkSource: _source_key},
-)
+_cached = cached(max_entries=32)
 audience_members = _cached(xq.audience_members)
 
 

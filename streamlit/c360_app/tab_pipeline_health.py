@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 from c360_app import fmt
 from c360_app import health_loaders as load
-from c360_app.health_queries import MODEL_METRICS, Unavailable
+from c360_app.health_queries import MODEL_METRICS, Unavailable, clv_holdout_deciles
 from toolkit.pipeline.dag import PIPELINE
 
 STATUS_COLORS = {
@@ -366,6 +366,88 @@ def _models(source) -> None:
         },
         key="health_models",
     )
+    if len(in_use):
+        _baselines(source, in_use.iloc[0])
+    _clv_holdout(source)
+
+
+def lift_text(row) -> str:
+    """'+0.049 [-0.019, +0.120]': the PR-AUC lift with its 95% interval, or a dash."""
+    if pd.isna(row.get("pr_auc_lift")):
+        return "–"
+    return (
+        f"{row['pr_auc_lift']:+.3f} [{row['pr_auc_lift_low']:+.3f}, {row['pr_auc_lift_high']:+.3f}]"
+    )
+
+
+def _baselines(source, model) -> None:
+    """The model in use against simple baselines on the same held-out customers."""
+    table = load.baselines(source, model["model_version"])
+    if table.empty:
+        return
+    st.markdown(
+        f"**Against simple baselines** — PR-AUC lift over the best single feature: "
+        f"{lift_text(model)} (95% interval; an interval that spans 0 is no credible lift)."
+    )
+    model_row = pd.DataFrame(
+        [{"baseline": "the model", "roc_auc": model["roc_auc"], "pr_auc": model["pr_auc"]}]
+    )
+    st.dataframe(
+        pd.concat([model_row, table], ignore_index=True),
+        hide_index=True,
+        column_config={
+            "baseline": "Scored by",
+            "roc_auc": st.column_config.NumberColumn("ROC-AUC", format="%.3f"),
+            "pr_auc": st.column_config.NumberColumn("PR-AUC", format="%.3f"),
+        },
+        key="health_baselines",
+    )
+
+
+def _clv_holdout(source) -> None:
+    """Lifetime value checked against what happened: predicted vs actual holdout purchases."""
+    try:
+        check = load.clv_holdout(source)
+    except Unavailable as exc:
+        _unavailable("the lifetime-value check", exc)
+        return
+    if not check:
+        st.caption("No lifetime-value check yet: `c360 score` records one.")
+        return
+    actual = check.get("holdout_actual_purchases", 0.0)
+    st.markdown(
+        f"**Lifetime value against what happened** — fitted before a "
+        f"{check.get('holdout_days', 0):.0f}-day holdout, then compared with the "
+        f"{actual:,.0f} purchases {check.get('holdout_customers', 0):,.0f} customers made in it."
+    )
+    cols = st.columns(3)
+    cols[0].metric("Actual purchases", f"{actual:,.0f}")
+    for col, model, label in ((cols[1], "bgnbd", "BG/NBD"), (cols[2], "nbd", "NBD")):
+        predicted = check.get(f"{model}_holdout_predicted_purchases")
+        error = check.get(f"{model}_holdout_total_error")
+        if predicted is not None:
+            col.metric(
+                f"{label} predicted", f"{predicted:,.0f}", f"{error:+.1%}", delta_color="off"
+            )
+    if check.get("bgnbd_degenerate"):
+        st.caption(
+            f"BG/NBD's fit is degenerate (b = {check.get('holdout_bgnbd_b', 0):,.0f}): "
+            f"scoring uses {'the NBD' if check.get('holdout_trusted_is_nbd') else 'BG/NBD'}, "
+            "whichever predicted the holdout better per customer."
+        )
+    deciles = clv_holdout_deciles(check)
+    if len(deciles):
+        st.dataframe(
+            deciles,
+            hide_index=True,
+            column_config={
+                "decile": st.column_config.NumberColumn("Frequency decile", format="%d"),
+                "actual": st.column_config.NumberColumn("Actual", format="%.0f"),
+                "bgnbd": st.column_config.NumberColumn("BG/NBD", format="%.0f"),
+                "nbd": st.column_config.NumberColumn("NBD", format="%.0f"),
+            },
+            key="health_clv_deciles",
+        )
 
 
 # --- assistant ------------------------------------------------------------------------------

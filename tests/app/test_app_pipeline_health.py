@@ -71,8 +71,25 @@ def test_pipeline_health_shows_the_failed_run_the_dirty_load_and_feedback(health
         ).fetchone()[0]
         versions = con.execute(
             "select count(distinct model_version) from observability.model_metrics"
-            " where split = 'test'"
+            " where split = 'test' and model_version not like '%:%'"  # baselines: '<v>:<name>'
         ).fetchone()[0]
+        in_use = con.execute(
+            "select model_version from observability.model_metrics where promoted"
+            " and split = 'test' and model_version not like '%:%'"
+            " order by trained_at desc limit 1"
+        ).fetchone()[0]
+        baseline_pr_auc = dict(
+            con.execute(
+                "select split_part(model_version, ':', 2), value from observability.model_metrics"
+                " where model_version like ? and split = 'test' and metric = 'pr_auc'",
+                [in_use + ":%"],
+            ).fetchall()
+        )
+        holdout = dict(
+            con.execute(
+                "select metric, value from observability.model_metrics where split = 'holdout'"
+            ).fetchall()
+        )
     finally:
         con.close()
 
@@ -99,6 +116,14 @@ def test_pipeline_health_shows_the_failed_run_the_dirty_load_and_feedback(health
     table = models.dataframe[0].value
     assert len(table) == versions
     assert sum(str(m).startswith("★ ") for m in table["model"]) == 1
+    baselines = models.dataframe[1].value
+    assert baselines.iloc[0]["baseline"] == "the model"
+    shown = dict(zip(baselines["baseline"][1:], baselines["pr_auc"][1:], strict=True))
+    assert shown == pytest.approx(baseline_pr_auc) and len(shown) == 3
+    assert any("PR-AUC lift over the best single feature" in m.value for m in models.markdown)
+    assert _metric(models, "Actual purchases") == f"{holdout['holdout_actual_purchases']:,.0f}"
+    deciles = models.dataframe[2].value
+    assert deciles["actual"].sum() == pytest.approx(holdout["holdout_actual_purchases"])
 
     feedback = _tab(at, "Assistant feedback")
     assert _metric(feedback, "Rated answers") == "6"
