@@ -3,7 +3,7 @@
     config(
         materialized='incremental',
         unique_key=['customer_id', 'transaction_date'],
-        incremental_strategy='merge',
+        incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook="delete from {{ this }} where transaction_count = 0"
             " or transaction_date <= {{ daily_window_start() }}",

@@ -3,7 +3,7 @@
     config(
         materialized='incremental',
         unique_key=['customer_id', 'month'],
-        incremental_strategy='merge',
+        incremental_strategy='delete+insert',
         on_schema_change='fail',
         post_hook="delete from {{ this }} where transaction_count = 0",
     )
