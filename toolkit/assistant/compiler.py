@@ -10,26 +10,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from toolkit.assistant.model import SemanticModel
-from toolkit.assistant.plan import Plan, SemiJoin
-
-ALIASES = {
-    "customers": "c",
-    "transactions": "t",
-    "merchant_categories": "m",
-    "dates": "d",
-    "customer_segments": "s",
-    "churn_predictions": "p",
-}
-
-
-def qualify(expression: exp.Expression, table: str) -> exp.Expression:
-    """A copy with the table's alias on every bare column outside nested SELECTs."""
-    tree = expression.copy()
-    for column in list(tree.find_all(exp.Column)):
-        if column.table or column.find_ancestor(exp.Select) is not None:
-            continue
-        column.set("table", exp.to_identifier(ALIASES[table]))
-    return tree
+from toolkit.assistant.plan import ALIASES, Plan, SemiJoin, qualify
 
 
 def _table_ref(model: SemanticModel, table: str, database: str | None) -> exp.Table:

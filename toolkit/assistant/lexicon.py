@@ -15,7 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from toolkit.assistant.model import SemanticModel, load_model
-from toolkit.assistant.text import phrase_key
+from toolkit.assistant.tokenise import phrase_key
 from toolkit.assistant.vocabulary import register_model_units
 
 

@@ -12,6 +12,16 @@ from dataclasses import dataclass, field
 import sqlglot
 from sqlglot import exp
 
+# SQL alias of each logical table; plan expressions are qualified with it
+ALIASES = {
+    "customers": "c",
+    "transactions": "t",
+    "merchant_categories": "m",
+    "dates": "d",
+    "customer_segments": "s",
+    "churn_predictions": "p",
+}
+
 
 class CannotAnswer(Exception):
     """The question cannot be mapped onto the semantic model without guessing."""
@@ -107,3 +117,13 @@ class Plan:
             # query written highest-first must not answer it
             tuple(label for label, descending in self.order if not descending),
         )
+
+
+def qualify(expression: exp.Expression, table: str) -> exp.Expression:
+    """A copy with the table's alias on every bare column outside nested SELECTs."""
+    tree = expression.copy()
+    for column in list(tree.find_all(exp.Column)):
+        if column.table or column.find_ancestor(exp.Select) is not None:
+            continue
+        column.set("table", exp.to_identifier(ALIASES[table]))
+    return tree

@@ -13,8 +13,16 @@ import datetime as dt
 
 from sqlglot import exp
 
-from toolkit.assistant.compiler import qualify
-from toolkit.assistant.plan import CannotAnswer, Column, Condition, Measure, Plan, SemiJoin, sql
+from toolkit.assistant.plan import (
+    CannotAnswer,
+    Column,
+    Condition,
+    Measure,
+    Plan,
+    SemiJoin,
+    qualify,
+    sql,
+)
 from toolkit.assistant.timeparse import Period
 from toolkit.assistant.vocabulary import (
     ABSENCE_WORDS,

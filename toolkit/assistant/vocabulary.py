@@ -19,7 +19,7 @@ import sqlglot
 import yaml
 from sqlglot import exp
 
-from toolkit.assistant.text import stem
+from toolkit.assistant.tokenise import stem
 
 VOCABULARY_PATH = Path(__file__).with_name("vocabulary.yaml")
 

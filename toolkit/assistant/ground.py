@@ -1,0 +1,75 @@
+"""Ground the tokens on the semantic model: longest-match tagging against the lexicon.
+
+Stage 2 of tokenise → ground → plan → compile → guard. The lexicon (`lexicon.py`) holds
+every phrase the model knows (names, synonyms, sample values, looked-up values) with the
+model items it may denote; `tag` claims the longest phrase at each position. A phrase may
+denote several items ("New York": a city and a state); choosing among them is planning's
+job, which records the choices it cannot decide (`Plan.alternatives`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from toolkit.assistant.lexicon import Item, Lexicon
+from toolkit.assistant.timeparse import UNITS
+from toolkit.assistant.tokenise import Token
+from toolkit.assistant.vocabulary import AMBIGUOUS_CODES
+
+
+@dataclass
+class Tag:
+    start: int
+    end: int
+    items: list[Item]
+
+    def first(self, kind: str) -> Item | None:
+        return next((i for i in self.items if i.kind == kind), None)
+
+
+def _allowed(item: Item, tokens: list[Token], start: int, end: int) -> bool:
+    if item.kind == "value" and item.name == "state" and end - start == 1:
+        raw = tokens[start].raw
+        code = raw.lower()
+        if code in AMBIGUOUS_CODES and raw != raw.upper():
+            return False
+    return True
+
+
+def tag(
+    tokens: list[Token], taken: list[bool], lex: Lexicon, *, only_time_words=False
+) -> list[Tag]:
+    tags: list[Tag] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        if taken[i]:
+            i += 1
+            continue
+        found = None
+        for length in range(min(lex.max_len, n - i), 0, -1):
+            if any(taken[i : i + length]):
+                continue
+            key = tuple(t.key for t in tokens[i : i + length])
+            items = lex.phrases.get(key)
+            if not items:
+                continue
+            if only_time_words and (
+                length < 2
+                or not any(
+                    k in UNITS or k in {"last", "prior", "previous", "over", "week"} for k in key
+                )
+            ):
+                continue
+            items = [it for it in items if _allowed(it, tokens, i, i + length)]
+            if items:
+                found = Tag(i, i + length, items)
+                break
+        if found:
+            tags.append(found)
+            for j in range(found.start, found.end):
+                taken[j] = True
+            i = found.end
+        else:
+            i += 1
+    return tags
