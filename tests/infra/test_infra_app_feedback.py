@@ -129,10 +129,13 @@ def test_app_role_inserts_into_the_feedback_table_and_writes_nothing_else(stacks
     app = config.role("app")
     grants = _grants_to_account_role(stack, app)
     writes = [g for g in grants if set(g["privileges"]) & WRITE_PRIVILEGES]
-    assert len(writes) == 1, writes
-    (insert,) = writes
-    assert insert["privileges"] == ["INSERT"]
-    assert insert["on_schema_object"] == {"object_type": "TABLE", "object_name": _table_fq(config)}
+    # two tables, INSERT only: the assistant's feedback and the Campaign Simulator's
+    # experiment assignments (streamlit/c360_app/experiment_queries.py)
+    assert all(g["privileges"] == ["INSERT"] for g in writes), writes
+    assert sorted(g["on_schema_object"]["object_name"] for g in writes) == sorted(
+        [_table_fq(config), f'"{config.database}"."GOLD"."CAMPAIGN_ASSIGNMENTS"']
+    )
+    (insert,) = [g for g in writes if g["on_schema_object"]["object_name"] == _table_fq(config)]
     # granted only once the table exists
     table_ref = reference_to(stack, "snowflake_table", name=TABLE).removeprefix("${")
     assert table_ref in insert["depends_on"]
@@ -204,6 +207,7 @@ def test_the_feedback_table_is_granted_to_the_app_role_alone(stacks, env):
         )
         for g in resources(stack, kind)
         if g.get("on_schema_object", {}).get("object_type") == "TABLE"
+        and g["on_schema_object"]["object_name"] == _table_fq(config)
     ]
     assert table_grants == [grant]
 
