@@ -15,7 +15,8 @@ only publishes to a cloud queue (SNS, Pub/Sub, Event Grid), not e-mail or a webh
 already records each failed task in OBSERVABILITY.PIPELINE_RUNS, which the
 ``failed_step`` condition reads.
 
-Objects, all created by SYSADMIN (which owns the database the conditions read):
+Objects, all created by the environment's deployer role (which owns the database the
+conditions read):
 
 - the e-mail integration (``snowflake_email_notification_integration``, recipients from
   ``toolkit.config``; they must be verified users of the account);
@@ -34,7 +35,7 @@ Objects, all created by SYSADMIN (which owns the database the conditions read):
       ALTER SECRET C360_DEV.PLATFORM.C360_ALERTS_WEBHOOK_SECRET
         SET SECRET_STRING = 'T000/B000/XXXX';   -- the part after /services/
 
-- the alerts. SYSADMIN needs the account privilege EXECUTE ALERT and the SNOWFLAKE database
+- the alerts. The deployer needs the account privilege EXECUTE ALERT and the SNOWFLAKE database
   role ALERT_VIEWER (for LAST_SUCCESSFUL_SCHEDULED_TIME), granted once by ACCOUNTADMIN in
   sql/setup/account_admin_bootstrap.sql (https://docs.snowflake.com/en/user-guide/alerts).
 """

@@ -50,7 +50,7 @@ class AnalyticsApp(Construct):
         schemas: dict,
         repository_fq: str,
         repository_stage_path: str,
-        sysadmin: TerraformProvider,
+        deployer: TerraformProvider,
         app: TerraformProvider,
         ready: list,
     ):
@@ -59,7 +59,7 @@ class AnalyticsApp(Construct):
         self.semantic_stage = StageInternal(
             self,
             "semantic_stage",
-            provider=sysadmin,
+            provider=deployer,
             database=database,
             schema=platform,
             name=names.semantic_stage,
@@ -72,7 +72,7 @@ class AnalyticsApp(Construct):
         self.publish_semantic_model = Execute(
             self,
             "publish_semantic_model",
-            provider=sysadmin,
+            provider=deployer,
             # the model rendered for this environment's database, checked against the spec
             # (stacks/semantic_model.py); the repository's copy names the dev database
             execute=publish_statement(stage_path, SEMANTIC_MODEL_FILE, env.database),

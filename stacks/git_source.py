@@ -45,13 +45,13 @@ class GitSource(Construct):
         names: Names,
         database: str,
         schemas: dict,
-        sysadmin: TerraformProvider,
+        deployer: TerraformProvider,
     ):
         super().__init__(scope, id_)
         self.api_integration = ApiIntegrationGitRepositoryToken(
             self,
             "git_api_integration",
-            provider=sysadmin,
+            provider=deployer,
             name=names.git_api_integration,
             api_allowed_prefixes=[repository_owner_prefix(env.git_repository_url)],
             no_allowed_authentication_secrets=True,
@@ -61,7 +61,7 @@ class GitSource(Construct):
         self.repository = GitRepository(
             self,
             "git_repository",
-            provider=sysadmin,
+            provider=deployer,
             database=database,
             schema=schemas[PLATFORM_SCHEMA].name,
             name=names.git_repository,

@@ -19,7 +19,7 @@ the policies mask completely. (This replaces the former post-build
 
 Entitlement is explicit: ``Environment.pii_readers`` (toolkit/config.py) lists the
 functional roles that see clear values, compared with ``CURRENT_ROLE()`` so that
-inheriting such a role (SYSADMIN inherits every functional role) does not unmask.
+inheriting such a role (the deployer inherits every functional role) does not unmask.
 The app, the analyst and app viewers are not on the list: they see masked values.
 """
 
@@ -27,9 +27,6 @@ from __future__ import annotations
 
 from cdktn import TerraformProvider
 from cdktn_provider_snowflake.execute import Execute
-from cdktn_provider_snowflake.grant_privileges_to_account_role import (
-    GrantPrivilegesToAccountRole,
-)
 from cdktn_provider_snowflake.masking_policy import MaskingPolicy, MaskingPolicyArgument
 from cdktn_provider_snowflake.row_access_policy import RowAccessPolicy, RowAccessPolicyArgument
 from cdktn_provider_snowflake.tag import Tag
@@ -97,21 +94,14 @@ class Governance(Construct):
         schemas: dict,
         tables: dict,
         provider: TerraformProvider,
-        securityadmin: TerraformProvider,
     ):
         super().__init__(scope, id_)
         # Propagation needs the tag owner to hold account-level APPLY TAG; setting masking
         # policies on a tag needs APPLY MASKING POLICY (docs: object-tagging/propagation,
         # "Only the tag owner with the account-level APPLY TAG privilege…"; tag-based masking
-        # policies, "Privileges"). The tag's owner is SYSADMIN, the stack's object owner.
-        apply = GrantPrivilegesToAccountRole(
-            self,
-            "sysadmin_apply_tag_and_masking",
-            provider=securityadmin,
-            account_role_name="SYSADMIN",
-            privileges=["APPLY TAG", "APPLY MASKING POLICY"],
-            on_account=True,
-        )
+        # policies, "Privileges"). The tag's owner is the environment's deployer; granting a
+        # global privilege needs MANAGE GRANTS, which no deployer holds (issue 13), so
+        # sql/setup/account_admin_bootstrap.sql grants both to it.
         clear_roles = pii_readers(names)
         tag_name = tag_fq(names)
         self.policies: dict[str, MaskingPolicy] = {}
@@ -139,7 +129,6 @@ class Governance(Construct):
             propagate="ON_DEPENDENCY_AND_DATA_MOVEMENT",
             masking_policies=[p.fully_qualified_name for p in self.policies.values()],
             comment="Kind of personal data in a column; masks it for every role not entitled",
-            depends_on=[apply],
         )
         # One association per tag value (provider: tag id, value and object type must be
         # unique across tag_association resources — docs/resources/tag_association.md).

@@ -72,6 +72,21 @@ class Names:
         return self.env.role(functional)
 
     @property
+    def deployer(self) -> str:
+        """The role every Terraform provider of this environment acts through (issue 13).
+
+        Created by ``sql/setup/account_admin_bootstrap.sql``; it owns this environment's
+        database and roles only and holds neither SYSADMIN, SECURITYADMIN nor MANAGE GRANTS,
+        so the dev key cannot reach C360_PROD and vice versa.
+        """
+        return self.env.role("deployer")
+
+    @property
+    def deployer_user(self) -> str:
+        """The key-pair service user of the deployer role (the bootstrap creates it)."""
+        return f"{self.deployer}_USER"
+
+    @property
     def resource_monitor(self) -> str:
         return f"{self.prefix}_MONITOR"
 

@@ -6,20 +6,30 @@ Instantiated once per cloud environment in ``toolkit.config.ENVIRONMENTS`` (stac
 Providers take credentials only from the environment: AWS from the usual chain
 (``AWS_PROFILE`` or GitHub OIDC web identity), Snowflake from ``SNOWFLAKE_ORGANIZATION_NAME``,
 ``SNOWFLAKE_ACCOUNT_NAME``, ``SNOWFLAKE_USER`` and ``SNOWFLAKE_PRIVATE_KEY`` (key-pair JWT).
-Snowflake work is split between provider aliases by role — SYSADMIN creates objects,
-SECURITYADMIN creates roles and grants, the pipeline role creates (so owns) the
-procedures, dbt project and tasks, the app role the Streamlit app. None is ACCOUNTADMIN.
+Snowflake work is split between provider aliases by role — the environment's deployer
+(``C360_<ENV>_DEPLOYER``) creates the objects, roles and grants, the pipeline role creates (so
+owns) the procedures, dbt project and tasks, the app role the Streamlit app. None is
+ACCOUNTADMIN, SYSADMIN or SECURITYADMIN (issue 13): dev and prod share one account, and a
+deployer owns only its own environment's database and roles and holds no MANAGE GRANTS, so
+the dev key cannot alter C360_PROD. Its grants are possible without MANAGE GRANTS because it
+owns what it grants on: the roles (GRANT ROLE needs OWNERSHIP of the role), the database
+roles, and the managed-access schemas, whose owner may define grants, future grants included,
+on their objects (sources in ``sql/setup/account_admin_bootstrap.sql``). Global privileges
+(EXECUTE TASK, APPLY TAG, …) need MANAGE GRANTS to grant, so the bootstrap grants them.
 
-Why the pipeline and app roles come from the bootstrap (``sql/setup/account_admin_bootstrap.sql``)
-and not from this stack: a provider configuration connects with its role when Terraform
-configures it, which is during ``plan``, so a role a provider logs in with must exist before
-the first plan. The alternative — create the objects as SYSADMIN and hand them over with
+Why the database, the deployer and the pipeline and app roles come from the bootstrap
+(``sql/setup/account_admin_bootstrap.sql``) and not from this stack: a provider configuration
+connects with its role when Terraform configures it, which is during ``plan``, so a role a
+provider logs in with must exist before the first plan; and the database is created by
+ACCOUNTADMIN and handed to the deployer, so that no deployer needs CREATE DATABASE (with it,
+the dev deployer could create ``C360_PROD`` before prod's first deploy). The alternative for
+the roles — create the objects as the deployer and hand them over with
 ``snowflake_grant_ownership`` — was rejected: a started task must be suspended to change
 owner, the dbt project (``snowflake_execute``) has no ownership resource, and every later
 change would be planned by one role against objects another role owns. So the bootstrap
-creates the ``BOOTSTRAP_ROLES`` (as SECURITYADMIN, with the comment the stack declares, and
-grants them to SYSADMIN), and the stack adopts them with Terraform ``import`` blocks
-(``import_from``): from then on Terraform manages them like the other functional roles.
+creates the ``BOOTSTRAP_ROLES`` (with the comment the stack declares, owned by and granted to
+the deployer) and the database (owned by the deployer), and the stack adopts them with
+Terraform ``import`` blocks (``import_from``): from then on Terraform manages them.
 Terraform ≥ 1.5 reads import blocks; CI pins 1.12.2.
 """
 
@@ -90,7 +100,7 @@ class PlatformStack(TerraformStack):
         caller = DataAwsCallerIdentity(self, "aws_caller")
         names = Names(env, aws_account_id=caller.account_id)
         snowflake = {
-            role: SnowflakeProvider(
+            alias: SnowflakeProvider(
                 self,
                 f"snowflake_{alias}",
                 alias=alias,
@@ -99,16 +109,14 @@ class PlatformStack(TerraformStack):
                 preview_features_enabled=SNOWFLAKE_PREVIEW_FEATURES,
             )
             for alias, role in (
-                ("sysadmin", "SYSADMIN"),
-                ("securityadmin", "SECURITYADMIN"),
+                ("deployer", names.deployer),
                 ("pipeline", names.role("pipeline")),
                 ("app", names.role("app")),
             )
         }
-        sysadmin = snowflake["SYSADMIN"]
-        securityadmin = snowflake["SECURITYADMIN"]
-        pipeline_provider = snowflake[names.role("pipeline")]
-        app_provider = snowflake[names.role("app")]
+        deployer = snowflake["deployer"]
+        pipeline_provider = snowflake["pipeline"]
+        app_provider = snowflake["app"]
 
         # ---------------------------------------------------------------- AWS
         landing = LandingZone(
@@ -117,8 +125,11 @@ class PlatformStack(TerraformStack):
 
         # ----------------------------------------------------------- Snowflake
         foundation = SnowflakeFoundation(
-            self, "snowflake_foundation", env=env, names=names, provider=sysadmin
+            self, "snowflake_foundation", env=env, names=names, provider=deployer
         )
+        # the import id of snowflake_database is the quoted name (provider v2.20.0
+        # docs/resources/database.md, "Import")
+        foundation.database.import_from(f'"{names.database}"', provider=deployer)
         database = foundation.database.name
         schemas = foundation.schemas
         rbac = Rbac(
@@ -129,14 +140,13 @@ class PlatformStack(TerraformStack):
             database=database,
             schemas=schemas,
             warehouses=foundation.warehouses,
-            sysadmin=sysadmin,
-            securityadmin=securityadmin,
+            deployer=deployer,
         )
         for functional in BOOTSTRAP_ROLES:
             # the import id of snowflake_account_role is the quoted name (provider v2.20.0
             # docs/resources/account_role.md, "Import")
             rbac.functional[functional].import_from(
-                f'"{names.role(functional)}"', provider=securityadmin
+                f'"{names.role(functional)}"', provider=deployer
             )
         ingestion = Ingestion(
             self,
@@ -147,7 +157,7 @@ class PlatformStack(TerraformStack):
             parquet_format=foundation.parquet_format,
             reader_role_arn=landing.reader_role_arn,
             bucket_name=landing.bucket_name,
-            provider=sysadmin,
+            provider=deployer,
         )
         read_access = landing.trust_snowflake(
             iam_user_arn=ingestion.integration.describe_output.get(0).iam_user_arn,
@@ -165,8 +175,7 @@ class PlatformStack(TerraformStack):
             database=database,
             schemas=schemas,
             tables=ingestion.tables,
-            provider=sysadmin,
-            securityadmin=securityadmin,
+            provider=deployer,
         )
 
         object_grants = self._object_grants(rbac, names, ingestion, governance, foundation)
@@ -177,7 +186,7 @@ class PlatformStack(TerraformStack):
             names=names,
             database=database,
             schemas=schemas,
-            sysadmin=sysadmin,
+            deployer=deployer,
         )
         repository_grants = [
             rbac.grant_on_object(
@@ -235,7 +244,7 @@ class PlatformStack(TerraformStack):
             names=names,
             database=database,
             schemas=schemas,
-            provider=sysadmin,
+            provider=deployer,
             ready=list(ingestion.tables.values()),
         )
         app = AnalyticsApp(
@@ -247,7 +256,7 @@ class PlatformStack(TerraformStack):
             schemas=schemas,
             repository_fq=git.repository_fq,
             repository_stage_path=git.stage_path,
-            sysadmin=sysadmin,
+            deployer=deployer,
             app=app_provider,
             ready=[*rbac.ready_for["app"], repository_grants[1]],
         )
@@ -285,7 +294,7 @@ class PlatformStack(TerraformStack):
             database=database,
             schemas=schemas,
             table=ingestion.tables[FEEDBACK_TABLE],
-            provider=sysadmin,
+            provider=deployer,
         )
         rbac.grant_app(names.in_platform(names.streamlit_app), depends_on=[app.streamlit])
 

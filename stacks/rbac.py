@@ -1,9 +1,11 @@
-"""RBAC: access roles per schema, functional roles per job, all rolled up to SYSADMIN.
+"""RBAC: access roles per schema, functional roles per job, all rolled up to the deployer.
 
 Access roles are database roles (``<SCHEMA>_READ``, ``<SCHEMA>_WRITE``) holding the
 object privileges, current *and future*, on one schema; WRITE inherits READ. Functional
 roles are account roles (``<PREFIX>_LOADER`` …) that receive access roles and warehouse
-usage, and are granted to SYSADMIN so the hierarchy ends there, never at ACCOUNTADMIN.
+usage, and are granted to the environment's deployer role (``C360_<ENV>_DEPLOYER``), which
+the bootstrap grants to SYSADMIN: the hierarchy never ends at ACCOUNTADMIN, and a deployer
+holds only its own environment's roles (issue 13).
 
 | functional role | gets |
 |---|---|
@@ -17,8 +19,14 @@ usage, and are granted to SYSADMIN so the hierarchy ends there, never at ACCOUNT
 OBSERVABILITY is append-only for its writers (INSERT, no UPDATE/DELETE/TRUNCATE).
 | pipeline    | loader + transformer; owns the tasks DAG and procedures; EXECUTE TASK |
 
-Database roles are created by SYSADMIN (the database owner); every grant is made by
-SECURITYADMIN (MANAGE GRANTS), which managed-access schemas require.
+Everything here is created and granted by the deployer, without MANAGE GRANTS, because it
+owns what it grants on: the database and its database roles, the managed-access schemas
+(whose owner may grant on their objects, future grants included —
+https://docs.snowflake.com/en/user-guide/security-access-control-configure, "Creating managed
+access schemas"), the warehouses, and the account roles (the role's owner may grant it —
+https://docs.snowflake.com/en/sql-reference/sql/grant-role). The one global privilege a
+functional role needs, EXECUTE TASK for the pipeline role, would need MANAGE GRANTS to grant,
+so ``sql/setup/account_admin_bootstrap.sql`` grants it.
 """
 
 from __future__ import annotations
@@ -92,12 +100,11 @@ class Rbac(Construct):
         database: str,
         schemas: dict,
         warehouses: dict,
-        sysadmin: TerraformProvider,
-        securityadmin: TerraformProvider,
+        deployer: TerraformProvider,
     ):
         super().__init__(scope, id_)
         self.names = names
-        self._securityadmin = securityadmin
+        self._deployer = deployer
         # grants a role needs before objects can be created as that role
         self.ready_for: dict[str, list] = {name: [] for name in FUNCTIONAL_ROLES}
         db_fq = fq(names.database)
@@ -111,7 +118,7 @@ class Rbac(Construct):
                 self.access[key] = DatabaseRole(
                     self,
                     f"db_role_{key.lower()}",
-                    provider=sysadmin,
+                    provider=deployer,
                     database=database,
                     name=key,
                     comment=f"{level.lower()} access to {schema}",
@@ -121,14 +128,14 @@ class Rbac(Construct):
             GrantDatabaseRole(
                 self,
                 f"{schema.lower()}_write_inherits_read",
-                provider=securityadmin,
+                provider=deployer,
                 database_role_name=read_role.fully_qualified_name,
                 parent_database_role_name=write_role.fully_qualified_name,
             )
             GrantPrivilegesToDatabaseRole(
                 self,
                 f"{schema.lower()}_read_database_usage",
-                provider=securityadmin,
+                provider=deployer,
                 database_role_name=read_role.fully_qualified_name,
                 privileges=["USAGE"],
                 on_database=db_fq,
@@ -136,7 +143,7 @@ class Rbac(Construct):
             GrantPrivilegesToDatabaseRole(
                 self,
                 f"{schema.lower()}_read_schema_usage",
-                provider=securityadmin,
+                provider=deployer,
                 database_role_name=read_role.fully_qualified_name,
                 privileges=["USAGE"],
                 on_schema={"schema_name": schema_fq},
@@ -145,7 +152,7 @@ class Rbac(Construct):
             GrantPrivilegesToDatabaseRole(
                 self,
                 f"{schema.lower()}_write_schema_create",
-                provider=securityadmin,
+                provider=deployer,
                 database_role_name=write_role.fully_qualified_name,
                 privileges=WRITE_SCHEMA_PRIVILEGES,
                 on_schema={"schema_name": schema_fq},
@@ -163,7 +170,7 @@ class Rbac(Construct):
                         GrantPrivilegesToDatabaseRole(
                             self,
                             f"{schema.lower()}_{level}_{scope_kind}_{plural.lower()}",
-                            provider=securityadmin,
+                            provider=deployer,
                             database_role_name=role.fully_qualified_name,
                             privileges=granted,
                             on_schema_object={
@@ -178,25 +185,25 @@ class Rbac(Construct):
             self.functional[functional] = AccountRole(
                 self,
                 f"role_{functional}",
-                provider=securityadmin,
+                provider=deployer,
                 name=names.role(functional),
                 comment=f"c360 {env.name} {functional} (functional role)",
             )
         for functional, role in self.functional.items():
-            to_sysadmin = GrantAccountRole(
+            to_deployer = GrantAccountRole(
                 self,
-                f"{functional}_to_sysadmin",
-                provider=securityadmin,
+                f"{functional}_to_deployer",
+                provider=deployer,
                 role_name=role.name,
-                parent_role_name="SYSADMIN",
+                parent_role_name=names.deployer,
             )
-            # the Terraform user acts as a functional role through SYSADMIN's hierarchy
-            self.ready_for[functional].append(to_sysadmin)
+            # the Terraform user acts as a functional role through the deployer's hierarchy
+            self.ready_for[functional].append(to_deployer)
             for access_role in ACCESS[functional]:
                 GrantDatabaseRole(
                     self,
                     f"{access_role.lower()}_to_{functional}",
-                    provider=securityadmin,
+                    provider=deployer,
                     database_role_name=self.access[access_role].fully_qualified_name,
                     parent_role_name=role.name,
                 )
@@ -204,7 +211,7 @@ class Rbac(Construct):
                 inherit = GrantAccountRole(
                     self,
                     f"{child}_to_{functional}",
-                    provider=securityadmin,
+                    provider=deployer,
                     role_name=self.functional[child].name,
                     parent_role_name=role.name,
                 )
@@ -215,7 +222,7 @@ class Rbac(Construct):
                 warehouse_usage = GrantPrivilegesToAccountRole(
                     self,
                     f"{functional}_warehouse_usage",
-                    provider=securityadmin,
+                    provider=deployer,
                     account_role_name=role.name,
                     privileges=["USAGE"],
                     on_account_object={"object_type": "WAREHOUSE", "object_name": warehouse.name},
@@ -229,7 +236,7 @@ class Rbac(Construct):
             usage = GrantPrivilegesToAccountRole(
                 self,
                 f"{functional}_platform_usage",
-                provider=securityadmin,
+                provider=deployer,
                 account_role_name=self.functional[functional].name,
                 privileges=["USAGE"],
                 on_schema={"schema_name": platform_fq},
@@ -240,27 +247,19 @@ class Rbac(Construct):
             create = GrantPrivilegesToAccountRole(
                 self,
                 f"{functional}_platform_create",
-                provider=securityadmin,
+                provider=deployer,
                 account_role_name=self.functional[functional].name,
                 privileges=privileges,
                 on_schema={"schema_name": platform_fq},
                 depends_on=[schemas[PLATFORM_SCHEMA]],
             )
             self.ready_for[functional].append(create)
-        execute_task = GrantPrivilegesToAccountRole(
-            self,
-            "pipeline_execute_task",
-            provider=securityadmin,
-            account_role_name=self.functional["pipeline"].name,
-            privileges=["EXECUTE TASK"],
-            on_account=True,
-        )
-        self.ready_for["pipeline"].append(execute_task)
+        # EXECUTE TASK (global) for the pipeline role: granted by the bootstrap, see above
         for functional in ("pipeline", "app"):
             database_usage = GrantPrivilegesToAccountRole(
                 self,
                 f"{functional}_database_usage",
-                provider=securityadmin,
+                provider=deployer,
                 account_role_name=self.functional[functional].name,
                 privileges=["USAGE"],
                 on_account_object={"object_type": "DATABASE", "object_name": db_fq},
@@ -273,21 +272,21 @@ class Rbac(Construct):
         self.viewer = AccountRole(
             self,
             "role_viewer",
-            provider=securityadmin,
+            provider=deployer,
             name=names.role(VIEWER),
             comment=f"c360 {env.name} app viewer: opens the app, reads nothing else",
         )
         GrantAccountRole(
             self,
-            "viewer_to_sysadmin",
-            provider=securityadmin,
+            "viewer_to_deployer",
+            provider=deployer,
             role_name=self.viewer.name,
-            parent_role_name="SYSADMIN",
+            parent_role_name=names.deployer,
         )
         GrantPrivilegesToAccountRole(
             self,
             "viewer_database_usage",
-            provider=securityadmin,
+            provider=deployer,
             account_role_name=self.viewer.name,
             privileges=["USAGE"],
             on_account_object={"object_type": "DATABASE", "object_name": db_fq},
@@ -295,7 +294,7 @@ class Rbac(Construct):
         GrantPrivilegesToAccountRole(
             self,
             "viewer_platform_usage",
-            provider=securityadmin,
+            provider=deployer,
             account_role_name=self.viewer.name,
             privileges=["USAGE"],
             on_schema={"schema_name": platform_fq},
@@ -307,7 +306,7 @@ class Rbac(Construct):
         return GrantPrivilegesToAccountRole(
             self,
             "viewer_app_usage",
-            provider=self._securityadmin,
+            provider=self._deployer,
             account_role_name=self.viewer.name,
             privileges=["USAGE"],
             on_schema_object={"object_type": "STREAMLIT", "object_name": streamlit_fq},
@@ -331,7 +330,7 @@ class Rbac(Construct):
         return GrantPrivilegesToAccountRole(
             self,
             id_,
-            provider=self._securityadmin,
+            provider=self._deployer,
             account_role_name=self.functional[functional].name,
             privileges=privileges,
             on_schema_object={"object_type": object_type, "object_name": object_name},

@@ -5,7 +5,9 @@ the environment's resource monitor. Creating a resource monitor is reserved to
 ACCOUNTADMIN in Snowflake, and this stack never runs as ACCOUNTADMIN, so the monitor is
 created once per account by ``sql/setup/account_admin_bootstrap.sql`` (its quota is the
 environment's ``monthly_credit_quota``; a test keeps the two in step) and the stack only
-attaches the warehouses to it by name.
+attaches the warehouses to it by name. The database itself is created by the same
+bootstrap and owned by the environment's deployer role (no deployer may CREATE DATABASE,
+issue 13); ``PlatformStack`` adopts it with an import block.
 """
 
 from __future__ import annotations
@@ -47,6 +49,9 @@ class SnowflakeFoundation(Construct):
             comment=f"c360 {env.name}: bronze → silver → gold customer 360",
             data_retention_time_in_days=env.data_retention_days,
             drop_public_schema_on_creation=True,
+            # the bootstrap creates the database and the stack imports it: the provider asks
+            # for is_transient explicitly before an import (v2.20.0 docs/resources/database.md)
+            is_transient=False,
         )
         self.schemas: dict[str, Schema] = {}
         for schema in (*DATA_SCHEMAS, PLATFORM_SCHEMA):

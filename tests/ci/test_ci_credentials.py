@@ -150,3 +150,49 @@ def test_the_pinned_snowflake_connector_supports_oidc_workload_identity():
     from snowflake.connector.wif_util import AttestationProvider
 
     assert AttestationProvider.OIDC.value == "OIDC"
+
+
+# ------------------------------------------------ per-environment deployers (issue 13)
+# dev and prod share one Snowflake account; each environment's deploy identity is its own
+# deployer (C360_<ENV>_DEPLOYER, sql/setup/account_admin_bootstrap.sql), which owns only its
+# own database. The workflows must hand each job that environment's user, role and key only.
+def _deployer(env_name: str) -> tuple[str, str, str]:
+    from stacks.naming import Names
+    from toolkit.config import ENVIRONMENTS
+
+    names = Names(ENVIRONMENTS[env_name])
+    return names.deployer_user, names.deployer, f"SNOWFLAKE_{env_name.upper()}_DEPLOYER_KEY"
+
+
+def _release_key(job: dict) -> str:
+    (release,) = [s for s in job["steps"] if s.get("uses") == "./.github/actions/deploy-release"]
+    return release["with"]["snowflake-private-key"]
+
+
+def test_each_deploy_job_logs_in_as_its_own_environments_deployer_only():
+    jobs = _load("deploy.yml")["jobs"]
+    for env_name, other in (("dev", "prod"), ("prod", "dev")):
+        job = jobs[f"deploy-{env_name}"]
+        user, role, key = _deployer(env_name)
+        other_user, other_role, other_key = _deployer(other)
+        assert job["env"]["SNOWFLAKE_USER"] == user
+        assert job["env"]["SNOWFLAKE_ROLE"] == role
+        assert _release_key(job) == f"${{{{ secrets.{key} }}}}"
+        text = _text(job)
+        for name in (other_user, other_role, other_key):
+            assert name not in text, f"deploy-{env_name} names {name}"
+        # no admin role and no generic key a repository secret could shadow
+        assert not re.search(r"\b(SYS|SECURITY|ACCOUNT)ADMIN\b", text)
+        assert "SNOWFLAKE_PRIVATE_KEY }}" not in text
+
+
+def test_a_rollback_takes_the_chosen_environments_deployer_only():
+    (job,) = _load("rollback.yml")["jobs"].values()
+    dev_user, dev_role, dev_key = _deployer("dev")
+    prod_user, prod_role, prod_key = _deployer("prod")
+    chosen = "inputs.environment == 'prod'"
+    assert job["env"]["SNOWFLAKE_USER"] == f"${{{{ {chosen} && '{prod_user}' || '{dev_user}' }}}}"
+    assert job["env"]["SNOWFLAKE_ROLE"] == f"${{{{ {chosen} && '{prod_role}' || '{dev_role}' }}}}"
+    assert _release_key(job) == (f"${{{{ {chosen} && secrets.{prod_key} || secrets.{dev_key} }}}}")
+    # the job runs in the chosen environment, where only that environment's key exists
+    assert _environment(job) == "${{ inputs.environment }}"

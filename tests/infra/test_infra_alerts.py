@@ -53,7 +53,7 @@ def test_one_alert_per_condition_that_has_its_tables_in_snowflake(stacks, env):
     assert "C360_ALERT_DATA_QUALITY" not in alerts
     for alert in alerts.values():
         assert alert["enabled"] is True
-        assert provider_role(stack, alert) == "SYSADMIN"
+        assert provider_role(stack, alert) == ENVIRONMENTS[env].role("deployer")
         assert alert["warehouse"] == ENVIRONMENTS[env].warehouse("transform").name
 
 
@@ -133,9 +133,14 @@ def test_bootstrap_grants_what_alerts_need():
     """EXECUTE ALERT (https://docs.snowflake.com/en/user-guide/alerts) and ALERT_VIEWER for
     LAST_SUCCESSFUL_SCHEDULED_TIME
     (https://docs.snowflake.com/en/sql-reference/functions/last_successful_scheduled_time),
-    to SYSADMIN, the role that owns the alerts."""
+    to each environment's deployer, the role that owns the alerts (issue 13)."""
     from pathlib import Path
 
     text = (Path(__file__).parents[2] / "sql/setup/account_admin_bootstrap.sql").read_text()
-    assert "GRANT EXECUTE ALERT ON ACCOUNT TO ROLE SYSADMIN;" in text
-    assert "GRANT DATABASE ROLE SNOWFLAKE.ALERT_VIEWER TO ROLE SYSADMIN;" in text
+    for env in CLOUD_ENVIRONMENTS:
+        deployer = ENVIRONMENTS[env].role("deployer")
+        assert (
+            f"GRANT EXECUTE ALERT, APPLY TAG, APPLY MASKING POLICY ON ACCOUNT TO ROLE {deployer};"
+            in text
+        )
+        assert f"GRANT DATABASE ROLE SNOWFLAKE.ALERT_VIEWER TO ROLE {deployer};" in text

@@ -30,7 +30,7 @@ def test_app_role_inserts_campaign_assignments_and_nothing_more(stacks, env):
     reference = grant["account_role_name"].removeprefix("${").removesuffix("}")
     resource_type, logical_id, _ = reference.split(".")
     assert stack["resource"][resource_type][logical_id]["name"] == config.role("app")
-    assert provider_role(stack, grant) == "SECURITYADMIN"
+    assert provider_role(stack, grant) == config.role("deployer")
     tables = [t for t in resources(stack, "snowflake_table") if t["name"] == "CAMPAIGN_ASSIGNMENTS"]
     assert len(tables) == 1
     assert any(

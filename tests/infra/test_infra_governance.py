@@ -33,6 +33,8 @@ PERSONAL = {
     "CITY", "ZIP_CODE", "ANNUAL_INCOME", "AGE",
 }  # fmt: skip
 
+ROOT = Path(__file__).resolve().parents[2]
+
 
 def _tag(stack):
     return one(stack, "snowflake_tag", name="PII")
@@ -50,11 +52,13 @@ def test_one_propagating_pii_tag_carries_a_policy_per_data_type(stacks, env):
     # each policy is attached to the tag (tag-based masking), none to a column directly
     assert len(tag["masking_policies"]) == len(policies)
     assert not resources(stack, "snowflake_table_column_masking_policy_application")
-    # the tag's owner holds account-level APPLY TAG (propagation) and APPLY MASKING POLICY
-    apply = one(stack, "snowflake_grant_privileges_to_account_role", account_role_name="SYSADMIN")
-    assert set(apply["privileges"]) == {"APPLY TAG", "APPLY MASKING POLICY"}
-    assert apply["on_account"] is True
-    assert provider_role(stack, tag) == "SYSADMIN"
+    # the tag's owner, the deployer, holds account-level APPLY TAG (propagation) and APPLY
+    # MASKING POLICY: global privileges, granted by the bootstrap (granting one needs MANAGE
+    # GRANTS, which no deployer holds — tests/infra/test_deployer_isolation.py)
+    deployer = config.role("deployer")
+    assert provider_role(stack, tag) == deployer
+    bootstrap = (ROOT / "sql" / "setup" / "account_admin_bootstrap.sql").read_text()
+    assert f"APPLY TAG, APPLY MASKING POLICY ON ACCOUNT TO ROLE {deployer};" in bootstrap
     assert config.database  # the tag lives in this environment's own database
     assert tag["database"].startswith("${snowflake_database.")
 

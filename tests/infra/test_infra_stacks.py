@@ -311,11 +311,10 @@ def test_cdk_matchers_agree_on_the_synthesized_json(synth_dir, env):
         received, "snowflake_database", {"name": config.database}
     )
     assert Testing.to_have_provider_with_properties(
-        received, "snowflake", {"role": "SECURITYADMIN"}
+        received, "snowflake", {"role": config.role("deployer")}
     )
-    assert not Testing.to_have_provider_with_properties(
-        received, "snowflake", {"role": "ACCOUNTADMIN"}
-    )
+    for admin in ("ACCOUNTADMIN", "SYSADMIN", "SECURITYADMIN"):  # issue 13: never an admin role
+        assert not Testing.to_have_provider_with_properties(received, "snowflake", {"role": admin})
     other = next(e for e in ENVS if e != env)
     assert not Testing.to_have_resource_with_properties(
         received, "snowflake_database", {"name": ENVIRONMENTS[other].database}
@@ -399,30 +398,31 @@ def test_git_api_integration_is_the_git_https_resource_not_the_generic_one(stack
 @pytest.mark.parametrize("env", ENVS)
 def test_roles_providers_log_in_with_exist_before_the_first_plan(stacks, env):
     """Finding 2. A provider connects with its role when Terraform configures it (plan), so
-    every non-built-in provider role is created by the bootstrap SQL (as SECURITYADMIN, the
-    stack's comment, granted to SYSADMIN) and adopted by an ``import`` block whose id is the
-    quoted role name (provider v2.20.0 docs/resources/account_role.md, "Import")."""
+    every provider role is created by the bootstrap SQL (the deployer, and the pipeline/app
+    roles with the stack's comment, owned by and granted to the deployer); the latter are
+    adopted by an ``import`` block whose id is the quoted role name (provider v2.20.0
+    docs/resources/account_role.md, "Import"). Isolation: tests/infra/test_deployer_isolation.py."""
     from stacks.naming import BOOTSTRAP_ROLES
 
     stack, config = stacks[env], ENVIRONMENTS[env]
+    deployer = config.role("deployer")
     provider_roles = {p["role"] for p in stack["provider"]["snowflake"]}
-    assert provider_roles - {"SYSADMIN", "SECURITYADMIN"} == {
-        config.role(r) for r in BOOTSTRAP_ROLES
-    }
+    assert provider_roles - {deployer} == {config.role(r) for r in BOOTSTRAP_ROLES}
     sql = BOOTSTRAP_SQL.read_text()
-    after_securityadmin = sql[sql.index("USE ROLE SECURITYADMIN;") :]
+    assert f"CREATE ROLE IF NOT EXISTS {deployer} COMMENT" in sql
     imports = {i["to"]: i for i in stack["import"]}
     for functional in BOOTSTRAP_ROLES:
         name = config.role(functional)
         role = one(stack, "snowflake_account_role", name=name)
         to = reference_to(stack, "snowflake_account_role", name=name).removeprefix("${")
         assert imports[to]["id"] == f'"{name}"'
-        assert imports[to]["provider"] == role["provider"] == "snowflake.securityadmin"
+        assert imports[to]["provider"] == role["provider"] == "snowflake.deployer"
         create = f"CREATE ROLE IF NOT EXISTS {name} COMMENT = '{role['comment']}';"
-        assert create in after_securityadmin
-        assert f"GRANT ROLE {name} TO ROLE SYSADMIN;" in after_securityadmin
-    # the import blocks adopt exactly the bootstrap roles, nothing else
-    assert len(stack["import"]) == len(BOOTSTRAP_ROLES)
+        assert create in sql
+        assert f"GRANT OWNERSHIP ON ROLE {name} TO ROLE {deployer} COPY CURRENT GRANTS;" in sql
+        assert f"GRANT ROLE {name} TO ROLE {deployer};" in sql
+    # the import blocks adopt exactly the bootstrap roles and the database, nothing else
+    assert len(stack["import"]) == len(BOOTSTRAP_ROLES) + 1
 
 
 @pytest.mark.parametrize("env", ENVS)

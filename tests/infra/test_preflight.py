@@ -58,7 +58,31 @@ NO_WAREHOUSE = (
 
 
 def _role_row(name: str) -> tuple:
-    return ("2024-01-01", name, "N", "N", "N", 1, 1, 0, "SECURITYADMIN", "")
+    return ("2024-01-01", name, "N", "N", "N", 1, 1, 0, "ACCOUNTADMIN", "")
+
+
+def _healthy_grants() -> dict[str, list[tuple[str, str, str]]]:
+    """``SHOW GRANTS TO ROLE`` of a bootstrapped account, as (privilege, granted_on, name):
+    what sql/setup/account_admin_bootstrap.sql and a first deploy leave behind."""
+    return {
+        "C360_DEV_DEPLOYER": [
+            ("OWNERSHIP", "DATABASE", "C360_DEV"),
+            ("USAGE", "ROLE", "C360_DEV_PIPELINE"),
+            ("USAGE", "ROLE", "C360_DEV_APP"),
+            ("MONITOR", "RESOURCE_MONITOR", "C360_DEV_MONITOR"),
+            ("USAGE", "DATABASE_ROLE", "SNOWFLAKE.ALERT_VIEWER"),
+            *[("CREATE ROLE", "ACCOUNT", "ABC12345"), ("CREATE WAREHOUSE", "ACCOUNT", "ABC12345"),
+              ("CREATE INTEGRATION", "ACCOUNT", "ABC12345"), ("EXECUTE ALERT", "ACCOUNT", "ABC12345"),
+              ("APPLY TAG", "ACCOUNT", "ABC12345"), ("APPLY MASKING POLICY", "ACCOUNT", "ABC12345")],
+        ],
+        "C360_DEV_PIPELINE": [
+            ("EXECUTE TASK", "ACCOUNT", "ABC12345"),
+            ("USAGE", "ROLE", "C360_DEV_LOADER"),
+            ("OWNERSHIP", "TASK", "C360_DEV.PLATFORM.C360_PIPELINE_ROOT"),
+        ],
+        "C360_DEV_APP": [("OWNERSHIP", "STREAMLIT", "C360_DEV.PLATFORM.C360_APP")],
+        "C360_DEV_LOADER": [("USAGE", "WAREHOUSE", "C360_DEV_LOAD_WH")],
+    }  # fmt: skip
 
 
 @dataclass
@@ -68,16 +92,16 @@ class Account:
     roles: set = field(
         default_factory=lambda: {
             "ACCOUNTADMIN", "SECURITYADMIN", "SYSADMIN", "USERADMIN", "PUBLIC",
-            "C360_DEV_PIPELINE", "C360_DEV_APP",
+            "C360_DEV_DEPLOYER", "C360_DEV_PIPELINE", "C360_DEV_APP",
         }
     )  # fmt: skip
     available: set = field(
         default_factory=lambda: {
-            "PUBLIC", "SYSADMIN", "SECURITYADMIN", "C360_DEV_PIPELINE", "C360_DEV_APP",
+            "PUBLIC", "C360_DEV_DEPLOYER", "C360_DEV_PIPELINE", "C360_DEV_APP",
         }
     )  # fmt: skip
     monitors: set = field(default_factory=lambda: {"C360_DEV_MONITOR", "C360_PROD_MONITOR"})
-    create_integration: bool = True
+    grants: dict = field(default_factory=_healthy_grants)
     anaconda_error: str = NO_WAREHOUSE  # compiles; only a warehouse is missing
     packages: dict = field(
         default_factory=lambda: {
@@ -107,12 +131,10 @@ class FakeCursor:
             rows = [(m, 50, 0, 50, "ACCOUNT", "MONTHLY") + ("",) * 9 for m in a.monitors]
             rows = [r for r in rows if r[0] == pattern]
         elif head.startswith("SHOW GRANTS TO ROLE"):
+            role = sql.split()[4].strip('"')
             columns = SHOW_GRANTS_COLUMNS
-            rows = [("2024-01-01", "USAGE", "ROLE", "C360_DEV_PIPELINE", "ROLE", "SYSADMIN",
-                     "false", "SECURITYADMIN")]  # fmt: skip
-            if a.create_integration:
-                rows.append(("2024-01-01", "CREATE INTEGRATION", "ACCOUNT", "ABC12345",
-                             "ROLE", "SYSADMIN", "false", "ACCOUNTADMIN"))  # fmt: skip
+            rows = [("2024-01-01", privilege, on, name, "ROLE", role, "false", "ACCOUNTADMIN")
+                    for privilege, on, name in a.grants.get(role, [])]  # fmt: skip
         elif head.startswith("WITH C360_ANACONDA_PROBE AS"):
             raise ProgrammingError(msg=a.anaconda_error, errno=2003)
         elif head.startswith("SELECT PACKAGE_NAME, VERSION"):
@@ -229,8 +251,10 @@ def test_a_bootstrapped_account_passes_every_check():
     assert failures(lines) == []
     checks = "\n".join(lines)
     for expected in (
-        "role C360_DEV_PIPELINE", "role C360_DEV_APP", "role SYSADMIN", "role SECURITYADMIN",
-        "resource monitor C360_DEV_MONITOR", "CREATE INTEGRATION for SYSADMIN",
+        "role C360_DEV_PIPELINE", "role C360_DEV_APP", "role C360_DEV_DEPLOYER",
+        "resource monitor C360_DEV_MONITOR", "C360_DEV_DEPLOYER owns C360_DEV",
+        "C360_DEV_DEPLOYER account privileges: CREATE ROLE, CREATE WAREHOUSE",
+        "EXECUTE TASK for C360_DEV_PIPELINE", "C360_DEV_DEPLOYER reaches nothing outside C360_DEV",
         "Anaconda terms acknowledged", "package lightgbm",
         f"package snowflake-snowpark-python=={SNOWPARK_VERSION}", "git origin",
         f"bucket name {LANDING}: free", f"bucket name {LOGS}: free",
@@ -255,15 +279,74 @@ MISSING = {
         "role C360_DEV_PIPELINE: does not exist",
         "account_admin_bootstrap.sql",
     ),
-    "provider role not granted to SYSADMIN": (
+    "provider role not granted to the deployer": (
         dict(account=lambda a: a.available.discard("C360_DEV_APP")),
         "role C360_DEV_APP: exists but the deploy user cannot use it",
-        "GRANT ROLE C360_DEV_APP TO ROLE SYSADMIN",
+        "GRANT ROLE C360_DEV_APP TO ROLE C360_DEV_DEPLOYER",
     ),
-    "deploy user lacks SECURITYADMIN": (
-        dict(account=lambda a: a.available.discard("SECURITYADMIN")),
-        "role SECURITYADMIN: exists but the deploy user cannot use it",
-        "TO USER",
+    "deploy user lacks the deployer role": (
+        dict(account=lambda a: a.available.discard("C360_DEV_DEPLOYER")),
+        "role C360_DEV_DEPLOYER: exists but the deploy user cannot use it",
+        "GRANT ROLE C360_DEV_DEPLOYER TO USER C360_DEV_DEPLOYER_USER",
+    ),
+    "deployer does not own its database": (
+        dict(account=lambda a: a.grants["C360_DEV_DEPLOYER"].pop(0)),
+        "C360_DEV_DEPLOYER owns C360_DEV: not its owner",
+        "GRANT OWNERSHIP ON DATABASE C360_DEV TO ROLE C360_DEV_DEPLOYER",
+    ),
+    "pipeline role cannot run tasks": (
+        dict(account=lambda a: a.grants["C360_DEV_PIPELINE"].pop(0)),
+        "EXECUTE TASK for C360_DEV_PIPELINE: not granted",
+        "GRANT EXECUTE TASK ON ACCOUNT TO ROLE C360_DEV_PIPELINE",
+    ),
+    # isolation (issue 13): anything in the deployer's hierarchy that reaches further
+    "deployer holds SYSADMIN": (
+        dict(account=lambda a: a.grants["C360_DEV_DEPLOYER"].append(("USAGE", "ROLE", "SYSADMIN"))),
+        "C360_DEV_DEPLOYER reaches nothing outside C360_DEV: C360_DEV_DEPLOYER holds role SYSADMIN",
+        "REVOKE",
+    ),
+    "an inherited role holds SECURITYADMIN": (
+        dict(
+            account=lambda a: a.grants["C360_DEV_LOADER"].append(("USAGE", "ROLE", "SECURITYADMIN"))
+        ),
+        "C360_DEV_LOADER holds role SECURITYADMIN",
+        "REVOKE",
+    ),
+    "deployer holds MANAGE GRANTS": (
+        dict(
+            account=lambda a: a.grants["C360_DEV_DEPLOYER"].append(
+                ("MANAGE GRANTS", "ACCOUNT", "ABC12345")
+            )
+        ),
+        "C360_DEV_DEPLOYER holds MANAGE GRANTS",
+        "REVOKE",
+    ),
+    "deployer may create databases": (
+        dict(
+            account=lambda a: a.grants["C360_DEV_DEPLOYER"].append(
+                ("CREATE DATABASE", "ACCOUNT", "ABC12345")
+            )
+        ),
+        "C360_DEV_DEPLOYER holds CREATE DATABASE",
+        "REVOKE",
+    ),
+    "an inherited role reads prod": (
+        dict(
+            account=lambda a: a.grants["C360_DEV_APP"].append(
+                ("SELECT", "TABLE", '"C360_PROD"."GOLD"."CUSTOMER_360"')
+            )
+        ),
+        'C360_DEV_APP holds SELECT on TABLE "C360_PROD"."GOLD"."CUSTOMER_360"',
+        "REVOKE",
+    ),
+    "deployer has usage on the prod database": (
+        dict(
+            account=lambda a: a.grants["C360_DEV_DEPLOYER"].append(
+                ("USAGE", "DATABASE", "C360_PROD")
+            )
+        ),
+        "C360_DEV_DEPLOYER holds USAGE on DATABASE C360_PROD",
+        "REVOKE",
     ),
     "resource monitor": (
         dict(account=lambda a: a.monitors.discard("C360_DEV_MONITOR")),
@@ -271,9 +354,13 @@ MISSING = {
         "account_admin_bootstrap.sql",
     ),
     "CREATE INTEGRATION": (
-        dict(account=lambda a: setattr(a, "create_integration", False)),
-        "CREATE INTEGRATION for SYSADMIN: not granted",
-        "GRANT CREATE INTEGRATION ON ACCOUNT TO ROLE SYSADMIN",
+        dict(
+            account=lambda a: a.grants["C360_DEV_DEPLOYER"].remove(
+                ("CREATE INTEGRATION", "ACCOUNT", "ABC12345")
+            )
+        ),
+        "C360_DEV_DEPLOYER account privileges: missing CREATE INTEGRATION",
+        "GRANT CREATE INTEGRATION ON ACCOUNT TO ROLE C360_DEV_DEPLOYER",
     ),
     "Anaconda terms": (
         dict(account=lambda a: setattr(a, "anaconda_error", ANACONDA_ERROR)),
@@ -361,7 +448,7 @@ def test_login_settings_missing_is_a_problem_line_not_a_traceback():
     assert line.startswith("✗ Snowflake login: missing Snowflake settings")
 
 
-def test_login_uses_the_deploy_user_key_pair_as_sysadmin_without_database(tmp_path):
+def test_login_uses_the_deploy_user_key_pair_as_the_env_deployer_without_database(tmp_path):
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
@@ -375,11 +462,12 @@ def test_login_uses_the_deploy_user_key_pair_as_sysadmin_without_database(tmp_pa
         {
             "SNOWFLAKE_ORGANIZATION_NAME": "ORG",
             "SNOWFLAKE_ACCOUNT_NAME": "ACME",
-            "SNOWFLAKE_USER": "C360_DEV_DEPLOYER",
+            "SNOWFLAKE_USER": "C360_DEV_DEPLOYER_USER",
             "SNOWFLAKE_PRIVATE_KEY": pem,
-        }
+        },
+        "C360_DEV_DEPLOYER",
     )
-    assert params["account"] == "ORG-ACME" and params["role"] == "SYSADMIN"
+    assert params["account"] == "ORG-ACME" and params["role"] == "C360_DEV_DEPLOYER"
     assert "database" not in params and "warehouse" not in params and "password" not in params
     assert isinstance(params["private_key"], bytes)
 

@@ -5,10 +5,15 @@ AWS credential chain) it checks in seconds, and prints one line per check, each 
 with its fix:
 
 * **bootstrap ran** (``sql/setup/account_admin_bootstrap.sql``): the roles the stack's
-  provider aliases log in with exist (``SHOW ROLES``) and the deploy user may use them
-  (``CURRENT_AVAILABLE_ROLES()``); the environment's resource monitor is visible to SYSADMIN
-  (``SHOW RESOURCE MONITORS``); SYSADMIN holds CREATE INTEGRATION (``SHOW GRANTS TO ROLE``);
+  provider aliases log in with — the environment's deployer, pipeline and app roles — exist
+  (``SHOW ROLES``) and the deploy user may use them (``CURRENT_AVAILABLE_ROLES()``); the
+  environment's resource monitor is visible to the deployer (``SHOW RESOURCE MONITORS``);
   the Anaconda terms are acknowledged (an anonymous Python procedure naming a package);
+* **the deployer is isolated** (issue 13; ``SHOW GRANTS TO ROLE`` over the deployer and
+  every role granted to it): it owns its environment's database, holds the account
+  privileges the stack needs (``DEPLOYER_ACCOUNT_PRIVILEGES``), the pipeline role holds
+  EXECUTE TASK, and nowhere in its hierarchy is SYSADMIN, SECURITYADMIN, ACCOUNTADMIN,
+  MANAGE GRANTS, CREATE DATABASE, or any privilege on the other environment's database;
 * every Anaconda package of the Python procedures (``stacks.snowpark_runtime``) is in
   ``SNOWFLAKE.INFORMATION_SCHEMA.PACKAGES`` for ``language = 'python'``, and the pinned
   Snowpark version too;
@@ -21,8 +26,9 @@ documented result shapes. Result shapes used (Snowflake SQL reference):
 ``SHOW ROLES`` → ``name`` (https://docs.snowflake.com/en/sql-reference/sql/show-roles);
 ``SHOW RESOURCE MONITORS`` → ``name``
 (https://docs.snowflake.com/en/sql-reference/sql/show-resource-monitors);
-``SHOW GRANTS TO ROLE`` → ``privilege``, ``granted_on``, ``name``
-(https://docs.snowflake.com/en/sql-reference/sql/show-grants);
+``SHOW GRANTS TO ROLE`` → ``privilege``, ``granted_on``, ``name`` (a role granted to the
+role is a row ``USAGE`` / ``ROLE`` / its name; an object in a database is named
+``DB.SCHEMA.OBJECT``) (https://docs.snowflake.com/en/sql-reference/sql/show-grants);
 ``CURRENT_AVAILABLE_ROLES()`` → a JSON list of role names
 (https://docs.snowflake.com/en/sql-reference/functions/current_available_roles);
 ``INFORMATION_SCHEMA.PACKAGES`` → ``package_name``, ``version``, ``language``
@@ -33,6 +39,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import urllib.error
 import urllib.request
 import warnings
@@ -41,11 +48,23 @@ from dataclasses import dataclass
 
 from stacks.naming import BOOTSTRAP_ROLES, Names
 from stacks.snowpark_runtime import PROCEDURE_PACKAGES, PYTHON_RUNTIME, SNOWPARK_VERSION
-from toolkit.config import Environment, get_environment
+from toolkit.config import ENVIRONMENTS, Environment, get_environment
 from toolkit.errors import C360Error
 
 BOOTSTRAP_SQL = "sql/setup/account_admin_bootstrap.sql"
-DEPLOY_ROLE = "SYSADMIN"
+# Account-level privileges the deployer needs (each one's use: the bootstrap's header).
+DEPLOYER_ACCOUNT_PRIVILEGES = (
+    "CREATE ROLE",
+    "CREATE WAREHOUSE",
+    "CREATE INTEGRATION",
+    "EXECUTE ALERT",
+    "APPLY TAG",
+    "APPLY MASKING POLICY",
+)
+# Roles and privileges that reach every database of the account: never a deployer's.
+FORBIDDEN_ROLES = ("ACCOUNTADMIN", "SECURITYADMIN", "SYSADMIN")
+FORBIDDEN_PRIVILEGES = ("MANAGE GRANTS", "CREATE DATABASE")
+_ROLE_NAME = re.compile(r"^[A-Z_][A-Z0-9_$]*$")
 SNOWPARK_PACKAGE = "snowflake-snowpark-python"
 
 
@@ -80,14 +99,15 @@ def _error_text(exc: Exception) -> str:
 # ------------------------------------------------------------------ Snowflake checks
 def provider_roles(names: Names) -> list[str]:
     """The roles the stack's Snowflake provider aliases log in with (stacks/platform.py)."""
-    return ["SYSADMIN", "SECURITYADMIN", *(names.role(r) for r in BOOTSTRAP_ROLES)]
+    return [names.deployer, *(names.role(r) for r in BOOTSTRAP_ROLES)]
 
 
-def check_roles(connection, roles: list[str]) -> list[Result]:
+def check_roles(connection, roles: list[str], deployer: str) -> list[Result]:
     """Each provider role exists and the deploy user may use it: a provider connects with
     its role while Terraform plans, before anything of the stack exists. SHOW ROLES lists
     the roles the session may see; the bootstrap both creates the roles and grants them to
-    SYSADMIN, so "not listed" and "not created" share one fix."""
+    the deployer (and the deployer to its user), so "not listed" and "not created" share
+    one fix."""
     existing = {str(r["name"]).upper() for r in _rows(connection, "SHOW ROLES")}
     [row] = _rows(connection, "SELECT CURRENT_AVAILABLE_ROLES() AS roles")
     available = {str(r).upper() for r in json.loads(row["roles"] or "[]")}
@@ -108,9 +128,10 @@ def check_roles(connection, roles: list[str]) -> list[Result]:
                     f"role {role}",
                     False,
                     "exists but the deploy user cannot use it",
-                    f"GRANT ROLE {role} TO ROLE SYSADMIN (as SECURITYADMIN; {BOOTSTRAP_SQL})"
-                    if role not in ("SYSADMIN", "SECURITYADMIN")
-                    else f"GRANT ROLE {role} TO USER <deploy user> (README, bootstrap step 4)",
+                    f"GRANT ROLE {role} TO ROLE {deployer} (as ACCOUNTADMIN; {BOOTSTRAP_SQL})"
+                    if role != deployer
+                    else f"GRANT ROLE {role} TO USER {role}_USER (as ACCOUNTADMIN; "
+                    f"{BOOTSTRAP_SQL}), and log in as that user",
                 )
             )
         else:
@@ -118,36 +139,132 @@ def check_roles(connection, roles: list[str]) -> list[Result]:
     return results
 
 
-def check_resource_monitor(connection, monitor: str) -> Result:
+def check_resource_monitor(connection, monitor: str, deployer: str) -> Result:
     """The warehouses attach to this monitor; only ACCOUNTADMIN can create one, and SHOW lists
-    only monitors the current role may see (the bootstrap grants MONITOR to SYSADMIN)."""
+    only monitors the current role may see (the bootstrap grants MONITOR to the deployer)."""
     rows = _rows(connection, "SHOW RESOURCE MONITORS LIKE %s", (monitor,))
     if any(str(r["name"]).upper() == monitor for r in rows):
         return Result(f"resource monitor {monitor}", True)
     return Result(
         f"resource monitor {monitor}",
         False,
-        "missing or not visible to SYSADMIN",
+        f"missing or not visible to {deployer}",
         f"run {BOOTSTRAP_SQL} as ACCOUNTADMIN",
     )
 
 
-def check_create_integration(connection) -> Result:
-    """The storage and git API integrations are created as SYSADMIN."""
-    rows = _rows(connection, "SHOW GRANTS TO ROLE SYSADMIN")
-    granted = any(
-        str(r["privilege"]).upper() == "CREATE INTEGRATION"
-        and str(r["granted_on"]).upper() == "ACCOUNT"
-        for r in rows
+def _grants_to(connection, role: str) -> list[dict]:
+    # A role name cannot be a bind parameter in SHOW; it comes from our config or from
+    # Snowflake's own output, and is checked against the plain-identifier pattern first.
+    if not _ROLE_NAME.match(role):
+        raise C360Error(f"unexpected role name in the deployer's hierarchy: {role!r}")
+    return _rows(connection, f'SHOW GRANTS TO ROLE "{role}"')
+
+
+def _hierarchy(connection, root: str) -> dict[str, list[dict]]:
+    """``root`` and every account role granted to it, directly or not → its direct grants."""
+    grants: dict[str, list[dict]] = {}
+    pending = [root]
+    while pending:
+        role = pending.pop()
+        if role in grants:
+            continue
+        grants[role] = _grants_to(connection, role)
+        pending += [
+            str(g["name"]).strip('"').upper()
+            for g in grants[role]
+            if str(g["granted_on"]).upper() == "ROLE" and str(g["privilege"]).upper() == "USAGE"
+        ]
+    return grants
+
+
+def _in_database(name: str, database: str) -> bool:
+    parts = [part.strip('"').upper() for part in str(name).split(".")]
+    return parts[0] == database.upper()
+
+
+def check_deployer_isolation(connection, names: Names, other_database: str) -> list[Result]:
+    """The deployer can do what the stack needs in its own database and nothing anywhere
+    else: dev and prod share the account, so this is what keeps the dev key off C360_PROD."""
+    deployer = names.deployer
+    hierarchy = _hierarchy(connection, deployer)
+    own = hierarchy[deployer]
+    results = []
+
+    owns = any(
+        str(g["privilege"]).upper() == "OWNERSHIP"
+        and str(g["granted_on"]).upper() == "DATABASE"
+        and _in_database(g["name"], names.database)
+        for g in own
     )
-    if granted:
-        return Result("CREATE INTEGRATION for SYSADMIN", True)
-    return Result(
-        "CREATE INTEGRATION for SYSADMIN",
-        False,
-        "not granted",
-        f"GRANT CREATE INTEGRATION ON ACCOUNT TO ROLE SYSADMIN (as ACCOUNTADMIN; {BOOTSTRAP_SQL})",
+    results.append(
+        Result(f"{deployer} owns {names.database}", True)
+        if owns
+        else Result(
+            f"{deployer} owns {names.database}",
+            False,
+            "not its owner (the stack imports the database and creates its schemas in it)",
+            f"GRANT OWNERSHIP ON DATABASE {names.database} TO ROLE {deployer} "
+            f"COPY CURRENT GRANTS (as ACCOUNTADMIN; {BOOTSTRAP_SQL})",
+        )
     )
+
+    held = {str(g["privilege"]).upper() for g in own if str(g["granted_on"]).upper() == "ACCOUNT"}
+    missing = [p for p in DEPLOYER_ACCOUNT_PRIVILEGES if p not in held]
+    name = f"{deployer} account privileges"
+    results.append(
+        Result(name, True, ", ".join(DEPLOYER_ACCOUNT_PRIVILEGES))
+        if not missing
+        else Result(
+            name,
+            False,
+            f"missing {', '.join(missing)}",
+            f"GRANT {', '.join(missing)} ON ACCOUNT TO ROLE {deployer} "
+            f"(as ACCOUNTADMIN; {BOOTSTRAP_SQL})",
+        )
+    )
+
+    pipeline = names.role("pipeline")
+    task = any(
+        str(g["privilege"]).upper() == "EXECUTE TASK" and str(g["granted_on"]).upper() == "ACCOUNT"
+        for g in hierarchy.get(pipeline, [])
+    )
+    results.append(
+        Result(f"EXECUTE TASK for {pipeline}", True)
+        if task
+        else Result(
+            f"EXECUTE TASK for {pipeline}",
+            False,
+            "not granted (its tasks could not run)",
+            f"GRANT EXECUTE TASK ON ACCOUNT TO ROLE {pipeline} (as ACCOUNTADMIN; {BOOTSTRAP_SQL})",
+        )
+    )
+
+    too_much = []
+    for role, grants in sorted(hierarchy.items()):
+        for g in grants:
+            privilege, on = str(g["privilege"]).upper(), str(g["granted_on"]).upper()
+            target = str(g["name"]).strip('"').upper()
+            if on == "ROLE" and target in FORBIDDEN_ROLES:
+                too_much.append(f"{role} holds role {target}")
+            elif on == "ACCOUNT" and privilege in FORBIDDEN_PRIVILEGES:
+                too_much.append(f"{role} holds {privilege}")
+            elif on not in ("ACCOUNT", "ROLE") and _in_database(g["name"], other_database):
+                too_much.append(f"{role} holds {privilege} on {on} {g['name']}")
+    name = f"{deployer} reaches nothing outside {names.database}"
+    results.append(
+        Result(name, True)
+        if not too_much
+        else Result(
+            name,
+            False,
+            "; ".join(too_much[:3])
+            + (f" (+{len(too_much) - 3} more)" if len(too_much) > 3 else ""),
+            "REVOKE them (as ACCOUNTADMIN): a deployer must not touch the other environment "
+            f"({BOOTSTRAP_SQL} header)",
+        )
+    )
+    return results
 
 
 # An anonymous procedure (WITH … AS PROCEDURE … CALL) needs no database or schema
@@ -312,9 +429,10 @@ def check_state_bucket(s3, bucket: str) -> Result:
 
 
 # ------------------------------------------------------------------------ connections
-def snowflake_params(environ: Mapping[str, str]) -> dict:
-    """``snowflake.connector.connect`` arguments: the deploy user, key-pair, as SYSADMIN,
-    with no database or warehouse (neither exists before the first apply)."""
+def snowflake_params(environ: Mapping[str, str], role: str) -> dict:
+    """``snowflake.connector.connect`` arguments: the deploy user, key-pair, as ``role`` (the
+    environment's deployer unless ``SNOWFLAKE_ROLE`` says otherwise), with no database or
+    warehouse (neither needs to exist before the first apply)."""
     from toolkit.cloud.smoke import _private_key_der
 
     account = environ.get("SNOWFLAKE_ACCOUNT", "").strip()
@@ -332,15 +450,15 @@ def snowflake_params(environ: Mapping[str, str]) -> dict:
         "account": account,
         "user": user,
         "private_key": _private_key_der(environ),
-        "role": environ.get("SNOWFLAKE_ROLE") or DEPLOY_ROLE,
+        "role": environ.get("SNOWFLAKE_ROLE") or role,
         "application": "c360",
         "login_timeout": 30,
         "session_parameters": {"QUERY_TAG": "c360-preflight"},
     }
 
 
-def _snowflake_connection(environ: Mapping[str, str]):
-    params = snowflake_params(environ)
+def _snowflake_connection(environ: Mapping[str, str], role: str):
+    params = snowflake_params(environ, role)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the connector's vendored requests version warning
         import snowflake.connector
@@ -358,6 +476,12 @@ def _aws_clients(env: Environment):
 
 
 # ------------------------------------------------------------------------------ run
+def _other_database(env: Environment) -> str:
+    """The database of the other cloud environment (the one this deployer must not reach)."""
+    others = [e.database for e in ENVIRONMENTS.values() if e.is_cloud and e.name != env.name]
+    return others[0] if others else ""
+
+
 def run_checks(
     env: Environment, connection, sts, s3, *, git_opener: Callable = urllib.request.urlopen
 ) -> list[Result]:
@@ -376,9 +500,9 @@ def run_checks(
     names = Names(env, aws_account_id=account_id)
     if connection is not None:
         for check in (
-            lambda: check_roles(connection, provider_roles(names)),
-            lambda: [check_resource_monitor(connection, names.resource_monitor)],
-            lambda: [check_create_integration(connection)],
+            lambda: check_roles(connection, provider_roles(names), names.deployer),
+            lambda: [check_resource_monitor(connection, names.resource_monitor, names.deployer)],
+            lambda: check_deployer_isolation(connection, names, _other_database(env)),
             lambda: [check_anaconda_terms(connection)],
             lambda: check_packages(connection, PROCEDURE_PACKAGES),
         ):
@@ -415,7 +539,7 @@ def preflight(
     own_connection = connection is None
     if own_connection:
         try:
-            connection = _snowflake_connection(environ)
+            connection = _snowflake_connection(environ, Names(env).deployer)
         except C360Error as exc:
             results.append(
                 Result(
