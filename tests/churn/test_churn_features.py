@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlglot
-from conftest import write_gold
+from churn_data import write_gold
 
 from toolkit.churn import frames, queries
 from toolkit.churn.features import (

@@ -157,7 +157,7 @@ def test_training_is_deterministic_for_a_seed(simulated_db, trained):
 def test_retraining_keeps_history_and_refuses_a_worse_model(tmp_path):
     # 2,000 customers: with the 500 of the shared warehouse only ~90 are held out, too
     # few for the paired interval to call any drop credible.
-    from conftest import simulate_portfolio, write_gold
+    from churn_data import simulate_portfolio, write_gold
 
     simulated_db = write_gold(tmp_path / "c360.duckdb", *simulate_portfolio(2000, seed=4))
     first = train_model(simulated_db, seed=5)
