@@ -39,6 +39,7 @@ SETS = (
     "heldout4_questions.yaml",
     "heldout5_questions.yaml",
     "heldout6_questions.yaml",
+    "heldout7_questions.yaml",
 )
 
 

