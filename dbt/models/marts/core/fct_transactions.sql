@@ -52,14 +52,12 @@ rekeyed_customers as (
     group by versions.customer_id
 
 ),
-{% endif %}
 
-transactions as (
+-- only new batches (and re-keyed customers), de-duplicated after the filter: the
+-- latest version of a key is the one with the latest loaded_at, so filtering first
+-- keeps the same rows as stg_transactions would, without ranking all of them
+candidates as (
 
-    {% if is_incremental() %}
-    -- only new batches (and re-keyed customers), de-duplicated after the filter: the
-    -- latest version of a key is the one with the latest loaded_at, so filtering first
-    -- keeps the same rows as stg_transactions would, without ranking all of them
     select transactions.*
     from {{ ref('base_bronze__transactions') }} as transactions
     left join built_batches
@@ -69,6 +67,25 @@ transactions as (
     where built_batches.batch_id is null
         or transactions.transaction_date >= rekeyed_customers.rekey_from
     {{ keep_latest_per_key('transactions.transaction_id', 'transactions.loaded_at desc, transactions.batch_id desc') }}
+
+),
+{% endif %}
+
+transactions as (
+
+    {% if is_incremental() %}
+    -- A batch whose every row a later delivery replaced holds no row of the fact, so it
+    -- looks new on every run: its rows must never overwrite the later versions the fact
+    -- already holds (the same order as keep_latest_per_key: loaded_at, then batch_id).
+    select candidates.*
+    from candidates
+    left join {{ this }} as built
+        on candidates.transaction_id = built.transaction_id
+        and (
+            built.loaded_at > candidates.loaded_at
+            or (built.loaded_at = candidates.loaded_at and built.batch_id > candidates.batch_id)
+        )
+    where built.transaction_id is null
     {% else %}
     select * from {{ ref('stg_transactions') }}
     {% endif %}
