@@ -85,3 +85,22 @@ def test_the_reader_role_may_read_everything_the_load_copies_from_s3():
 
     for source in ingestion_sql.LANDING:
         assert any(source.folder.startswith(prefix) for prefix in LANDING_PREFIXES), source
+
+
+@pytest.mark.parametrize("env", ENVS)
+def test_load_advances_the_transactions_stream_inside_its_transaction(stacks, env):
+    """The triggered task runs while the stream has data, so C360_LOAD must move the stream's
+    offset past the files it loaded. Snowflake: "A stream advances the offset only when it is
+    used in a DML transaction"; "Querying a stream alone does not advance its offset"; to
+    advance it without consuming rows, "query the stream but include a WHERE clause that
+    filters out all of the change data" (https://docs.snowflake.com/en/user-guide/streams-intro,
+    "Data flow"). The offset moves when the transaction commits, with the bronze rows."""
+    body = one(stacks[env], "snowflake_procedure_sql", name="C360_LOAD")["procedure_definition"]
+    lowered = body.lower()
+    begin, commit = lowered.index("begin transaction"), lowered.rindex("commit")
+    consume = lowered.index("from bronze.raw_transactions_stream where false")
+    assert begin < consume < commit
+    statement = lowered[lowered.rindex("insert into", 0, consume) : lowered.index(";", consume)]
+    parsed = sqlglot.parse_one(statement, read="snowflake")
+    assert isinstance(parsed, sqlglot.exp.Insert)
+    assert "raw_transactions_stream" in {t.name.lower() for t in parsed.find_all(sqlglot.exp.Table)}

@@ -216,7 +216,11 @@ PORTFOLIOS_SQL = """select count(distinct fingerprint) into :portfolios from (
 UNRECONCILED_SQL = """select count(*) into :mismatched from observability.load_batches
 where rows_loaded + rows_rejected <> rows_in"""
 # Reads the stream in a DML statement so its offset moves past the files of this load
-# when the transaction commits (nothing is inserted).
+# when the transaction commits (nothing is inserted). Snowflake documents this way to
+# advance a stream without consuming its rows: "query the stream but include a WHERE clause
+# that filters out all of the change data (e.g. WHERE 0 = 1)"; a stream advances only when
+# used in a DML transaction (https://docs.snowflake.com/en/user-guide/streams-intro,
+# "Data flow"). tests/infra/test_infra_ingestion.py pins it.
 CONSUME_STREAM_SQL = f"""insert into observability.load_batches
 select 'transactions', null, null, 0, 0, 0, {UTC_NOW} from {TRANSACTIONS_STREAM} where false"""  # noqa: S608
 
