@@ -102,7 +102,10 @@ class SnowflakeFoundation(Construct):
             database=self.database.name,
             schema=platform,
             name=names.csv_format,
-            parse_header="true",
+            # C360_LOAD reads the categories by position ($1..$7); the header line is skipped.
+            # PARSE_HEADER only names columns for INFER_SCHEMA / MATCH_BY_COLUMN_NAME, which
+            # the positional COPY does not use (tests/infra/test_infra_stacks.py cites both).
+            skip_header=1,
             field_optionally_enclosed_by='"',
             empty_field_as_null="true",
             comment="landing csv files (merchant categories)",

@@ -187,7 +187,13 @@ def test_database_schemas_warehouses_and_file_formats(stacks, env):
         assert warehouse["resource_monitor"] == f"{config.role_prefix}_MONITOR"
 
     assert one(stack, "snowflake_file_format_parquet")["schema"].endswith(".name}")
-    assert one(stack, "snowflake_file_format_csv")["parse_header"] == "true"
+    # The categories CSV is copied by position (sql/procedures/load.sql: select $1 .. $7), so
+    # its header line is skipped, as in Snowflake's positional COPY examples
+    # (https://docs.snowflake.com/en/user-guide/data-load-transform: a CSV file format with
+    # SKIP_HEADER = 1 feeding "select $1, $2 ..."); skip_header is "Number of lines at the
+    # start of the file to skip" (provider v2.20.0 docs/resources/file_format_csv.md).
+    csv_format = one(stack, "snowflake_file_format_csv")
+    assert csv_format["skip_header"] == 1 and "parse_header" not in csv_format
 
 
 def test_resource_monitor_bootstrap_matches_the_environment_quotas():
