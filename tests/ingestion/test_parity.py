@@ -170,3 +170,22 @@ def test_a_second_run_loads_nothing_new(both_loads):
     before = cloud.sql("select count(*) from bronze.raw_transactions").fetchone()
     run_snowflake_statement(cloud, ingestion_sql.insert_all(ingestion_sql.TRANSACTIONS))
     assert cloud.sql("select count(*) from bronze.raw_transactions").fetchone() == before
+
+
+def test_landing_parquet_columns_are_text_that_copy_reads_as_text(tmp_path):
+    """C360_LOAD casts every Parquet column with ``$1:<column>::varchar`` into text landing
+    tables and validates the text itself. That holds without USE_LOGICAL_TYPE because the
+    generator writes every value as a Parquet string (UTF8 byte arrays, which Snowflake reads
+    as text; BINARY_AS_TEXT defaults to TRUE, https://docs.snowflake.com/en/sql-reference/sql/
+    create-file-format) and ids as plain int64: no DATE, TIMESTAMP or DECIMAL logical type
+    whose Snowflake reading would depend on USE_LOGICAL_TYPE."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    landing = tmp_path / "landing"
+    generate_landing(landing, customers=150, seed=SEED, dirty_rate=0.02, show_progress=False)
+    files = sorted(landing.rglob("*.parquet"))
+    assert {f.relative_to(landing).parts[0] for f in files} == {"customers", "transactions"}
+    for path in files:
+        for field in pq.ParquetFile(path).schema_arrow:
+            assert pa.types.is_string(field.type) or field.type == pa.int64(), (path, field)
