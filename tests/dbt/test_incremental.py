@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from db_helpers import query as _query
 
 from toolkit.errors import C360Error
 from toolkit.pipeline.dbt_runner import build
@@ -17,14 +18,6 @@ FACT_STATE = """
     select count(*), max(built_at), sum(hash(transaction_id, customer_key, amount, status))
     from gold.fct_transactions
 """
-
-
-def _query(db, sql, params=None):
-    con = duckdb.connect(str(db))
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_rerun_without_new_data_changes_nothing(copy_of_built_db):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import duckdb
 import pytest
+from db_helpers import query as _query
 
 from toolkit.pipeline.dbt_runner import build, run_dbt
 
@@ -34,14 +35,6 @@ COMPARED = {
     "gold.dim_customer": None,
     "gold.fct_transactions": "built_at",
 }
-
-
-def _query(db, sql, params=None):
-    con = duckdb.connect(str(db))
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def _new_day(db, batch: str, days_later: int) -> int:

@@ -4,17 +4,9 @@ is still built, because the increment anti-joins on batch ids, not on a loaded_a
 
 from __future__ import annotations
 
-import duckdb
+from db_helpers import query as _query
 
 from toolkit.pipeline.dbt_runner import build
-
-
-def _query(db, sql, params=None):
-    con = duckdb.connect(str(db))
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
 
 
 def test_a_late_committed_batch_with_an_old_loaded_at_is_built(copy_of_built_db):
