@@ -59,15 +59,6 @@ CREDIT_LIMIT_RANGES: dict[str, tuple[int, int]] = {
     "Platinum": (25_000, 50_000),
 }
 CARD_TYPES: tuple[str, ...] = tuple(CREDIT_LIMIT_RANGES)
-PREMIUM_CARD_TYPES: tuple[str, ...] = ("Gold", "Platinum")
 
 CHANNELS: tuple[str, ...] = ("Online", "In-Store", "Mobile")
 STATUSES: tuple[str, ...] = ("approved", "declined")
-
-
-def risk_category(score: float) -> str:
-    """The risk band a 0-100 churn score falls in."""
-    for band in RISK_BANDS:
-        if score <= band.high:
-            return band.name
-    return RISK_BANDS[-1].name
