@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import numpy as np
+import pytest
 
 from toolkit.churn.bootstrap import Difference, paired_difference
 from toolkit.churn.registry import decide_promotion, next_version
@@ -60,3 +61,29 @@ def test_versions_count_up(tmp_path):
     assert next_version(tmp_path, when) == "churn-v001-20250102T030405"
     (tmp_path / "churn-v001-20250102T030405").mkdir()
     assert next_version(tmp_path, when).startswith("churn-v002-")
+
+
+def test_a_resample_metric_equals_sklearn_on_the_resampled_rows():
+    """The bootstrap scores a resample as counts over one sort of each scorer; that must be
+    the metric sklearn gives on the resampled rows themselves, tied scores included."""
+    from sklearn.metrics import average_precision_score, roc_auc_score
+
+    from toolkit.churn.bootstrap import _SortedScores
+
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 2, 600)
+    scores = {
+        "continuous": y + rng.normal(0, 1.0, 600),
+        "heavily tied": np.round(y * 0.3 + rng.random(600), 1),  # ~13 distinct values
+    }
+    for score in scores.values():
+        curve = _SortedScores(y, score)
+        for _ in range(25):
+            idx = rng.integers(0, 600, 600)
+            counts = np.bincount(idx, minlength=600)
+            assert curve.metric("roc_auc", counts) == pytest.approx(
+                roc_auc_score(y[idx], score[idx]), abs=1e-12
+            )
+            assert curve.metric("pr_auc", counts) == pytest.approx(
+                average_precision_score(y[idx], score[idx]), abs=1e-12
+            )

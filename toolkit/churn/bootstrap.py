@@ -54,13 +54,44 @@ def paired_difference(
         nan = float("nan")
         return Difference(metric, nan, nan, nan, nan, nan, len(y))
     a, b = float(fn(y, score_a)), float(fn(y, score_b))
+    # Each scorer is sorted once; a resample is a count per customer, so its metric is a
+    # weighted cumulative sum over the same order (no sort per resample). A resample's metric
+    # equals sklearn's on the resampled rows (tests/churn/test_churn_promotion.py checks it).
+    curve_a, curve_b = _SortedScores(y, score_a), _SortedScores(y, score_b)
     rng = np.random.default_rng(seed)
     diffs = []
     for _ in range(resamples):
-        idx = rng.integers(0, len(y), len(y))
-        if y[idx].min() == y[idx].max():
+        counts = np.bincount(rng.integers(0, len(y), len(y)), minlength=len(y))
+        positives = int(counts @ y)
+        if positives in (0, len(y)):
             continue  # a resample with one class has no AUC
-        diffs.append(fn(y[idx], score_a[idx]) - fn(y[idx], score_b[idx]))
+        diffs.append(curve_a.metric(metric, counts) - curve_b.metric(metric, counts))
     tail = (1 - LEVEL) / 2 * 100
     low, high = np.percentile(diffs, [tail, 100 - tail]) if diffs else (np.nan, np.nan)
     return Difference(metric, a, b, a - b, float(low), float(high), len(y))
+
+
+class _SortedScores:
+    """One scorer's ranking, for metrics of weighted resamples of the same customers."""
+
+    def __init__(self, y: np.ndarray, score: np.ndarray):
+        order = np.argsort(-score, kind="mergesort")
+        self.order = order
+        self.y = y[order].astype(float)
+        sorted_score = score[order]
+        # the last row of each group of tied scores: one threshold per distinct score
+        self.thresholds = np.r_[np.flatnonzero(np.diff(sorted_score)), len(y) - 1]
+
+    def metric(self, name: str, counts: np.ndarray) -> float:
+        weights = counts[self.order].astype(float)
+        tp = np.cumsum(weights * self.y)[self.thresholds]
+        fp = np.cumsum(weights * (1.0 - self.y))[self.thresholds]
+        if name == "roc_auc":
+            tpr, fpr = np.r_[0.0, tp / tp[-1]], np.r_[0.0, fp / fp[-1]]
+            return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+        # average precision: sum over thresholds of (recall step) x precision there; a
+        # threshold no resampled row reaches adds no recall, so its precision is irrelevant
+        recall = np.r_[0.0, tp / tp[-1]]
+        seen = tp + fp
+        precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
+        return float(np.sum(np.diff(recall) * precision))
