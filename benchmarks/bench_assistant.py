@@ -40,6 +40,7 @@ SETS = (
     "heldout5_questions.yaml",
     "heldout6_questions.yaml",
     "heldout7_questions.yaml",
+    "heldout8_questions.yaml",
 )
 
 
