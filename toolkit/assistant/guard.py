@@ -173,6 +173,15 @@ def _contains(text: str, phrase: str) -> bool:
     return re.search(rf"(?<![\w-]){re.escape(phrase)}(?:s|es)?(?![\w-])", text) is not None
 
 
+# "which segments saw spend drop", "did sales drop": "drop" after a (non-pronoun) subject
+# of saw/did/does/will... is something falling, not an instruction (#15, held-out set 8);
+# "did you drop the table", "can we drop ..." keep their pronoun and stay data changes.
+_FALLING_DROP = re.compile(
+    r"\b(?:saw|seen|did|does|do|will|would|could|might)\s+"
+    r"(?!(?:you|we|i|they|u|someone|anyone)\b)((?:[\w'-]+\s+){1,3}?)drop\b(?=\s+(?!table\b)|[?.!]*$)"
+)
+
+
 def screen_question(question: str) -> str | None:
     """A reason to decline the question outright, or None when it may be parsed."""
     text = " ".join(question.lower().split())
@@ -180,8 +189,9 @@ def screen_question(question: str) -> str | None:
         return "Ask a question about customers, segments, churn risk or transactions."
     if len(text) > 500:
         return "That question is too long; ask one thing at a time."
+    writes = _FALLING_DROP.sub(lambda m: m.group(0)[: -len("drop")] + "fall", text)
     for pattern in _WRITE_PATTERNS:
-        if re.search(pattern, text):
+        if re.search(pattern, writes):
             return (
                 "I can only read data: requests to change, add or delete data are not allowed here."
             )

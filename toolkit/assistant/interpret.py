@@ -173,6 +173,8 @@ def _measure(m: Measure, plan: Plan, approved: bool) -> str:
         return f"Took the percentage of {of} where {part}"
     agg = m.expr.find(exp.AggFunc)
     verb = _VERBS.get(type(agg).__name__, "Computed") if agg is not None else "Listed"
+    if m.style == "date" and isinstance(agg, exp.Max):
+        verb = "Took the latest"  # a time stamp: "latest scored at", not "largest"
     noun = m.label
     for prefix in _PREFIXES:
         if noun.startswith(prefix) and noun != prefix.rstrip("_"):

@@ -16,7 +16,7 @@ from sqlglot import exp
 
 from toolkit.assistant.model import SemanticModel, load_model
 from toolkit.assistant.tokenise import phrase_key
-from toolkit.assistant.vocabulary import register_model_units
+from toolkit.assistant.vocabulary import ABBREVIATIONS, register_model_units
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ class Lexicon:
     state_names: dict[str, str]  # "Texas" -> "TX"
 
     def add(self, phrase: str, item: Item) -> None:
-        key = phrase_key(phrase)
+        key = tuple(ABBREVIATIONS.get(k, k) for k in phrase_key(phrase))
         if not key:
             return
         bucket = self.phrases.setdefault(key, [])
@@ -110,6 +110,17 @@ def build_lexicon(model: SemanticModel, extra_values: dict | None = None) -> Lex
             if metrics:
                 items.extend(metrics)
                 break
+        # "approved transactions", "declining customers": a filter phrase ending in the name
+        # of the rows it filters names them too, so "what % of approved transactions ..." is
+        # a share of transactions, not of customers (held-out set 8)
+        tail = lex.phrases.get(key[-1:], []) if len(key) > 1 else []
+        tables = [
+            i
+            for i in tail
+            if i.kind == "table" and any(f.kind == "filter" and f.table == i.table for f in items)
+        ]
+        if tables and not any(i.kind in ("metric", "table") for i in items):
+            items.extend(tables)
     return lex
 
 

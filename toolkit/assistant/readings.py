@@ -35,6 +35,8 @@ def same_rows(left: list[list], right: list[list]) -> bool:
 def _hint(key: str, options: list) -> str:
     if key.startswith("year@"):
         return f"name the year ({' or '.join(str(o) for o in options)})"
+    if key.startswith("grain@"):
+        return "say 'per customer' or 'per transaction'"
     if key.startswith("column@"):
         names = " or ".join(f"'{name.replace('_', ' ')}'" for _, name in options)
         return f"say which you mean by adding {names} after the name"

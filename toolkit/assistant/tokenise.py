@@ -85,6 +85,9 @@ def tokenize(question: str) -> list[Token]:
             if low == "%":
                 if tokens and tokens[-1].number is not None:
                     tokens[-1].is_percent = True
+                    continue
+                # "what % of ...": the sign alone is the word "percent"
+                tokens.append(Token("%", raw))
                 continue
             if low in NUMBER_WORDS:
                 tokens.append(Token("#", raw, number=float(NUMBER_WORDS[low])))

@@ -33,6 +33,8 @@ _V = load_vocabulary()
 
 AGG_WORDS: dict[str, str] = dict(_V["aggregation_words"])
 AGG_LABEL: dict[str, str] = dict(_V["aggregation_labels"])
+# shorthand ("avg", "txns") read as the word it stands for, keyed by stem
+ABBREVIATIONS: dict[str, str] = {stem(k): v for k, v in _V["abbreviations"].items()}
 DESC_WORDS: set[str] = set(_V["descending_words"])
 ASC_WORDS: set[str] = set(_V["ascending_words"])
 COUNT_WORDS: set[str] = set(_V["count_words"])
@@ -48,6 +50,9 @@ VERBS: set[str] = set(_V["verbs"])
 LINKING_WORDS: set[str] = set(_V["linking_words"])
 # an imperative that orders groups by a measure ("rank card types by spend")
 RANKING_VERBS: set[str] = set(_V["ranking_verbs"])
+# "when were the churn scores last updated?" (a table's latest write time)
+UPDATE_VERBS: set[str] = {stem(w) for w in _V["update_verbs"]}
+RECENCY_WORDS: set[str] = set(_V["recency_words"])
 # fillers match on the word or its stem
 FILLER: set[str] = set(_V["filler"]) | {stem(w) for w in _V["filler"]}
 COMPARATORS: list[tuple[tuple[str, ...], str]] = [
