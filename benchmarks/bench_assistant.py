@@ -41,6 +41,7 @@ SETS = (
     "heldout6_questions.yaml",
     "heldout7_questions.yaml",
     "heldout8_questions.yaml",
+    "heldout9_questions.yaml",
 )
 
 
