@@ -49,6 +49,43 @@ def _key(span: list[Token]) -> tuple[str, ...]:
     return tuple(t.key for t in [span[0], *inner, span[-1]])
 
 
+def _longest_at(tokens, taken, lex, i, *, only_time_words=False, limit=None) -> Tag | None:
+    n = len(tokens) if limit is None else limit
+    for length in range(min(lex.max_len + 1, n - i), 0, -1):
+        if any(taken[i : i + length]):
+            continue
+        key = _key(tokens[i : i + length])
+        items = lex.phrases.get(key) if len(key) <= lex.max_len else None
+        if not items:
+            continue
+        if only_time_words and (
+            length < 2
+            or not any(
+                k in UNITS or k in {"last", "prior", "previous", "over", "week"} for k in key
+            )
+        ):
+            continue
+        items = [it for it in items if _allowed(it, tokens, i, i + length)]
+        if items:
+            return Tag(i, i + length, items)
+    return None
+
+
+def _overlapped(tokens, taken, lex, found: Tag) -> Tag:
+    """ "customers at risk of churning": the longest phrase at a position ("customers at
+    risk") may cut a longer one that starts inside it ("at risk of churning") and leave its
+    tail unread. When the part before that phrase is a phrase of its own ("customers"), the
+    two together read every word, so take that part (held-out set 9)."""
+    for j in range(found.start + 1, found.end):
+        later = _longest_at(tokens, taken, lex, j)
+        if later is None or later.end <= found.end:
+            continue
+        head = _longest_at(tokens, taken, lex, found.start, limit=j)
+        if head is not None and head.end == j:
+            return head
+    return found
+
+
 def tag(
     tokens: list[Token], taken: list[bool], lex: Lexicon, *, only_time_words=False
 ) -> list[Tag]:
@@ -59,25 +96,9 @@ def tag(
         if taken[i]:
             i += 1
             continue
-        found = None
-        for length in range(min(lex.max_len + 1, n - i), 0, -1):
-            if any(taken[i : i + length]):
-                continue
-            key = _key(tokens[i : i + length])
-            items = lex.phrases.get(key) if len(key) <= lex.max_len else None
-            if not items:
-                continue
-            if only_time_words and (
-                length < 2
-                or not any(
-                    k in UNITS or k in {"last", "prior", "previous", "over", "week"} for k in key
-                )
-            ):
-                continue
-            items = [it for it in items if _allowed(it, tokens, i, i + length)]
-            if items:
-                found = Tag(i, i + length, items)
-                break
+        found = _longest_at(tokens, taken, lex, i, only_time_words=only_time_words)
+        if found and not only_time_words:
+            found = _overlapped(tokens, taken, lex, found)
         if found:
             tags.append(found)
             for j in range(found.start, found.end):

@@ -170,6 +170,8 @@ def _measure(m: Measure, plan: Plan, approved: bool) -> str:
             where = f" (the percentage of {plan.base} where {part})" if case is not None else ""
             return f"Computed {_human(m.label)}{where}"
         of = "customers" if "customer" in m.label else _human(m.label.removeprefix("pct_of_"))
+        if m.expr.find(exp.Window) is not None:  # each group's part of the total
+            return f"Took each group's percentage of all {of}"
         return f"Took the percentage of {of} where {part}"
     agg = m.expr.find(exp.AggFunc)
     verb = _VERBS.get(type(agg).__name__, "Computed") if agg is not None else "Listed"

