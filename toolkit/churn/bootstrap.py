@@ -47,28 +47,53 @@ def paired_difference(
     resamples: int = RESAMPLES,
 ) -> Difference:
     """``metric(a) - metric(b)`` and its 95% interval; NaN when y has a single class."""
+    return paired_differences(
+        y, score_a, score_b, metrics=(metric,), seed=seed, resamples=resamples
+    )[metric]
+
+
+def paired_differences(
+    y: np.ndarray,
+    score_a: np.ndarray,
+    score_b: np.ndarray,
+    *,
+    metrics: tuple[str, ...] = ("roc_auc",),
+    seed: int = 42,
+    resamples: int = RESAMPLES,
+) -> dict[str, Difference]:
+    """:func:`paired_difference` for several metrics over the same seeded resamples.
+
+    Each metric's result is exactly what ``paired_difference(..., metric=m, seed=seed)``
+    gives alone (same draws, same arithmetic); the draws and each resample's cumulative
+    sums are shared between the metrics instead of recomputed for each.
+    """
     y = np.asarray(y, dtype=int)
     score_a, score_b = np.asarray(score_a, float), np.asarray(score_b, float)
-    fn = METRICS[metric]
     if len(np.unique(y)) < 2:
         nan = float("nan")
-        return Difference(metric, nan, nan, nan, nan, nan, len(y))
-    a, b = float(fn(y, score_a)), float(fn(y, score_b))
+        return {m: Difference(m, nan, nan, nan, nan, nan, len(y)) for m in metrics}
+    full = {m: (float(METRICS[m](y, score_a)), float(METRICS[m](y, score_b))) for m in metrics}
     # Each scorer is sorted once; a resample is a count per customer, so its metric is a
     # weighted cumulative sum over the same order (no sort per resample). A resample's metric
     # equals sklearn's on the resampled rows (tests/churn/test_churn_promotion.py checks it).
     curve_a, curve_b = _SortedScores(y, score_a), _SortedScores(y, score_b)
     rng = np.random.default_rng(seed)
-    diffs = []
+    diffs: dict[str, list[float]] = {m: [] for m in metrics}
     for _ in range(resamples):
         counts = np.bincount(rng.integers(0, len(y), len(y)), minlength=len(y))
         positives = int(counts @ y)
         if positives in (0, len(y)):
             continue  # a resample with one class has no AUC
-        diffs.append(curve_a.metric(metric, counts) - curve_b.metric(metric, counts))
+        metrics_a, metrics_b = curve_a.metrics(metrics, counts), curve_b.metrics(metrics, counts)
+        for m in metrics:
+            diffs[m].append(metrics_a[m] - metrics_b[m])
     tail = (1 - LEVEL) / 2 * 100
-    low, high = np.percentile(diffs, [tail, 100 - tail]) if diffs else (np.nan, np.nan)
-    return Difference(metric, a, b, a - b, float(low), float(high), len(y))
+    out = {}
+    for m in metrics:
+        low, high = np.percentile(diffs[m], [tail, 100 - tail]) if diffs[m] else (np.nan, np.nan)
+        a, b = full[m]
+        out[m] = Difference(m, a, b, a - b, float(low), float(high), len(y))
+    return out
 
 
 class _SortedScores:
@@ -83,15 +108,23 @@ class _SortedScores:
         self.thresholds = np.r_[np.flatnonzero(np.diff(sorted_score)), len(y) - 1]
 
     def metric(self, name: str, counts: np.ndarray) -> float:
+        return self.metrics((name,), counts)[name]
+
+    def metrics(self, names: tuple[str, ...], counts: np.ndarray) -> dict[str, float]:
+        """Each named metric of one resample (a count per customer), sharing the sums."""
         weights = counts[self.order].astype(float)
         tp = np.cumsum(weights * self.y)[self.thresholds]
         fp = np.cumsum(weights * (1.0 - self.y))[self.thresholds]
-        if name == "roc_auc":
-            tpr, fpr = np.r_[0.0, tp / tp[-1]], np.r_[0.0, fp / fp[-1]]
-            return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
-        # average precision: sum over thresholds of (recall step) x precision there; a
-        # threshold no resampled row reaches adds no recall, so its precision is irrelevant
-        recall = np.r_[0.0, tp / tp[-1]]
-        seen = tp + fp
-        precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
-        return float(np.sum(np.diff(recall) * precision))
+        out = {}
+        for name in names:
+            if name == "roc_auc":
+                tpr, fpr = np.r_[0.0, tp / tp[-1]], np.r_[0.0, fp / fp[-1]]
+                out[name] = float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))
+                continue
+            # average precision: sum over thresholds of (recall step) x precision there; a
+            # threshold no resampled row reaches adds no recall, so its precision is irrelevant
+            recall = np.r_[0.0, tp / tp[-1]]
+            seen = tp + fp
+            precision = np.divide(tp, seen, out=np.zeros_like(tp), where=seen > 0)
+            out[name] = float(np.sum(np.diff(recall) * precision))
+        return out

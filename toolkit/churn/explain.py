@@ -16,6 +16,8 @@ import lightgbm as lgb
 import numpy as np
 import pandas as pd
 
+ROW_BLOCK = 2048  # rows per block: 2,048 x 31 features x 8 bytes = 0.5 MB, fits in L2
+
 
 def _node_value(node: dict) -> float:
     return float(node["leaf_value"] if "leaf_index" in node else node["internal_value"])
@@ -55,6 +57,10 @@ def contributions(
     if leaves.ndim == 1:
         leaves = leaves.reshape(-1, 1)
     total = np.zeros((len(matrix), booster.num_feature()))
-    for tree_index, table in enumerate(tables):
-        total += table[leaves[:, tree_index]]
+    # Block by rows so each block's running total stays in cache across all trees: the
+    # same additions in the same tree order (so the same bits), ~4x less memory traffic.
+    for start in range(0, len(total), ROW_BLOCK):
+        block, block_leaves = total[start : start + ROW_BLOCK], leaves[start : start + ROW_BLOCK]
+        for tree_index, table in enumerate(tables):
+            block += table[block_leaves[:, tree_index]]
     return total

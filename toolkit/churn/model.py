@@ -29,16 +29,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (
     average_precision_score,
     brier_score_loss,
-    f1_score,
     log_loss,
     precision_recall_curve,
-    precision_score,
-    recall_score,
     roc_auc_score,
 )
 
 from toolkit.churn.baselines import SINGLE_FEATURE, fit_baselines
-from toolkit.churn.bootstrap import Difference, paired_difference
+from toolkit.churn.bootstrap import Difference, paired_differences
 from toolkit.churn.explain import contributions
 from toolkit.churn.features import FEATURE_NAMES, FEATURES, describe_feature
 
@@ -100,14 +97,28 @@ class ChurnModel:
         )
         rows = np.arange(len(matrix))
         phrases: list[list[str]] = [[] for _ in rows]
+        # Many customers share a value (a count, a card tier): say each (feature, value)
+        # once. Keyed on the value's bits, so 0.0 and -0.0 (printed "-0") stay apart.
+        said: dict[tuple[int, int], str] = {}
         for rank in range(order.shape[1]):
             concept = order[:, rank]
             feature = spokesman[rows, concept]
             pushes_up = by_concept[rows, concept] > 0
             known = ~np.isnan(values[rows, feature])
-            for row in np.nonzero(pushes_up & known)[0]:
-                j = feature[row]
-                phrases[row].append(describe_feature(self.feature_names[j], values[row, j]))
+            chosen = np.nonzero(pushes_up & known)[0]
+            chosen_features = feature[chosen]
+            chosen_values = values[chosen, chosen_features]
+            for row, j, bits, value in zip(
+                chosen.tolist(),
+                chosen_features.tolist(),
+                chosen_values.view(np.int64).tolist(),
+                chosen_values.tolist(),
+                strict=True,
+            ):
+                phrase = said.get((j, bits))
+                if phrase is None:
+                    phrase = said[(j, bits)] = describe_feature(self.feature_names[j], value)
+                phrases[row].append(phrase)
         return ["; ".join(p) if p else "no notable risk factors" for p in phrases]
 
     def to_dict(self) -> dict:
@@ -212,17 +223,34 @@ def _best_f1_threshold(y: np.ndarray, p: np.ndarray) -> float:
     return float(thresholds[int(np.argmax(f1[:-1]))]) if len(thresholds) else 0.5
 
 
+def _precision_recall_f1(y: np.ndarray, predicted: np.ndarray) -> tuple[float, float, float]:
+    """sklearn's binary precision, recall and F1 with ``zero_division=0``, from one count.
+
+    sklearn validates its inputs on each of the three calls (~20 ms per split at 10,000
+    customers); the arithmetic is the same integer counts and one division each
+    (F1 = 2·tp / (positives + predicted positives)), so the values are identical
+    (tests/churn/test_churn_training.py compares them with sklearn's).
+    """
+    tp = int(np.count_nonzero(predicted[y == 1] == 1))
+    predicted_positive, positive = int(np.count_nonzero(predicted)), int(np.count_nonzero(y))
+    precision = tp / predicted_positive if predicted_positive else 0.0
+    recall = tp / positive if positive else 0.0
+    both = positive + predicted_positive
+    return float(precision), float(recall), float(2 * tp / both if both else 0.0)
+
+
 def evaluate(y: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
     """Discrimination, threshold and calibration metrics for one split."""
     y = np.asarray(y, dtype=int)
     predicted = (p >= threshold).astype(int)
     both_classes = len(np.unique(y)) == 2
+    precision, recall, f1 = _precision_recall_f1(y, predicted)
     return {
         "roc_auc": float(roc_auc_score(y, p)) if both_classes else float("nan"),
         "pr_auc": float(average_precision_score(y, p)) if both_classes else float("nan"),
-        "f1": float(f1_score(y, predicted, zero_division=0)),
-        "precision": float(precision_score(y, predicted, zero_division=0)),
-        "recall": float(recall_score(y, predicted, zero_division=0)),
+        "f1": f1,
+        "precision": precision,
+        "recall": recall,
         "brier": float(brier_score_loss(y, p)),
         "log_loss": float(log_loss(y, np.clip(p, 1e-6, 1 - 1e-6), labels=[0, 1])),
         "churn_rate": float(y.mean()),
@@ -354,8 +382,8 @@ def _baselines(
     best = _best_single(frame)
     test = splits["test"]
     y, p_model = test["churned"].to_numpy(int), model.predict_proba(test)
-    lift = {
-        metric: paired_difference(y, p_model, probabilities[best], metric=metric, seed=seed)
-        for metric in ("pr_auc", "roc_auc")
-    }
+    # one pass over the seeded resamples for both metrics (each as paired_difference alone)
+    lift = paired_differences(
+        y, p_model, probabilities[best], metrics=("pr_auc", "roc_auc"), seed=seed
+    )
     return frame, lift

@@ -62,29 +62,64 @@ def log_likelihood_terms(r, alpha, a, b, x, t_x, big_t) -> np.ndarray:
     return ln_a1 + ln_a2 + np.logaddexp(ln_a3, ln_a4)
 
 
-def log_likelihood_and_gradient(r, alpha, a, b, x, t_x, big_t) -> tuple[float, np.ndarray]:
+class Customers:
+    """(x, t_x, T) arrays with what a likelihood evaluation reuses, computed once per fit.
+
+    Every term that depends on a customer only through x (gammaln, betaln, digamma of
+    r + x, b + x, a + b + x) is evaluated once per *distinct* x and gathered: a portfolio
+    of 50,000 card holders has ~800 distinct purchase counts. (Grouping whole (x, t_x, T)
+    triples would not help: t_x and T are in fractional days, so no two customers share
+    one.) Each customer's value is still built by the same floating-point operations in
+    the same order, so results equal the per-customer formula bit for bit
+    (tests/clv/test_clv_speed.py).
+    """
+
+    def __init__(self, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray):
+        self.x, self.t_x, self.big_t = x, t_x, big_t
+        self.unique_x, self.inverse = np.unique(x, return_inverse=True)
+        self.has_repeat = x > 0
+        self.unique_repeat = self.unique_x > 0
+        self.repeat_inverse = self.inverse[self.has_repeat]
+        self.t_x_repeat = t_x[self.has_repeat]
+
+
+def log_likelihood_and_gradient(
+    r, alpha, a, b, x, t_x=None, big_t=None
+) -> tuple[float, np.ndarray]:
     """Total log-likelihood and its gradient in (r, α, a, b), analytically.
 
     With ``L34 = ln(A3 + A4)`` and weights ``w3 = A3 / (A3 + A4)``, ``w4 = 1 − w3``, each
     term's derivative follows from digamma (ψ) identities; an analytic gradient makes
     L-BFGS-B several times faster than finite differences on 50,000 customers.
+    ``x`` may be a :class:`Customers` (then ``t_x`` and ``T`` come from it).
     """
-    ln_a3 = -(r + x) * np.log(alpha + big_t)
-    has_repeat = x > 0
+    c = x if isinstance(x, Customers) else Customers(*_as_arrays(x, t_x, big_t))
+    x, t_x, big_t, inv = c.x, c.t_x, c.big_t, c.inverse
+    ux, has_repeat = c.unique_x, c.has_repeat
+    r_x = (r + ux)[inv]
+    log_alpha_t = np.log(alpha + big_t)
+    log_alpha_tx = np.log(alpha + t_x)
+    ln_a3 = -r_x * log_alpha_t
     ln_a4 = np.full_like(x, -np.inf)
-    xr = x[has_repeat]
-    ln_a4[has_repeat] = np.log(a) - np.log(b + xr - 1) - (r + xr) * np.log(alpha + t_x[has_repeat])
+    # A4 only exists for repeat buyers; b + x - 1 > 0 there, so the log is defined.
+    log_b_x_1 = np.zeros_like(ux)
+    log_b_x_1[c.unique_repeat] = np.log(b + ux[c.unique_repeat] - 1)
+    ln_a4[has_repeat] = (
+        np.log(a) - log_b_x_1[c.repeat_inverse] - r_x[has_repeat] * log_alpha_tx[has_repeat]
+    )
     l34 = np.logaddexp(ln_a3, ln_a4)
     w3 = np.exp(ln_a3 - l34)
     w4 = 1.0 - w3
-    ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + betaln(a, b + x) - betaln(a, b) + l34
+    per_x = gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux) - betaln(a, b)
+    ll = per_x[inv] + l34
     # log(b + x − 1) only matters where w4 > 0 (repeat buyers); guard x = 0 rows.
-    b_x_1 = np.where(has_repeat, b + x - 1, 1.0)
-    d_r = digamma(r + x) - digamma(r) + np.log(alpha)
-    d_r += -w3 * np.log(alpha + big_t) - w4 * np.log(alpha + t_x)
-    d_alpha = r / alpha - w3 * (r + x) / (alpha + big_t) - w4 * (r + x) / (alpha + t_x)
-    d_a = digamma(a + b) - digamma(a + b + x) + w4 / a
-    d_b = digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b) - w4 / b_x_1
+    b_x_1 = np.where(c.unique_repeat, b + ux - 1, 1.0)[inv]
+    d_r = (digamma(r + ux) - digamma(r) + np.log(alpha))[inv]
+    d_r += -w3 * log_alpha_t - w4 * log_alpha_tx
+    d_alpha = r / alpha - w3 * r_x / (alpha + big_t) - w4 * r_x / (alpha + t_x)
+    digamma_abx = digamma(a + b + ux)
+    d_a = (digamma(a + b) - digamma_abx)[inv] + w4 / a
+    d_b = (digamma(b + ux) - digamma_abx - digamma(b) + digamma(a + b))[inv] - w4 / b_x_1
     gradient = np.array([d_r.sum(), d_alpha.sum(), d_a.sum(), d_b.sum()])
     return float(ll.sum()), gradient
 
@@ -101,10 +136,11 @@ def fit_bgnbd(
     scale = float(np.median(big_t)) or 1.0
     t_x_s, big_t_s = t_x / scale, big_t / scale
     n = x.size
+    customers = Customers(x, t_x_s, big_t_s)
 
     def negative_ll(log_params: np.ndarray) -> tuple[float, np.ndarray]:
         params = np.exp(log_params)
-        ll, gradient = log_likelihood_and_gradient(*params, x, t_x_s, big_t_s)
+        ll, gradient = log_likelihood_and_gradient(*params, customers)
         # chain rule for the log-parameterisation: d/d(log θ) = θ · d/dθ
         penalty = penalizer * float(log_params @ log_params)
         return -ll / n + penalty, -gradient * params / n + 2 * penalizer * log_params

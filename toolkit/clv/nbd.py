@@ -46,10 +46,22 @@ def fit_nbd(frequency, T) -> NbdParams:
     if x.size == 0:
         raise ValueError("cannot fit the NBD on zero customers")
     scale = float(np.median(big_t)) or 1.0
+    # gammaln(r + x) once per distinct purchase count, gathered; log T never changes. Each
+    # customer's term is the same operations in the same order as log_likelihood_terms, so
+    # the fit is unchanged to the last bit (tests/clv/test_clv_speed.py).
+    unique_x, inverse = np.unique(x, return_inverse=True)
+    log_t = np.log(big_t)
 
     def negative_ll(log_params: np.ndarray) -> float:
         r, alpha_s = np.exp(log_params)
-        return -float(log_likelihood_terms(r, alpha_s * scale, x, big_t).mean())
+        alpha = alpha_s * scale
+        log_alpha_t = np.log(alpha + big_t)
+        terms = (
+            (gammaln(r + unique_x) - gammaln(r))[inverse]
+            + r * (np.log(alpha) - log_alpha_t)
+            + x * (log_t - log_alpha_t)
+        )
+        return -float(terms.mean())
 
     result = minimize(negative_ll, x0=np.zeros(2), method="L-BFGS-B", bounds=[(-15.0, 15.0)] * 2)
     r, alpha_s = np.exp(result.x)
