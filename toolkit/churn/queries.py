@@ -91,6 +91,11 @@ CUSTOMER_SOURCE_WITH_SILVER_OPEN_DATE = """(
 # Windows are "last N days" in the contract's sense: transaction_date in
 # (cutoff − N days, cutoff]; age_days = 0 on the cut-off day itself.
 #
+# Money is summed as the exact DECIMAL amount and cast to double once per total: a sum of
+# doubles depends on the order parallel threads combine their partial sums, so the same
+# query gave totals differing in the last bits from run to run (and a Gamma-Gamma fit on
+# them moved in the 6th digit). Exact sums make features and CLV reproducible.
+#
 # Shape, for speed at 13.5M transactions: two plain scans, each grouped by customer
 # only (grouping by customer *and* day, counting distinct days or a window function
 # costs several times more). Only the 180 days before the cut-off are read row by row;
@@ -103,7 +108,7 @@ recent as (
         t.customer_id,
         t.transaction_date,
         t.channel,
-        cast(t.amount as double) as amount,
+        t.amount,
         case when t.status = 'approved' then 1 else 0 end as approved,
         case when t.status = 'declined' then 1 else 0 end as declined,
         date_diff('day', t.transaction_date, :cutoff) as age_days,
@@ -123,26 +128,50 @@ activity as (
         sum(approved) as txn_count_180,
         sum(case when approved = 1 and age_days >= 30 and age_days < 60 then 1 else 0 end)
             as txn_count_prior_30,
-        sum(case when approved = 1 and age_days < 30 then amount else 0 end) as spend_30,
-        sum(case when approved = 1 and age_days < 60 then amount else 0 end) as spend_60,
-        sum(case when approved = 1 and age_days < 90 then amount else 0 end) as spend_90,
-        sum(case when approved = 1 then amount else 0 end) as spend_180,
-        sum(case when approved = 1 and age_days >= 30 and age_days < 60 then amount else 0 end)
+        cast(sum(
+            case when approved = 1 and age_days < 30 then amount else 0 end
+        ) as double) as spend_30,
+        cast(sum(
+            case when approved = 1 and age_days < 60 then amount else 0 end
+        ) as double) as spend_60,
+        cast(sum(
+            case when approved = 1 and age_days < 90 then amount else 0 end
+        ) as double) as spend_90,
+        cast(sum(case when approved = 1 then amount else 0 end) as double) as spend_180,
+        cast(sum(
+            case when approved = 1 and age_days >= 30 and age_days < 60 then amount else 0 end
+        ) as double)
             as spend_prior_30,
-        sum(case when approved = 1 and age_days >= 90 then amount else 0 end) as spend_prior_90,
-        sum(case when approved = 1 and age_days < 90 then amount * travel else 0 end)
+        cast(sum(
+            case when approved = 1 and age_days >= 90 then amount else 0 end
+        ) as double) as spend_prior_90,
+        cast(sum(
+            case when approved = 1 and age_days < 90 then amount * travel else 0 end
+        ) as double)
             as travel_spend_90,
-        sum(case when approved = 1 and age_days >= 90 then amount * travel else 0 end)
+        cast(sum(
+            case when approved = 1 and age_days >= 90 then amount * travel else 0 end
+        ) as double)
             as travel_spend_prior_90,
-        sum(case when approved = 1 and age_days < 90 then amount * necessity else 0 end)
+        cast(sum(
+            case when approved = 1 and age_days < 90 then amount * necessity else 0 end
+        ) as double)
             as necessity_spend_90,
-        sum(case when approved = 1 and age_days < 90 then amount * discretionary else 0 end)
+        cast(sum(
+            case when approved = 1 and age_days < 90 then amount * discretionary else 0 end
+        ) as double)
             as discretionary_spend_90,
-        sum(case when approved = 1 and age_days < 90 and channel = 'Online' then amount else 0 end)
+        cast(sum(
+            case when approved = 1 and age_days < 90 and channel = 'Online' then amount else 0 end
+        ) as double)
             as online_spend_90,
-        sum(case when approved = 1 and age_days < 90 and channel = 'Mobile' then amount else 0 end)
+        cast(sum(
+            case when approved = 1 and age_days < 90 and channel = 'Mobile' then amount else 0 end
+        ) as double)
             as mobile_spend_90,
-        max(case when approved = 1 and age_days < 90 then amount end) as max_amount_90,
+        cast(max(
+            case when approved = 1 and age_days < 90 then amount end
+        ) as double) as max_amount_90,
         sum(case when declined = 1 and age_days < 30 then 1 else 0 end) as declined_count_30,
         sum(case when declined = 1 and age_days < 90 then 1 else 0 end) as declined_count_90,
         sum(case when declined = 1 and age_days >= 90 then 1 else 0 end)
@@ -220,15 +249,19 @@ order by c.customer_id
 LABEL_AGGREGATES = """
 select
     customer_id,
-    sum(case when after_days between 1 and :horizon_days then amount else 0 end) as future_spend,
+    cast(sum(
+        case when after_days between 1 and :horizon_days then amount else 0 end
+    ) as double) as future_spend,
     max(case when after_days between 1 and :horizon_days then transaction_date end)
         as last_future_date,
-    sum(case when after_days between -179 and 0 then amount else 0 end) as baseline_spend_180
+    cast(sum(
+        case when after_days between -179 and 0 then amount else 0 end
+    ) as double) as baseline_spend_180
 from (
     select
         customer_id,
         transaction_date,
-        cast(amount as double) as amount,
+        amount,
         date_diff('day', :cutoff, transaction_date) as after_days
     from gold.fct_transactions
     where status = 'approved'
@@ -258,7 +291,7 @@ select
     count(*) as purchase_count,
     min(transaction_ts) as first_purchase_ts,
     max(transaction_ts) as last_purchase_ts,
-    sum(cast(amount as double)) as total_spend,
+    cast(sum(amount) as double) as total_spend,
     arg_min(cast(amount as double), transaction_ts) as first_purchase_amount
 from gold.fct_transactions
 where status = 'approved' and transaction_date <= :as_of
@@ -272,7 +305,7 @@ CLV_HOLDOUT = """
 select
     customer_id,
     count(*) as holdout_purchases,
-    sum(cast(amount as double)) as holdout_spend
+    cast(sum(amount) as double) as holdout_spend
 from gold.fct_transactions
 where status = 'approved' and transaction_date > :calibration_end and transaction_date <= :as_of
 group by customer_id
