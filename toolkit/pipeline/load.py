@@ -99,17 +99,20 @@ def _load_group(
 ) -> tuple[int, int, int]:
     """Validate and load one group of batch files atomically; returns (in, loaded, rejected).
 
-    The files are streamed, never staged whole: a narrow pass ranks duplicate keys, one
-    pass inserts the valid rows, typed, and only when the group had bad rows (input
-    count from the Parquet footers > rows inserted) a second pass quarantines them with
-    every reason. Batch id and file name are per-file constants. Every SQL fragment
-    interpolated here is a module constant; paths and ids are bound.
+    The files are streamed, never staged whole: a narrow pass over the key columns ranks
+    duplicate keys, one pass inserts the valid rows, typed, and only when the group had bad
+    rows (input count from the Parquet footers > rows inserted) a second pass quarantines
+    them with every reason. Valid rows are found with ``validation.valid_row``: cheap tests
+    first, the exact predicates only for the rows those do not accept. Batch id and file
+    name are per-file constants. Every SQL fragment interpolated here is a module constant;
+    paths and ids are bound.
     """
     batches = [(str(f), _batch_id(landing, f)) for f in files]
     rules = source.rules
     # Every landing value as text, as Snowflake's raw landing tables hold it, so the
     # declared checks read the same input on both engines.
     as_text = ", ".join(f"{c}::varchar as {c}" for c in rules.columns)
+    key_text = ", ".join(f"{c}::varchar as {c}" for c in rules.key)
     key = ", ".join(rules.key)
 
     def per_file(selected: str) -> str:
@@ -120,14 +123,14 @@ def _load_group(
         )
 
     params = [value for path, batch in batches for value in (path, batch, path)]
-    bad = validation.bad_row(rules, "duckdb")
     con.execute("begin transaction")
     try:
-        # Duplicates are rare: rank only the rows whose key occurs more than once.
-        con.execute(
+        # Duplicates are rare: rank only the rows whose key occurs more than once, reading
+        # the key columns alone.
+        (duplicates,) = con.execute(
             f"""
             create or replace temp table duplicate_rows as
-            with raw as materialized ({per_file(as_text)})
+            with raw as materialized ({per_file(key_text)})
             select _batch_id, _row from (
                 select _batch_id, _row,
                        row_number() over (partition by {key} order by _batch_id, _row) as _occurrence
@@ -137,12 +140,22 @@ def _load_group(
             ) where _occurrence > 1
             """,  # noqa: S608
             params,
+        ).fetchone()
+        # No duplicates (the usual group): no lookup of every row in an empty table.
+        duplicate = (
+            "(s._batch_id, s._row) in (select (_batch_id, _row) from duplicate_rows)"
+            if duplicates
+            else "false"
         )
+        # Values are parsed below the lookups' joins: the filter above them then reads the
+        # parsed columns instead of parsing each value a second time.
+        known = validation.known_keys(rules)
         checked_rows = f"""
-            with raw as ({per_file(as_text)}),
+            with raw as (
+                select s.*, {validation.parsed_values(rules, "duckdb")} from ({per_file(as_text)}) s
+            ),
             parsed as (
-                select s.*, {validation.parsed_columns(rules, "duckdb")},
-                       (s._batch_id, s._row) in (select (_batch_id, _row) from duplicate_rows) as _duplicate
+                select s.*, {known + ", " if known else ""}{duplicate} as _duplicate
                 from raw s {validation.lookups(rules)}
             )
         """  # noqa: S608
@@ -151,7 +164,7 @@ def _load_group(
             insert into bronze.{rules.table}
             {checked_rows}
             select {validation.typed_columns(rules)}, _batch_id, _source_file, current_timestamp::timestamp
-            from parsed where not ({bad})
+            from parsed where {validation.valid_row(rules)}
             """,  # noqa: S608
             params,
         ).fetchone()
@@ -169,7 +182,7 @@ def _load_group(
                 {checked_rows}
                 select ?, _batch_id, {validation.record(rules, "duckdb")},
                        {validation.reasons(rules, "duckdb")}, current_timestamp::timestamp, _source_file
-                from parsed where {bad}
+                from parsed where {validation.invalid_row(rules)}
                 """,  # noqa: S608
                 [*params, source.name],
             )

@@ -55,7 +55,9 @@ def _quoted(values) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def _blank(column: str) -> str:
+def _blank(column: str, dialect: str = "snowflake") -> str:
+    if dialect == "duckdb":  # the same test with one trim instead of nullif's two
+        return f"({column} is null or trim({column}) = '')"
     return f"nullif(trim({column}), '') is null"
 
 
@@ -246,20 +248,27 @@ def known_alias(check: Check) -> str:
     return f"_known_{check.column}"
 
 
-def parsed_columns(source: SourceRules, dialect: str) -> str:
-    """``<parse>(column) as _alias, ...`` over the landing row ``s``, and the reference key
-    each ``known`` check found (NULL when none)."""
+def parsed_values(source: SourceRules, dialect: str) -> str:
+    """``<parse>(column) as _alias, ...`` over the landing row ``s``."""
     functions = _FUNCTIONS[dialect]
-    parsed = [
+    return ", ".join(
         f"{functions[kind].format(f's.{column}')} as {alias}"
         for alias, (kind, column) in source.parsed.items()
-    ]
-    found = [
+    )
+
+
+def known_keys(source: SourceRules) -> str:
+    """The reference key each ``known`` check found (NULL when none), from ``lookups``."""
+    return ", ".join(
         f"_ref{i}._key as {known_alias(c)}"
         for i, c in enumerate(source.checks)
         if c.rule == "known"
-    ]
-    return ", ".join(parsed + found)
+    )
+
+
+def parsed_columns(source: SourceRules, dialect: str) -> str:
+    """``parsed_values`` and ``known_keys``, for one select over ``s`` and its lookups."""
+    return ", ".join(part for part in (parsed_values(source, dialect), known_keys(source)) if part)
 
 
 def lookups(source: SourceRules) -> str:
@@ -281,11 +290,11 @@ def predicate(check: Check, dialect: str) -> str:
     column = check.column
     rule = check.rule
     if rule == "missing":
-        return " or ".join(_blank(c.strip()) for c in column.split(","))
+        return " or ".join(_blank(c.strip(), dialect) for c in column.split(","))
     if rule == "unparseable":
         return f"{_alias(source, column)} is null"
     if rule == "non_numeric":
-        return f"not ({_blank(column)}) and {_alias(source, column)} is null"
+        return f"not ({_blank(column, dialect)}) and {_alias(source, column)} is null"
     if rule == "range":
         typed = _alias(source, column)
         return f"{typed} <= {check.low:g} or {typed} > {check.high:g}"
@@ -299,7 +308,7 @@ def predicate(check: Check, dialect: str) -> str:
         return f"{column} is null or not {match}"
     if rule == "known":
         unknown = f"{known_alias(check)} is null"
-        return f"not ({_blank(column)}) and {unknown}" if check.allow_blank else unknown
+        return f"not ({_blank(column, dialect)}) and {unknown}" if check.allow_blank else unknown
     if rule == "not_after":
         typed, other = _alias(source, column), _alias(source, check.other)
         return f"{typed} is null or {typed} > {other}"
@@ -311,6 +320,68 @@ def predicate(check: Check, dialect: str) -> str:
 def bad_row(source: SourceRules, dialect: str) -> str:
     """TRUE when any check fails; a NULL predicate counts as passing, never as lost."""
     return " or ".join(f"coalesce({predicate(c, dialect)}, false)" for c in source.checks)
+
+
+def _present(source: SourceRules, column: str) -> str:
+    """TRUE only when ``column`` is not blank. A parsed value proves it without a trim: every
+    parse here needs a digit, which no blank text holds (tests/ingestion pin it)."""
+    parsed = [alias for alias, (_, col) in source.parsed.items() if col == column]
+    return f"{parsed[0]} is not null" if parsed else f"trim({column}) <> ''"
+
+
+def passes(check: Check) -> str:
+    """DuckDB: a cheap test that is TRUE only for rows that pass ``check``.
+
+    It is sufficient, not exact: it may be FALSE or NULL for a row that passes (a blank
+    ``customer_id`` the ``known`` check leaves to ``missing``, say), and ``valid_row`` then
+    asks the exact predicate. It must never be TRUE for a row that fails; should it be, the
+    row would reach both bronze and ``rejected_rows`` and the load's count check refuses it.
+    """
+    source = SOURCES[check.source]
+    column = check.column
+    rule = check.rule
+    if rule == "missing":
+        return " and ".join(_present(source, c.strip()) for c in column.split(","))
+    if rule in ("unparseable", "non_numeric"):
+        return f"{_alias(source, column)} is not null"
+    if rule == "range":
+        typed = _alias(source, column)
+        return f"{typed} > {check.low:g} and {typed} <= {check.high:g}"
+    if rule == "positive":
+        return f"{_alias(source, column)} > 0"
+    if rule == "one_of":
+        return f"{column} in ({_quoted(check.values)})"
+    if rule == "matches":
+        return _FUNCTIONS["duckdb"]["matches"].format(column, check.pattern)
+    if rule == "known":
+        return f"{known_alias(check)} is not null"
+    if rule == "not_after":
+        return f"{_alias(source, column)} <= {_alias(source, check.other)}"
+    if rule == "unique":
+        return "not _duplicate"
+    raise ValueError(f"unknown rule {rule!r} in {check}")
+
+
+def _passes_all(source: SourceRules) -> str:
+    tests = dict.fromkeys(passes(c) for c in source.checks)  # one copy of a repeated test
+    return " and ".join(f"({test})" for test in tests)
+
+
+def valid_row(source: SourceRules) -> str:
+    """DuckDB: TRUE exactly when no check fails (``not bad_row``), cheaply for the usual row.
+
+    Most rows pass every cheap test and skip the exact predicates: DuckDB evaluates the
+    right side of an OR only for the rows its left side did not already accept. Since each
+    ``passes`` implies its check passes, the OR is true exactly when ``bad_row`` is false
+    (``bad_row`` is never NULL).
+    """
+    return f"({_passes_all(source)}) or not ({bad_row(source, 'duckdb')})"
+
+
+def invalid_row(source: SourceRules) -> str:
+    """DuckDB: TRUE exactly when a check fails (``bad_row``); the exact predicates run only
+    for the rows the cheap tests do not accept."""
+    return f"not coalesce({_passes_all(source)}, false) and ({bad_row(source, 'duckdb')})"
 
 
 def reasons(source: SourceRules, dialect: str) -> str:
