@@ -10,7 +10,10 @@ questions here are not the set's).
 * "whose favorite category is X": a column whose description says it holds another column's
   values takes that value;
 * "share of customers in each segment": a percentage with a split and no condition is each
-  group's part of the total.
+  group's part of the total;
+* "customers who increased their spend month over month", "segments that saw spend drop in the
+  last 90 days compared with the prior 90": a rise or fall of spend on a basis the profile
+  holds (change.py).
 """
 
 from __future__ import annotations
@@ -150,3 +153,57 @@ def test_share_per_group_compiles_and_passes_the_gate_for_snowflake():
     tree = sqlglot.parse_one(sql, read="snowflake")
     assert tree.find(exp.Window) is not None
     checked_select(sql, dialect="snowflake", database="C360_PROD")
+
+
+def test_a_rise_of_spend_month_over_month_is_read_per_customer(gold):
+    out = _answer(gold, "number of Silver customers whose spend rose month over month")
+    expected = _one(
+        gold,
+        "select count(*) from gold.customer_360_profile"
+        " where card_type = 'Silver' and mom_spend_change_pct > 0",
+    )
+    assert out["rows"] == [[expected]]
+
+
+def test_a_fall_between_the_two_90_day_windows_per_customer_and_per_group(gold):
+    out = _answer(
+        gold, "how many customers spent less in the past 90 days than the previous 90 days"
+    )
+    expected = _one(
+        gold,
+        "select count(*) from gold.customer_360_profile"
+        " where spend_last_90_days < spend_prior_90_days",
+    )
+    assert out["rows"] == [[expected]]
+    out = _answer(gold, "which card types saw spend grow in the last 90 days vs the prior 90 days")
+    grew = {
+        r[0]
+        for r in gold.execute(
+            "select card_type from gold.customer_360_profile group by 1"
+            " having sum(spend_last_90_days) > sum(spend_prior_90_days)"
+        ).fetchall()
+    }
+    assert {r[0] for r in out["rows"]} == grew
+    assert "spend prior 90 days" in out["interpretation"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "which card types saw spend grow month over month",  # per group: not in the profile
+        "which segments saw spend drop last month",  # one month against the one before
+        "total spend of customers whose spend fell month over month",  # a transaction measure
+    ],
+)
+def test_a_change_the_profile_does_not_hold_declines(gold, question):
+    out = ask_local(question, gold)
+    assert out["sql"] is None and out["error"], question
+
+
+def test_more_than_a_number_is_still_a_threshold(gold):
+    out = _answer(gold, "how many customers spent more than $2,000 in the last 90 days")
+    expected = _one(
+        gold,
+        "select count(*) from gold.customer_360_profile where spend_last_90_days > 2000",
+    )
+    assert out["rows"] == [[expected]]

@@ -18,7 +18,7 @@ STAGES = [
     # the semantic model and the words around it, the lexicon built from them, and tagging
     ("ground", {"spec", "model", "vocabulary", "lexicon", "ground"}),
     # reading the tags (parser) into a Plan (planning), the readings left open, its words
-    ("plan", {"plan", "planning", "parser", "readings", "interpret"}),
+    ("plan", {"plan", "planning", "parser", "change", "readings", "interpret"}),
     ("compile", {"compiler", "verified"}),
     ("guard", {"sql_gate", "guard"}),
     ("run", {"answer", "local", "cortex", "evaluation", "__init__"}),

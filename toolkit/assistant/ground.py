@@ -49,9 +49,11 @@ def _key(span: list[Token]) -> tuple[str, ...]:
     return tuple(t.key for t in [span[0], *inner, span[-1]])
 
 
-def _longest_at(tokens, taken, lex, i, *, only_time_words=False, limit=None) -> Tag | None:
+def _longest_at(
+    tokens, taken, lex, i, *, only_time_words=False, limit=None, shortest=1
+) -> Tag | None:
     n = len(tokens) if limit is None else limit
-    for length in range(min(lex.max_len + 1, n - i), 0, -1):
+    for length in range(min(lex.max_len + 1, n - i), shortest - 1, -1):
         if any(taken[i : i + length]):
             continue
         key = _key(tokens[i : i + length])
@@ -77,8 +79,9 @@ def _overlapped(tokens, taken, lex, found: Tag) -> Tag:
     tail unread. When the part before that phrase is a phrase of its own ("customers"), the
     two together read every word, so take that part (held-out set 9)."""
     for j in range(found.start + 1, found.end):
-        later = _longest_at(tokens, taken, lex, j)
-        if later is None or later.end <= found.end:
+        # only a phrase reaching past the found one matters (keeps tagging cheap)
+        later = _longest_at(tokens, taken, lex, j, shortest=found.end - j + 1)
+        if later is None:
             continue
         head = _longest_at(tokens, taken, lex, found.start, limit=j)
         if head is not None and head.end == j:

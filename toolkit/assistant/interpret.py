@@ -99,7 +99,12 @@ def words(node: exp.Expression) -> str:
         return f"{_operand(node.this)} between {low} and {high}"
     for cls, word in _OPS.items():
         if isinstance(node, cls):
-            return f"{_operand(node.this)} {word} {_number(node.expression)}"
+            right = node.expression
+            # "spend last 90 days under spend prior 90 days": a column compared with a column
+            shown = (
+                _operand(right) if isinstance(right, (exp.Column, exp.AggFunc)) else _number(right)
+            )
+            return f"{_operand(node.this)} {word} {shown}"
     if isinstance(node, (exp.Boolean, exp.Column)):
         return _human(node.sql(dialect="snowflake"))
     return node.sql(dialect="snowflake")

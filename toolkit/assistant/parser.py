@@ -13,6 +13,7 @@ import re
 
 from sqlglot import exp
 
+from toolkit.assistant.change import apply_change, read_change
 from toolkit.assistant.ground import Tag, tag
 from toolkit.assistant.lexicon import Item, Lexicon
 from toolkit.assistant.model import SemanticModel
@@ -149,6 +150,7 @@ class _State:
         latest = self.read_latest_write()
         if latest is not None:
             return latest
+        change = read_change(self)
         ids = [i for i, t in enumerate(self.tokens) if t.customer_id]
         comparisons = self.read_comparisons()
         percent = self.read_percent()
@@ -170,6 +172,8 @@ class _State:
             limit,
             superlative,
         )
+        if change is not None:
+            apply_change(plan, change)
         self.check_leftovers()
         return plan
 

@@ -53,6 +53,11 @@ RANKING_VERBS: set[str] = set(_V["ranking_verbs"])
 # "when were the churn scores last updated?" (a table's latest write time)
 UPDATE_VERBS: set[str] = {stem(w) for w in _V["update_verbs"]}
 RECENCY_WORDS: set[str] = set(_V["recency_words"])
+# a rise or a fall of spend, and the profile columns it is read from
+RISE_WORDS: set[str] = set(_V["rise_words"])
+FALL_WORDS: set[str] = set(_V["fall_words"])
+CHANGE_WORDS: set[str] = set(_V["change_words"])
+CHANGE_COLUMNS: dict[str, str] = dict(_V["change_columns"])
 # fillers match on the word or its stem
 FILLER: set[str] = set(_V["filler"]) | {stem(w) for w in _V["filler"]}
 COMPARATORS: list[tuple[tuple[str, ...], str]] = [
