@@ -68,3 +68,47 @@ def test_no_churners_to_learn_from_is_a_clear_error():
     quiet = _examples(300, 6, 0.0)
     with pytest.raises(ValueError, match="only one class"):
         train_from_frames(TrainingFrames(quiet, quiet, "a", "b"), seed=1)
+
+
+def test_one_clv_scan_gives_exactly_the_three_separate_queries(simulated_gold):
+    """Scoring reads the CLV summary, the calibration summary and the holdout counts from
+    one scan (queries.CLV_SCAN); each frame must equal its own query's, value for value,
+    and the holdout check built from them must equal the one that queries separately."""
+    import duckdb
+
+    from toolkit.churn import frames, queries
+    from toolkit.clv.holdout import HOLDOUT_DAYS
+
+    con = duckdb.connect(str(simulated_gold), read_only=True)
+    try:
+        run = lambda sql, params: con.execute(sql, params).df()  # noqa: E731
+        loaded = frames.load_scoring_frames(run, frames.Sources(), with_holdout=True)
+        as_of = loaded.as_of
+        calibration_end = as_of - pd.Timedelta(days=HOLDOUT_DAYS)
+        separate = {
+            "summary": queries.run(run, queries.CLV_SUMMARY, as_of=as_of.date()),
+            "calibration": queries.run(run, queries.CLV_SUMMARY, as_of=calibration_end.date()),
+            "holdout": queries.run(
+                run,
+                queries.CLV_HOLDOUT,
+                calibration_end=calibration_end.date(),
+                as_of=as_of.date(),
+            ),
+        }
+        queried = frames.clv_holdout_check(run)
+    finally:
+        con.close()
+    pd.testing.assert_frame_equal(loaded.clv_summary, separate["summary"], check_exact=True)
+    pd.testing.assert_frame_equal(loaded.clv_calibration, separate["calibration"], check_exact=True)
+    pd.testing.assert_frame_equal(loaded.clv_holdout, separate["holdout"], check_exact=True)
+    # the calibration period really is a strict subset: the split did something
+    assert len(separate["calibration"]) > 20
+    assert (
+        loaded.clv_calibration["purchase_count"]
+        < loaded.clv_summary.set_index("customer_id")
+        .loc[loaded.clv_calibration["customer_id"], "purchase_count"]
+        .to_numpy()
+    ).any()
+    reused = frames.clv_holdout_check(None, frames=loaded)
+    pd.testing.assert_frame_equal(reused.customers, queried.customers, check_exact=True)
+    pd.testing.assert_frame_equal(reused.metrics(), queried.metrics(), check_exact=True)

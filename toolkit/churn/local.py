@@ -208,8 +208,9 @@ def score_customers(db_path) -> ScoreResult:
             _runner(con),
             sources,
             profile_exists=table_exists(con, "gold", "customer_360_profile"),
+            with_holdout=True,
         )
-        holdout = churn_frames.clv_holdout_check(_runner(con))
+        holdout = churn_frames.clv_holdout_check(_runner(con), frames=frames)
         scores = score_portfolio(
             model,
             frames,

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
-import sqlglot
 
 # A function that runs (sql, params) and returns a pandas frame: DuckDB locally,
 # ``lambda sql, params: session.sql(sql, params=params).to_pandas()`` in Snowflake.
@@ -313,6 +312,36 @@ order by customer_id
 """
 
 
+# CLV_SUMMARY at the as-of date, CLV_SUMMARY at the calibration end and CLV_HOLDOUT in one
+# scan of the approved purchases instead of three (toolkit.churn.frames.split_clv_scan
+# cuts it into exactly those three frames; tests/churn/test_churn_model_frames.py checks
+# it). A calibration buyer's first purchase is on or before the calibration end, so the
+# first purchase and its amount are the same in both summaries.
+CLV_SCAN = """
+select
+    customer_id,
+    count(*) as purchase_count,
+    min(transaction_ts) as first_purchase_ts,
+    max(transaction_ts) as last_purchase_ts,
+    cast(sum(amount) as double) as total_spend,
+    arg_min(cast(amount as double), transaction_ts) as first_purchase_amount,
+    count(case when transaction_date <= :calibration_end then 1 end) as calibration_count,
+    max(case when transaction_date <= :calibration_end then transaction_ts end)
+        as calibration_last_ts,
+    cast(sum(
+        case when transaction_date <= :calibration_end then amount else 0 end
+    ) as double) as calibration_spend,
+    count(case when transaction_date > :calibration_end then 1 end) as holdout_purchases,
+    cast(sum(
+        case when transaction_date > :calibration_end then amount else 0 end
+    ) as double) as holdout_spend
+from gold.fct_transactions
+where status = 'approved' and transaction_date <= :as_of
+group by customer_id
+order by customer_id
+"""
+
+
 def bind(sql: str, **values) -> tuple[str, list]:
     """``:name`` placeholders → ``?`` plus the matching positional parameter list."""
     params: list = []
@@ -336,6 +365,8 @@ def to_dialect(sql: str, dialect: str) -> str:
     """The query in ``dialect`` (``duckdb`` returns it untouched)."""
     if dialect == "duckdb":
         return sql
+    import sqlglot  # only off DuckDB: the local steps skip loading the whole parser
+
     return sqlglot.transpile(sql, read="duckdb", write=dialect, pretty=True)[0]
 
 
