@@ -94,6 +94,26 @@ TRANSACTIONS = Source(validation.TRANSACTIONS, "transactions/dt=*/*.parquet")
 PARALLEL_GROUPS = 2
 
 
+def _rank_duplicates(con, keys: str, params: list, rules: SourceRules) -> int:
+    """``duplicate_rows``: every later copy of a key (batch id, row); returns how many."""
+    key = ", ".join(rules.key)
+    (duplicates,) = con.execute(
+        f"""
+        create or replace temp table duplicate_rows as
+        with raw as materialized ({keys})
+        select _batch_id, _row from (
+            select _batch_id, _row,
+                   row_number() over (partition by {key} order by _batch_id, _row) as _occurrence
+            from raw
+            where {rules.key[0]} is not null
+              and ({key}) in (select ({key}) from raw group by all having count(*) > 1)
+        ) where _occurrence > 1
+        """,  # noqa: S608
+        params,
+    ).fetchone()
+    return duplicates
+
+
 def _load_group(
     con: duckdb.DuckDBPyConnection, landing: Path, files: list[Path], source: Source
 ) -> tuple[int, int, int]:
@@ -125,22 +145,18 @@ def _load_group(
     params = [value for path, batch in batches for value in (path, batch, path)]
     con.execute("begin transaction")
     try:
-        # Duplicates are rare: rank only the rows whose key occurs more than once, reading
-        # the key columns alone.
-        (duplicates,) = con.execute(
+        # Duplicates are rare: read the key columns alone, and rank only the rows whose key
+        # occurs more than once, in the groups that have any.
+        (repeated,) = con.execute(
             f"""
-            create or replace temp table duplicate_rows as
-            with raw as materialized ({per_file(key_text)})
-            select _batch_id, _row from (
-                select _batch_id, _row,
-                       row_number() over (partition by {key} order by _batch_id, _row) as _occurrence
-                from raw
-                where {rules.key[0]} is not null
-                  and ({key}) in (select ({key}) from raw group by all having count(*) > 1)
-            ) where _occurrence > 1
+            select count(*) from (
+                select {key} from ({per_file(key_text)}) where {rules.key[0]} is not null
+                group by all having count(*) > 1
+            )
             """,  # noqa: S608
             params,
         ).fetchone()
+        duplicates = repeated and _rank_duplicates(con, per_file(key_text), params, rules)
         # No duplicates (the usual group): no lookup of every row in an empty table.
         duplicate = (
             "(s._batch_id, s._row) in (select (_batch_id, _row) from duplicate_rows)"
