@@ -227,6 +227,8 @@ def _ranking(plan: Plan) -> str:
     label, descending = plan.order[0]
     if plan.limit == 1:
         return f", keeping the one with the {'highest' if descending else 'lowest'} {_human(label)}"
+    if plan.limit and plan.is_list and label == plan.columns[0].label and not descending:
+        return f", keeping the first {plan.limit} by {_human(label)}"  # "list 5 ...": no ranking
     if plan.limit:
         word = "top" if descending else "bottom"
         return f", keeping the {word} {plan.limit} by {_human(label)}"

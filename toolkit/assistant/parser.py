@@ -100,6 +100,7 @@ class _State:
         )
         self.words = [t.text if t.number is None else "#" for t in self.tokens]
         self.agg_superlatives: set[int] = set()
+        self.rank_word: str | None = None  # the first ranking word read ("top", "best")
         self.comparator_tokens: set[int] = set()
         self._undo_day_windows()
         self._absorb_open_ended_absence()
@@ -839,6 +840,8 @@ class _State:
                     continue
                 if desc is None:
                     desc = w in DESC_WORDS
+                    # kept for a decline that quotes it: "top 5 ... by what?" (planning)
+                    self.rank_word = w
                 self.mark(i)
                 nxt = self.tokens[i + 1] if i + 1 < len(self.tokens) else None
                 prv = self.tokens[i - 1] if i > 0 else None

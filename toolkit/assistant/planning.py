@@ -47,6 +47,23 @@ def _asks_who(st) -> bool:
     return any(w == "who" and st.tag_at(i - 1) is None for i, w in enumerate(st.words))
 
 
+def _ranking_asked(st, superlative) -> bool:
+    """Did the question ask for a ranking ("top 5", "best", "biggest 3", "rank ... by")?"""
+    return superlative or getattr(st, "rank_word", None) is not None or getattr(st, "ranked", False)
+
+
+def _by_what(st, limit) -> CannotAnswer:
+    """A ranking with nothing to rank by: decline and say so ("Top 5 by what?"), never answer
+    a count or an arbitrary list with the ranking words dropped (issue 15: "top 5 buyers who
+    shopped online" answered one count, 600, "keeping the top 5")."""
+    word = getattr(st, "rank_word", None) or "rank"
+    head = f"{word} {limit}" if limit and word in {"top", "bottom"} else word
+    return CannotAnswer(
+        f"{head.capitalize()} by what? Name the measure to rank by, e.g. 'top 5 customers by "
+        "lifetime value' or 'which state has the most customers'."
+    )
+
+
 def is_open_question(state) -> bool:
     """Is the question about account openings ("joined", "new customers")? Words inside a
     model phrase ("New & Growing") do not count."""
@@ -631,11 +648,10 @@ def build_plan(
         else:
             plan.measures = [_percent_measure(plan, numerator, model)]
     # ---- order and limit
-    if superlative and not plan.groups:
-        # "most", "highest" with nothing to rank would silently answer a different question
-        raise CannotAnswer(
-            "I can't tell what to rank; say which attribute, e.g. 'which state has the most customers'."
-        )
+    if _ranking_asked(st, superlative) and not plan.groups:
+        # "most", "highest", "top 5" with nothing to rank: ordering and limiting one row
+        # would silently answer a different question (a count, "keeping the top 5")
+        raise _by_what(st, limit)
     _order(plan, st, desc, limit, superlative)
     return plan
 
@@ -1131,11 +1147,16 @@ def _list_plan(
             )
         )
     extra = [c for c in plan.columns if c.label not in ("customer_id", "full_name")]
+    # a ranking needs a measure: "top 5 customers and their card type" has only a label to
+    # sort, "top 5 customers who shopped online" nothing but the id (an arbitrary list)
+    measured = [c for c in extra if c.style != "text"]
+    ranking = _ranking_asked(st, superlative)
+    if ranking and not measured:
+        raise _by_what(st, limit)
     if extra and (desc is not None or limit or "top" in st.words):
-        plan.order = [(extra[0].label, desc if desc is not None else True)]
+        by = measured[0] if ranking else extra[0]
+        plan.order = [(by.label, desc if desc is not None else True)]
     plan.order.append((plan.columns[0].label, False))
-    if superlative and not extra:
-        raise CannotAnswer("I can't tell what to rank these rows by.")
     if superlative and extra and not limit:
         plan.limit = 1
     elif limit:
