@@ -36,13 +36,13 @@ approved as (
         transactions.amount,
         transactions.channel,
         transactions.built_at,
-        categories.merchant_category_key,
-        categories.category_name
+        transactions.merchant_category_key
     from {{ ref('fct_transactions') }} as transactions
-    -- the same rows as the daily and monthly aggregates
-    inner join {{ ref('dim_merchant_category') }} as categories
-        on transactions.merchant_category_key = categories.merchant_category_key
     where transactions.status = 'approved'
+        -- the same rows as the daily and monthly aggregates (known categories only)
+        and transactions.merchant_category_key in (
+            select merchant_category_key from {{ ref('dim_merchant_category') }}
+        )
     {% if is_incremental() %}
         and transactions.customer_id in (select customer_id from touched)
     {% endif %}
@@ -61,17 +61,32 @@ medians as (
 
 ),
 
-category_ranked as (
+-- spend per customer and category key (an integer: grouping the fact's rows by the
+-- category's name instead costs twice as much), named after the grouping; names are
+-- unique (dim_merchant_category tests it), so this equals grouping by name
+category_spend as (
 
     select
         customer_id,
-        category_name,
-        row_number() over (
-            partition by customer_id
-            order by sum(amount) desc, category_name
-        ) as category_rank
+        merchant_category_key,
+        sum(amount) as spend
     from approved
-    group by customer_id, category_name
+    group by customer_id, merchant_category_key
+
+),
+
+category_ranked as (
+
+    select
+        category_spend.customer_id,
+        categories.category_name,
+        row_number() over (
+            partition by category_spend.customer_id
+            order by category_spend.spend desc, categories.category_name
+        ) as category_rank
+    from category_spend
+    inner join {{ ref('dim_merchant_category') }} as categories
+        on category_spend.merchant_category_key = categories.merchant_category_key
 
 ),
 
@@ -96,11 +111,13 @@ last_transaction as (
         approved.customer_id,
         approved.amount,
         approved.channel,
-        approved.category_name
+        categories.category_name
     from approved
     inner join medians
         on approved.customer_id = medians.customer_id
         and approved.transaction_ts = medians.last_transaction_ts
+    inner join {{ ref('dim_merchant_category') }} as categories
+        on approved.merchant_category_key = categories.merchant_category_key
     qualify row_number() over (
         partition by approved.customer_id order by approved.transaction_id desc
     ) = 1
