@@ -42,6 +42,7 @@ SETS = (
     "heldout7_questions.yaml",
     "heldout8_questions.yaml",
     "heldout9_questions.yaml",
+    "heldout10_questions.yaml",
 )
 
 
