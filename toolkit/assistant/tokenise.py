@@ -53,6 +53,8 @@ def normalise(text: str) -> str:
     text = text.replace("&", " and ")
     text = re.sub(r"(?<=[a-zA-Z])-(?=[a-zA-Z0-9])|(?<=[0-9])-(?=[a-zA-Z])", " ", text)
     text = re.sub(r"\b(\d+)\+", r"\1 or more", text)
+    # "# of silver cardholders": the sign before a word is "number" (the tokens keep no "#")
+    text = re.sub(r"#\s*(?=[a-zA-Z])", "number ", text)
     return text
 
 
