@@ -431,6 +431,7 @@ _SINGLE_SOURCE_NODES = {
         ("silver", "int_customer_versions_deduplicated"),
         ("silver", "customer_versions_snapshot"),
         ("silver", "int_customer_versions_windowed"),
+        ("silver", "int_customer_latest_attributes"),
     ),
     "bronze.raw_merchant_categories": (
         ("silver", "stg_merchant_categories"),

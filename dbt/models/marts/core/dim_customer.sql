@@ -10,11 +10,7 @@ versions as (
 -- snapshot (type 1): a moved customer shows the new city on every version.
 latest_attributes as (
 
-    select *
-    from {{ ref('stg_customers') }}
-    qualify row_number() over (
-        partition by customer_id order by snapshot_date desc
-    ) = 1
+    select * from {{ ref('int_customer_latest_attributes') }}
 
 ),
 
