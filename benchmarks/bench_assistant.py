@@ -43,6 +43,7 @@ SETS = (
     "heldout8_questions.yaml",
     "heldout9_questions.yaml",
     "heldout10_questions.yaml",
+    "heldout11_questions.yaml",
 )
 
 
