@@ -334,8 +334,9 @@ def passes(check: Check) -> str:
 
     It is sufficient, not exact: it may be FALSE or NULL for a row that passes (a blank
     ``customer_id`` the ``known`` check leaves to ``missing``, say), and ``valid_row`` then
-    asks the exact predicate. It must never be TRUE for a row that fails; should it be, the
-    row would reach both bronze and ``rejected_rows`` and the load's count check refuses it.
+    asks the exact predicate. It must never be TRUE for a row that fails, or that row would
+    reach bronze: tests/ingestion/test_validation_fast_path.py checks every rule against
+    adversarial values (NULL, blank and Unicode-space text, malformed numbers and dates).
     """
     source = SOURCES[check.source]
     column = check.column
