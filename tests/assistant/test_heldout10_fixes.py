@@ -13,21 +13,13 @@ questions here are not the set's).
 from __future__ import annotations
 
 import pytest
+from answers import answer as _answer
+from answers import one_value as _one
 
 from toolkit.assistant.local import ask_local
 from toolkit.assistant.tokenise import tokenize
 
 PROFILE = "gold.customer_360_profile"
-
-
-def _one(gold, sql: str) -> float:
-    return float(gold.execute(sql).fetchone()[0])
-
-
-def _answer(gold, question: str) -> dict:
-    out = ask_local(question, gold)
-    assert out["error"] is None, (question, out["error"])
-    return out
 
 
 def test_hash_sign_before_a_word_reads_number_of():

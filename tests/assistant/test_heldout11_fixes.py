@@ -15,18 +15,13 @@ questions here are not the set's).
 from __future__ import annotations
 
 import pytest
+from answers import answer as _answer
 
 from toolkit.assistant.local import ask_local
 
 PROFILE = "gold.customer_360_profile"
 TXN = "gold.fct_transactions"
 CAT = "gold.dim_merchant_category"
-
-
-def _answer(gold, question: str) -> dict:
-    out = ask_local(question, gold)
-    assert out["error"] is None, (question, out["error"])
-    return out
 
 
 def _declines(gold, question: str) -> str:

@@ -15,19 +15,11 @@ questions here are not the set's).
 from __future__ import annotations
 
 import pytest
+from answers import answer as _answer
+from answers import one_value as _one
 
 from toolkit.assistant.guard import screen_question
 from toolkit.assistant.local import ask_local
-
-
-def _one(gold, sql: str) -> float:
-    return float(gold.execute(sql).fetchone()[0])
-
-
-def _answer(gold, question: str) -> dict:
-    out = ask_local(question, gold)
-    assert out["error"] is None, (question, out["error"])
-    return out
 
 
 def test_average_spend_without_a_grain_declines_with_both_readings(gold):

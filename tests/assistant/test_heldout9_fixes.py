@@ -20,20 +20,12 @@ from __future__ import annotations
 
 import pytest
 import sqlglot
+from answers import answer as _answer
+from answers import one_value as _one
 from sqlglot import exp
 
 from toolkit.assistant.guard import checked_select
 from toolkit.assistant.local import ask_local, compile_question
-
-
-def _one(gold, sql: str) -> float:
-    return float(gold.execute(sql).fetchone()[0])
-
-
-def _answer(gold, question: str) -> dict:
-    out = ask_local(question, gold)
-    assert out["error"] is None, (question, out["error"])
-    return out
 
 
 def test_who_after_a_counted_phrase_is_a_relative_clause_not_a_list_of_customers(gold):
