@@ -145,3 +145,43 @@ def test_mixing_two_portfolios_is_refused(tmp_path):
 def test_missing_landing_folder_is_a_clear_error(tmp_path):
     with pytest.raises(C360Error, match="run `c360 generate` first"):
         load_landing(tmp_path / "db.duckdb", tmp_path / "nowhere", show_progress=False)
+
+
+def test_a_transaction_id_that_is_not_a_number_is_rejected_not_fatal(tmp_path):
+    """A present but non-numeric id ("-", "abc"; a producer writing the id as text) passed
+    every rule before and then failed the whole group's insert into bronze's BIGINT column;
+    it is a rejected row with a reason."""
+    landing = tmp_path / "landing"
+    generate_landing(landing, customers=40, seed=3, show_progress=False)
+    day = sorted((landing / "transactions").iterdir())[-1]
+    (part,) = sorted(day.glob("*.parquet"))
+    con = duckdb.connect()
+    rows = con.execute("select count(*) from read_parquet(?)", [str(part)]).fetchone()[0]
+    edited = tmp_path / "edited.parquet"
+    con.execute(
+        f"""
+        copy (
+            select * replace (
+                case row_number() over () when 1 then '-' when 2 then 'abc'
+                    else cast(transaction_id as varchar) end as transaction_id
+            )
+            from read_parquet('{part}')
+        ) to '{edited}' (format parquet)
+        """
+    )
+    con.close()
+    edited.replace(part)
+
+    loaded = load_landing(tmp_path / "db.duckdb", landing, show_progress=False)
+    assert loaded.rows_in == loaded.rows_loaded + loaded.rows_rejected
+    rejected = _query(
+        tmp_path / "db.duckdb",
+        "select record::json ->> 'transaction_id', reason from bronze.rejected_rows "
+        "where reason like '%non-numeric transaction_id%' order by 1",
+    )
+    assert rejected == [("-", "non-numeric transaction_id"), ("abc", "non-numeric transaction_id")]
+    assert _query(
+        tmp_path / "db.duckdb",
+        "select count(*) from bronze.raw_transactions where _batch_id = ?",
+        [f"transactions/{day.name}"],
+    ) == [(rows - 2,)]

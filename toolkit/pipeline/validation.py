@@ -184,6 +184,9 @@ SOURCES = {source.name: source for source in (CUSTOMERS, TRANSACTIONS)}
 # The one list of bronze validation rules (order = order of the reasons in a row).
 CHECKS: tuple[Check, ...] = (
     Check("transactions", "transaction_id", "missing", "missing transaction_id"),
+    # present but not an integer ("-", "abc" from a producer writing ids as text): bronze's
+    # transaction_id is a BIGINT, so without this rule the row failed its whole group's load
+    Check("transactions", "transaction_id", "non_numeric", "non-numeric transaction_id"),
     Check("transactions", "customer_id", "missing", "missing customer_id"),
     Check(
         "transactions",
