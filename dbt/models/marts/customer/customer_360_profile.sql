@@ -1,3 +1,11 @@
+{#- On DuckDB the app reads one customer's row at a time: through an index a lookup fetches
+    that row only (p50 ~1.9 ms at 50K customers) instead of decompressing a block of each of
+    the 43 columns (~5 ms). The name carries the invocation: dbt swaps the new table in
+    while the old one, and its index, still exist. Snowflake has no indexes. -#}
+{{ config(post_hook=(
+    ["create unique index customer_360_profile_id_" ~ invocation_id | replace('-', '')
+     ~ " on {{ this }} (customer_id)"] if target.type == 'duckdb' else []
+)) }}
 -- One wide row per customer: the current version of dim_customer with every metric,
 -- the segment and the latest churn score. Rebuilt after scoring (refresh_profile step).
 with
