@@ -61,6 +61,9 @@ def _number(node: exp.Expression) -> str:
 def _operand(node: exp.Expression) -> str:
     if isinstance(node, exp.Column):
         return _human(node.name)
+    if isinstance(node, exp.Coalesce) and isinstance(node.this, exp.Column):
+        # "haven't bought in 60+ days": a customer who never bought has no such days
+        return f"{_human(node.this.name)} (no transaction ever counts as more)"
     agg = node if isinstance(node, exp.AggFunc) else None
     if agg is not None:
         inner = agg.this

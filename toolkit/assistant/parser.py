@@ -102,8 +102,33 @@ class _State:
         self.agg_superlatives: set[int] = set()
         self.rank_word: str | None = None  # the first ranking word read ("top", "best")
         self.comparator_tokens: set[int] = set()
+        self.absent_recency = False  # "haven't bought in 60+ days" read as days since last
         self._undo_day_windows()
         self._absorb_open_ended_absence()
+        self._name_top_columns()
+
+    def _name_top_columns(self) -> None:
+        """ "have Supermarkets as their top category": "top <thing>" after a possessive names
+        the customer column top_<thing> (or top_<thing>_1, the rank-1 value), not a ranking of
+        things; read as a ranking it dropped the column and counted customers with any
+        Supermarkets transaction (held-out set 12). The column's phrase replaces the tags."""
+        for i, word in enumerate(self.words):
+            if word != "top" or self.w(i - 1) not in {"their", "its", "his", "her"}:
+                continue
+            thing = self.w(i + 1)
+            found = [
+                (key, name)
+                for key, table in self.p.model.tables.items()
+                for name in (f"top_{thing}", f"top_{thing}_1")
+                if name in table.columns
+            ]
+            if len(found) != 1:
+                continue
+            key, name = found[0]
+            self.tags = [t for t in self.tags if t.end <= i or t.start >= i + 2]
+            self.tags.append(Tag(i, i + 2, [Item("column", key, name, phrase_len=2)]))
+            self.tags.sort(key=lambda t: t.start)
+            self.words[i] = "top~"  # a column's word now, never the ranking "top"
 
     def _absorb_open_ended_absence(self) -> None:
         """'haven't bought in 60 days or more': with nothing bought, 'or more' after a trailing
@@ -481,6 +506,7 @@ class _State:
             j -= 1
         other = self.tag_at(j)
         between = range(j + 1, t.start)
+        possessive = False
         if other is None or j == t.start - 1 or t.start - j > 3:
             # "have Jewelry as their primary spending category": the column named after the
             # value, joined by "as" and a determiner (held-out set 10)
@@ -490,8 +516,11 @@ class _State:
             k += 1
             while self.w(k) in {"the", "their", "its", "his", "her", "a", "an"} and k < t.end + 3:
                 k += 1
+            possessive = bool({"their", "its", "his", "her"} & set(self.words[t.end : k]))
             other = self.tag_at(k)
             if other is None or other.start != k:
+                if possessive:
+                    raise _unnamed_column(t, k, self.words)
                 return None
             between = range(t.end, k)
         for item in other.items:
@@ -509,6 +538,10 @@ class _State:
                 if any(f" {name} " in described for name in names):
                     self.mark(*range(other.start, other.end), *between)
                     return Item("value", item.table, item.name, value.value)
+        own = {v.name for v in values}
+        if possessive and not any(i.kind == "column" and i.name in own for i in other.items):
+            # "have Supermarkets as their X" ties the value to column X: never drop X
+            raise _unnamed_column(t, other.start, self.words)
         return None
 
     def mark_comparator(self, *idx: int) -> None:
@@ -673,6 +706,27 @@ class _State:
             keep_spans.append((start, end))
         self.time.periods, self.time.spans = keep_periods, keep_spans
 
+    def _absorb_recency_absence(self, cmp) -> None:
+        """ "haven't transacted in 60+ days": days since the last transaction >= 60 already says
+        no transaction in that span, so the absence word tied to the purchase verb right before
+        the number is part of that one condition, not a second "no transactions at all"
+        filter (which answered 0: held-out set 12). Only "<absence> <verb> [in|for|over] N"
+        with N a lower bound; "haven't bought in under 30 days" has no clear reading."""
+        j = cmp["at"] - 1
+        while self.w(j) in _SPAN_GLUE:
+            j -= 1
+        if self.w(j) not in _PURCHASE_VERBS:
+            return
+        k = j - 1
+        if self.w(k) in ABSENCE_WORDS and not self.used[k]:
+            if cmp["op"] not in (">", ">="):
+                raise CannotAnswer(
+                    "I can't tell what 'not ... in' an upper bound of days means; ask e.g. "
+                    "'customers who haven't transacted in 60+ days'."
+                )
+            self.mark(k, j)
+            self.absent_recency = True
+
     def comparison_target(self, cmp) -> Item | None:
         """The fact/metric a comparison constrains: to its left, else just after the number."""
         if (
@@ -753,6 +807,7 @@ class _State:
         if self.w(k) == "day":
             t = self.tag_at(k)
             self.mark(*(range(t.start, t.end) if t else [k]))
+            self._absorb_recency_absence(cmp)
             return Item("column", "customers", "days_since_last_transaction")
         t = self.tag_at(k)
         if t is not None:
@@ -973,4 +1028,16 @@ def _in_days(column: str) -> bool:
     return column.endswith("_days") or column.startswith("days_")
 
 
+def _unnamed_column(t: Tag, k: int, words: list[str]) -> CannotAnswer:
+    named = " ".join(words[k : k + 3])
+    return CannotAnswer(
+        f"I can't tell which field '{named}' names, so I can't apply the value to it; "
+        "ask e.g. 'customers whose favorite category is Supermarkets'."
+    )
+
+
+# "<absence> <verb> in N+ days": verbs of making a transaction, and words between it and N
+_PURCHASE_VERBS = {"transacted", "transact", "bought", "buy", "purchased", "purchase", "shopped",
+                   "shop", "spent", "spend"}  # fmt: skip
+_SPAN_GLUE = {"in", "for", "over", "the", "last", "past", "anything", "a", "any"}
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")

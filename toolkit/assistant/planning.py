@@ -610,7 +610,11 @@ def build_plan(
                 what = "spend" if target.name == "lifetime_value" else "transactions"
                 plan.notes.insert(0, _comparison_text(what, op, nums))
                 continue
-        pred = _compare(sql(column.expr), op, nums)
+        expr = sql(column.expr)
+        if target.name == "days_since_last_transaction" and getattr(st, "absent_recency", False):
+            # "haven't bought in 60+ days" also holds for a customer who never bought (NULL)
+            expr = exp.Coalesce(this=expr, expressions=[exp.Literal.number(99999)])
+        pred = _compare(expr, op, nums)
         cond = Condition(target.table, pred, describe=_comparison_text(target.name, op, nums))
         is_num = percent is not None and verb is not None and c["at"] > verb
         _place_condition(cond, target.name, is_num, numerator, semi, plan, base, reach)
