@@ -16,18 +16,11 @@ from __future__ import annotations
 
 import pytest
 from answers import answer as _answer
-
-from toolkit.assistant.local import ask_local
+from answers import declined as _declines
 
 PROFILE = "gold.customer_360_profile"
 TXN = "gold.fct_transactions"
 CAT = "gold.dim_merchant_category"
-
-
-def _declines(gold, question: str) -> str:
-    out = ask_local(question, gold)
-    assert out["sql"] is None and out["error"], (question, out["sql"])
-    return out["error"]
 
 
 @pytest.mark.parametrize(

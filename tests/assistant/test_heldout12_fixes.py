@@ -13,20 +13,10 @@ from __future__ import annotations
 
 import pytest
 from answers import answer as _answer
-
-from toolkit.assistant.local import ask_local
+from answers import declined as _declines
+from answers import one_value as _one
 
 PROFILE = "gold.customer_360_profile"
-
-
-def _declines(gold, question: str) -> str:
-    out = ask_local(question, gold)
-    assert out["sql"] is None and out["error"], (question, out["sql"])
-    return out["error"]
-
-
-def _scalar(gold, sql: str, *params):
-    return gold.execute(sql, list(params)).fetchone()[0]
 
 
 @pytest.mark.parametrize(
@@ -39,7 +29,7 @@ def _scalar(gold, sql: str, *params):
 def test_absence_before_days_is_one_recency_condition(gold, question, days):
     out = _answer(gold, question)
     assert "NOT" not in out["sql"].upper().replace("NOT NULL", ""), out["sql"]
-    expected = _scalar(
+    expected = _one(
         gold,
         f"select count(*) from {PROFILE} where coalesce(days_since_last_transaction, 99999) >= ?",
         days,
@@ -64,8 +54,8 @@ def test_absence_with_an_upper_bound_of_days_declines(gold):
 def test_value_as_their_top_column_filters_that_column(gold, question, category):
     out = _answer(gold, question)
     assert "top_category_1" in out["sql"] and "GROUP BY" not in out["sql"], out["sql"]
-    expected = _scalar(gold, f"select count(*) from {PROFILE} where top_category_1 = ?", category)
-    any_txn = _scalar(
+    expected = _one(gold, f"select count(*) from {PROFILE} where top_category_1 = ?", category)
+    any_txn = _one(
         gold,
         "select count(distinct t.customer_id) from gold.fct_transactions t join "
         "gold.dim_merchant_category m using (merchant_category_key) "
