@@ -38,11 +38,7 @@ approved as (
         transactions.built_at,
         transactions.merchant_category_key
     from {{ ref('fct_transactions') }} as transactions
-    where transactions.status = 'approved'
-        -- the same rows as the daily and monthly aggregates (known categories only)
-        and transactions.merchant_category_key in (
-            select merchant_category_key from {{ ref('dim_merchant_category') }}
-        )
+    where {{ is_counted_purchase('transactions') }}
     {% if is_incremental() %}
         and transactions.customer_id in (select customer_id from touched)
     {% endif %}

@@ -39,11 +39,7 @@ approved as (
         transactions.amount,
         transactions.built_at
     from {{ ref('fct_transactions') }} as transactions
-    where transactions.status = 'approved'
-        -- the same rows as int_customer_daily_spend, which needs the category's flags
-        and transactions.merchant_category_key in (
-            select merchant_category_key from {{ ref('dim_merchant_category') }}
-        )
+    where {{ is_counted_purchase('transactions') }}
     {% if is_incremental() %}
         -- the date bound lets the engine drop most rows before the join to the touched pairs
         and transactions.transaction_date >= (select min(month) from touched)
