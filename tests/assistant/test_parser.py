@@ -272,7 +272,7 @@ def test_customer_summaries_bound_by_a_period_use_the_window_or_decline(parser):
     "question",
     [
         "What was the average daily spend in December 2024?",  # average of daily totals
-        "biggest spenders in Florida",  # not the maximum of a customer count
+        "highest number of buyers",  # not the maximum of a customer count
         "What's the highest decline rate",  # highest of what?
     ],
 )

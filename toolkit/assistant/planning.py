@@ -160,12 +160,17 @@ def period_condition(
         ), f"in Q{period.quarter} {year}"
     if period.kind in ("since", "before"):
         month = period.month or 1
-        if period.year is None:
+        year = period.year
+        if year is None and period.kind == "since" and period.month and asof_date is not None:
+            # "since June": the latest June up to the as-of date (a June a year earlier would be
+            # "since last June" or "since June 2023"); "before June" still needs its year
+            year = asof_date.year if month <= asof_date.month else asof_date.year - 1
+        if year is None:
             raise CannotAnswer("Say which year (for example 'since June 2024').")
-        start = f"DATE '{int(period.year):04d}-{int(month):02d}-01'"
+        start = f"DATE '{int(year):04d}-{int(month):02d}-01'"
         if period.kind == "since":
-            return sql(f"{c} >= {start}"), f"since {month:02d}/{period.year}"
-        return sql(f"{c} < {start}"), f"before {month:02d}/{period.year}"
+            return sql(f"{c} >= {start}"), f"since 1 {calendar.month_name[month]} {year}"
+        return sql(f"{c} < {start}"), f"before {month:02d}/{year}"
     raise CannotAnswer("I don't understand that time period.")
 
 
@@ -405,6 +410,16 @@ def build_plan(
             subject_table = entities[0]
         elif groups:
             subject_table = groups[0][0]
+        if (
+            subject_table in CUSTOMER_SIDE
+            and {"popular", "common", "frequent"} & words
+            and groups
+            and all(g[0] in TXN_SIDE for g in groups)
+            and not count_word
+        ):
+            # "most popular channel among Gold cardholders": the cardholders are the population,
+            # the transactions are counted (counting customers per channel tied at 149 each)
+            subject_table = "transactions"
         ranked = superlative or "top" in words or "bottom" in words
         says_what = (
             count_word
@@ -511,6 +526,8 @@ def build_plan(
                 "Customer-level measures can't be split by transaction attributes without double counting."
             )
     if base == "transactions":
+        if any(m.label not in ("active_customer_count", "customer_count") for m in out):
+            _clause_scope(st, filters, [m["pos"] for m in measures])
         out, base = _profile_rewrite(st, out, groups, filters, comparisons)
     if base == "merchant_categories":
         raise CannotAnswer("Ask about spend or transactions per merchant category.")
@@ -533,6 +550,7 @@ def build_plan(
         plan.groups.append(Column(name, table, sql(column.expr), style="text"))
         if (table, name) == ("customers", "customer_id"):
             plan.groups.append(Column("full_name", "customers", sql("full_name")))
+    _split_by_own_condition(plan)
     # ---- time
     date_col = _date_column(base, open_q, st)
     if st.time.grain:
@@ -652,12 +670,81 @@ def build_plan(
         else:
             plan.measures = [_percent_measure(plan, numerator, model)]
     # ---- order and limit
+    if (_ranking_asked(st, superlative) or limit) and len(groups) > 1 and _within_each(st):
+        # "top category by spend for each segment": a top N inside every group is not a plan
+        # the engine has; ranking the (category, segment) pairs answered another question
+        raise CannotAnswer(
+            "I can't rank within each group yet; ask for one group at a time, e.g. 'top category "
+            "by spend for the Declining segment', or for the full split without 'top'."
+        )
     if _ranking_asked(st, superlative) and not plan.groups:
         # "most", "highest", "top 5" with nothing to rank: ordering and limiting one row
         # would silently answer a different question (a count, "keeping the top 5")
         raise _by_what(st, limit)
     _order(plan, st, desc, limit, superlative)
     return plan
+
+
+def _split_by_own_condition(plan: Plan) -> None:
+    """ "approved vs declined transactions": the split's column is the one the measure's own
+    condition reads (the declined count per status answered 0 approved). A count becomes the
+    plain count per group; any other such measure (a decline rate per status) declines."""
+    grouped = {(g.table, c.name) for g in plan.groups for c in g.expr.find_all(exp.Column)}
+    for k, m in enumerate(plan.measures):
+        if not any((m.table, c.name) in grouped for c in m.expr.find_all(exp.Column)):
+            continue
+        if m.style == "count" and m.table == "transactions":
+            plan.measures[k] = Measure(
+                "transaction_count", "transactions", sql("COUNT(transaction_id)"), style="count"
+            )
+            continue
+        raise CannotAnswer(
+            f"Splitting {m.label.replace('_', ' ')} by the column it is defined on says nothing; "
+            "ask for the split without it, e.g. 'number of transactions by status'."
+        )
+
+
+def _within_each(st) -> bool:
+    return any(w in {"each", "every", "per"} for w in st.words)
+
+
+_CLAUSE_WORDS = {"who", "that"}
+_CLAUSE_VERBS = {"transacted", "transact", "bought", "buy", "purchased", "purchase", "shopped", "shop",
+                 "spent", "spend", "used", "use", "made", "paid", "pay", "visited"}  # fmt: skip
+
+
+def _clause_scope(st, filters, measure_at: list[int]) -> None:
+    """ "total spend of customers who shopped online": a transaction condition inside a clause
+    on customers has two readings with different answers (their online spend only, or all the
+    spend of customers who ever shopped online); the engine had answered the first silently.
+    Decline naming both. Customer measures ("how many (distinct) customers who shopped online",
+    "total LTV of ...") have one reading: those customers; so has a measure inside the clause
+    ("customers who spent the most online": the clause's own spend)."""
+    for i, word in enumerate(st.words):
+        before = st.tag_at(i - 1)
+        if word not in _CLAUSE_WORDS or before is None:
+            continue
+        if not measure_at or any(at > i for at in measure_at):
+            continue
+        if not any(
+            (it.kind == "table" and it.table == "customers")
+            or (it.kind == "metric" and it.name == "active_customer_count")
+            for it in before.items
+        ):
+            continue
+        inside = [f for f in filters if f["table"] in TXN_SIDE and f["pos"] > i]
+        verb = any(w in _CLAUSE_VERBS for w in st.words[i + 1 :])
+        timed = verb and any(start > i for start, _ in st.time.spans)
+        if inside or timed:
+            named = [_filter_condition(st.p, st.model, f).describe for f in inside]
+            what = " and ".join(d for d in named if d) or "inside the period named"
+            raise CannotAnswer(
+                "That question has two readings with different answers, so I won't pick one: "
+                f"(1) only the transactions that match ({what}), or (2) all the transactions "
+                "of the customers who made any such transaction. Ask again without 'who', e.g. "
+                "'online spend' for (1), or ask for a customer measure such as 'total lifetime "
+                "value of customers who shopped online' for (2)."
+            )
 
 
 _PROFILE_SUMS = {
@@ -1108,6 +1195,17 @@ def _list_plan(
             metric = model.tables[target.table].metrics[target.name]
             pred = _compare(sql(metric.expr), c["op"], nums)
             semi.add_having(pred)
+            continue
+        if (
+            target.table == "customers"
+            and target.name in ("lifetime_value", "transaction_count")
+            and st.time.periods
+            and table in CUSTOMER_SIDE
+        ):
+            # "customers with more than 20 transactions last month": counted inside the period,
+            # as the count and aggregate plans do (the all-time column had been compared)
+            agg = "SUM(amount)" if target.name == "lifetime_value" else "COUNT(transaction_id)"
+            semi.add_having(_compare(sql(agg), c["op"], nums))
             continue
         column = p.col(target.table, target.name)
         pred = _compare(sql(column.expr), c["op"], nums)

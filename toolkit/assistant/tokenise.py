@@ -55,7 +55,23 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(\d+)\+", r"\1 or more", text)
     # "# of silver cardholders": the sign before a word is "number" (the tokens keep no "#")
     text = re.sub(r"#\s*(?=[a-zA-Z])", "number ", text)
+    # "in their 30s", "in their forties": an age decade is the closed range "aged 30 to 39"
+    text = _DECADE.sub(lambda m: f"aged {_decade(m)}0 to {_decade(m)}9", text)
     return text
+
+
+_DECADE_WORDS = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6,
+                 "seventies": 7, "eighties": 8, "nineties": 9}  # fmt: skip
+_DECADE = re.compile(
+    r"\b(?:in\s+)?(?:their|his|her)\s+(?:(?P<d>[1-9])0'?s|(?P<w>"
+    + "|".join(_DECADE_WORDS)
+    + r"))\b",
+    re.IGNORECASE,
+)
+
+
+def _decade(match: re.Match) -> int:
+    return int(match.group("d")) if match.group("d") else _DECADE_WORDS[match.group("w").lower()]
 
 
 def _parse_number(raw: str) -> tuple[float, bool, bool]:

@@ -50,6 +50,10 @@ VERBS: set[str] = set(_V["verbs"])
 LINKING_WORDS: set[str] = set(_V["linking_words"])
 # an imperative that orders groups by a measure ("rank card types by spend")
 RANKING_VERBS: set[str] = set(_V["ranking_verbs"])
+# "top 5 buyers by spend": people nouns a ranking word turns into ranked customers
+RANKED_PEOPLE: set[str] = {stem(w) for w in _V["ranked_people"]["nouns"]}
+RANKED_PEOPLE_MEASURE: str = _V["ranked_people"]["measure"]
+RANKED_PEOPLE_WORDS: set[str] = set(_V["ranked_people"]["words"])
 # "when were the churn scores last updated?" (a table's latest write time)
 UPDATE_VERBS: set[str] = {stem(w) for w in _V["update_verbs"]}
 RECENCY_WORDS: set[str] = set(_V["recency_words"])

@@ -1,0 +1,255 @@
+"""Issue 15, before the final unseen set: the kinds of phrasing helper H19's development probes
+(tests/assistant/dev13_probes.yaml) found broken, asked here in other words, each answer checked
+against a reference query on the small build; and look-alikes that must still decline."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.assistant.answers import answer, declined, one_value
+from toolkit.assistant.evaluation import evaluate, load_set
+from toolkit.assistant.local import ask_local
+
+DATA_CHANGE = "I can only read data"
+SPEND_2024 = (
+    "select sum(amount) from gold.fct_transactions where status = 'approved' "
+    "and year(transaction_date) = 2024"
+)
+
+
+# -- "top 5 buyers by spend", "the 10 biggest spenders": ranked customers, not a count per customer
+def test_biggest_shoppers_rank_customers_by_spend(gold):
+    out = answer(gold, "the 3 biggest shoppers in 2024")
+    top = gold.execute(
+        "select customer_id, sum(amount) from gold.fct_transactions where status = 'approved' "
+        "and year(transaction_date) = 2024 group by 1 order by 2 desc limit 3"
+    ).fetchall()
+    assert [row[0] for row in out["rows"]] == [row[0] for row in top]
+    assert float(out["rows"][0][-1]) == pytest.approx(float(top[0][1]))
+
+
+def test_top_buyers_by_a_named_measure_rank_by_it(gold):
+    out = answer(gold, "top 4 purchasers by number of transactions in Q3 2024")
+    top = gold.execute(
+        "select customer_id, count(*) from gold.fct_transactions where status = 'approved' "
+        "and transaction_date between date '2024-07-01' and date '2024-09-30' "
+        "group by 1 order by 2 desc, 1 limit 4"
+    ).fetchall()
+    assert len(out["rows"]) == 4
+    assert float(out["rows"][0][-1]) == top[0][1]
+
+
+def test_buyers_without_a_ranking_word_still_count_active_customers(gold):
+    out = answer(gold, "number of buyers in October 2024")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(distinct customer_id) from gold.fct_transactions where status = 'approved' "
+        "and transaction_date between ? and ?",
+        "2024-10-01",
+        "2024-10-31",
+    )
+
+
+def test_a_superlative_before_a_plural_ranks_several_customers_not_one(gold):
+    out = answer(gold, "lowest 3 clients by lifetime value")
+    assert len(out["rows"]) == 3
+    out = answer(gold, "largest customers by credit limit in Ohio")
+    assert len(out["rows"]) == one_value(
+        gold, "select count(*) from gold.customer_360_profile where state = ?", "OH"
+    )
+
+
+def test_a_superlative_without_a_measure_still_asks_by_what(gold):
+    assert "by what" in declined(gold, "the biggest customers in Ohio")
+
+
+# -- "total spend of customers who shopped online": two readings, decline naming both
+def test_transaction_condition_in_a_clause_on_customers_declines_with_both_readings(gold):
+    reason = declined(gold, "average purchase amount of clients who bought at supermarkets")
+    assert "two readings" in reason and "(1)" in reason and "(2)" in reason
+    assert "two readings" in declined(gold, "average purchase amount of cardholders who shopped in March")
+
+
+def test_customer_measures_of_such_a_clause_have_one_reading(gold):
+    out = answer(gold, "how many distinct customers who bought on mobile last month")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(distinct customer_id) from gold.fct_transactions where status = 'approved' "
+        "and channel = 'Mobile' and transaction_date between ? and ?",
+        "2024-11-01",
+        "2024-11-30",
+    )
+    out = answer(gold, "total lifetime value of customers who shopped at airlines")
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold,
+            "select sum(lifetime_value) from gold.customer_360_profile where customer_id in "
+            "(select t.customer_id from gold.fct_transactions t join gold.dim_merchant_category m "
+            "on t.merchant_category_key = m.merchant_category_key where t.status = 'approved' "
+            "and m.category_name = ?)",
+            "Airlines",
+        )
+    )
+
+
+# -- people, spend and age words
+def test_card_members_are_customers(gold):
+    out = answer(gold, "average credit limit of card members in Texas")
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold, "select avg(credit_limit) from gold.customer_360_profile where state = ?", "TX"
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "low", "high"),
+    [("number of customers in their fifties", 50, 59), ("how many clients in their 20s", 20, 29)],
+)
+def test_an_age_decade_is_a_closed_range(gold, question, low, high):
+    out = answer(gold, question)
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from gold.customer_360_profile where age between ? and ?",
+        low,
+        high,
+    )
+
+
+def test_a_decade_of_something_other_than_a_person_is_not_an_age(gold):
+    out = ask_local("customers with a churn score in the 90s", gold)
+    assert out["error"] is not None or "age" not in (out.get("interpretation") or "")
+
+
+def test_sum_of_purchases_is_spend(gold):
+    out = answer(gold, "sum of purchases in 2024")
+    assert float(out["rows"][0][0]) == pytest.approx(one_value(gold, SPEND_2024))
+
+
+# -- tenure in years, "been with us"
+def test_a_tenure_in_years_is_compared_in_days(gold):
+    out = answer(gold, "how many customers have a tenure above 4 years")
+    assert out["rows"][0][0] == one_value(
+        gold, "select count(*) from gold.customer_360_profile where tenure_days > ?", 4 * 365
+    )
+    out = answer(gold, "how many clients have been with us for at least 1 year")
+    assert out["rows"][0][0] == one_value(
+        gold, "select count(*) from gold.customer_360_profile where tenure_days >= ?", 365
+    )
+
+
+def test_a_tenure_in_months_declines_rather_than_compare_the_bare_number(gold):
+    assert "months" in declined(gold, "how many customers have tenure under 3 months")
+
+
+def test_customers_for_n_years_without_a_tenure_word_declines(gold):
+    declined(gold, "how many customers for more than 2 years")
+
+
+# -- "since June": the latest June
+def test_since_a_month_without_a_year_is_the_latest_such_month(gold):
+    out = answer(gold, "number of transactions since September")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from gold.fct_transactions where status = 'approved' "
+        "and transaction_date >= ?",
+        "2024-09-01",
+    )
+    assert "September 2024" in out["interpretation"]
+    assert "year" in declined(gold, "spend before March")
+
+
+# -- negations with a preposition between ("not in Florida", "aren't on a Gold card")
+def test_a_negated_value_after_a_preposition_excludes_it(gold):
+    out = answer(gold, "how many Silver customers are not in Florida")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from gold.customer_360_profile where card_type = ? and state <> ?",
+        "Silver",
+        "FL",
+    )
+    out = answer(gold, "number of clients who aren't on a Gold card")
+    assert out["rows"][0][0] == one_value(
+        gold, "select count(*) from gold.customer_360_profile where card_type <> ?", "Gold"
+    )
+
+
+# -- data changes phrased with "put", "make", "tag", "convert"; their question look-alikes
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Put all Declining customers on the Basic card",
+        "Make every high risk customer Low Risk",
+        "Tag the customers in Ohio as dormant",
+        "Convert the Silver cards in Texas to Gold",
+        "please label customer C000015 as churned",
+    ],
+)
+def test_put_make_tag_instructions_are_data_changes(gold, question):
+    assert DATA_CHANGE in declined(gold, question)
+
+
+def test_make_me_a_list_is_still_a_question(gold):
+    out = answer(gold, "make me a list of Platinum customers in Ohio")
+    assert len(out["rows"]) == one_value(
+        gold,
+        "select count(*) from gold.customer_360_profile where card_type = ? and state = ?",
+        "Platinum",
+        "OH",
+    )
+
+
+# -- the development probes themselves, gated like the held-out sets
+def test_development_probes_pass_with_no_wrong_answer(gold):
+    report = evaluate(gold, load_set("dev13_probes.yaml"))
+    misses = [(o.question, o.error) for o in report.answerable if not o.ok]
+    assert report.accuracy >= 0.9, misses
+    assert all(o.declined for o in report.answerable if not o.ok), misses
+    assert report.decline_rate == 1.0, [o.question for o in report.declined if not o.ok]
+
+
+# -- found while probing after the batches: each had answered something else silently
+def test_n_purchases_after_customers_counts_purchases_not_age(gold):
+    out = answer(gold, "show customers with more than 30 purchases in Q3 2024")
+    assert len(out["rows"]) == one_value(
+        gold,
+        "select count(*) from (select customer_id from gold.fct_transactions "
+        "where status = 'approved' and transaction_date between ? and ? "
+        "group by 1 having count(*) > 30)",
+        "2024-07-01",
+        "2024-09-30",
+    )
+    assert "age" not in out["interpretation"]
+
+
+def test_approved_vs_declined_counts_each_status(gold):
+    out = answer(gold, "approved vs declined transactions in 2024")
+    got = {row[0]: row[1] for row in out["rows"]}
+    for status in ("approved", "declined"):
+        assert got[status] == one_value(
+            gold,
+            "select count(*) from gold.fct_transactions where status = ? "
+            "and year(transaction_date) = 2024",
+            status,
+        )
+
+
+def test_a_rate_split_by_its_own_column_declines(gold):
+    declined(gold, "decline rate per status")
+
+
+def test_a_top_n_within_each_group_declines(gold):
+    assert "within each group" in declined(
+        gold, "top merchant category by spend for every card type"
+    )
+
+
+def test_popular_among_customers_counts_transactions(gold):
+    out = answer(gold, "most common merchant category among Platinum cardholders")
+    top = gold.execute(
+        "select m.category_name, count(*) from gold.fct_transactions t "
+        "join gold.dim_merchant_category m on t.merchant_category_key = m.merchant_category_key "
+        "join gold.customer_360_profile p on t.customer_id = p.customer_id "
+        "where t.status = 'approved' and p.card_type = 'Platinum' group by 1 order by 2 desc limit 1"
+    ).fetchone()
+    assert out["rows"][0][0] == top[0] and out["rows"][0][-1] == top[1]
