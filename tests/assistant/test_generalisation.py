@@ -67,7 +67,9 @@ def test_a_superlative_without_a_measure_still_asks_by_what(gold):
 def test_transaction_condition_in_a_clause_on_customers_declines_with_both_readings(gold):
     reason = declined(gold, "average purchase amount of clients who bought at supermarkets")
     assert "two readings" in reason and "(1)" in reason and "(2)" in reason
-    assert "two readings" in declined(gold, "average purchase amount of cardholders who shopped in March")
+    assert "two readings" in declined(
+        gold, "average purchase amount of cardholders who shopped in March"
+    )
 
 
 def test_customer_measures_of_such_a_clause_have_one_reading(gold):
@@ -253,3 +255,24 @@ def test_popular_among_customers_counts_transactions(gold):
         "where t.status = 'approved' and p.card_type = 'Platinum' group by 1 order by 2 desc limit 1"
     ).fetchone()
     assert out["rows"][0][0] == top[0] and out["rows"][0][-1] == top[1]
+
+
+# -- third batch's first-run misses
+def test_a_dollar_figure_after_a_count_of_transactions_is_their_amount(gold):
+    out = answer(gold, "how many declined transactions were above $750 in 2024")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from gold.fct_transactions where status = 'declined' and amount > ? "
+        "and year(transaction_date) = 2024",
+        750,
+    )
+
+
+def test_outside_a_state_excludes_it(gold):
+    out = answer(gold, "number of Gold cardholders based outside California")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from gold.customer_360_profile where card_type = ? and state <> ?",
+        "Gold",
+        "CA",
+    )

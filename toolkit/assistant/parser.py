@@ -29,6 +29,7 @@ from toolkit.assistant.vocabulary import (
     AVERAGING,
     COMPARATORS,
     COUNT_METRIC_NAMES,
+    COUNT_METRICS,
     DESC_WORDS,
     DISPLAY_COLUMN,
     FILLER,
@@ -806,6 +807,17 @@ class _State:
                     ):
                         return Item("column", "customers", "age")
                     break
+                if (
+                    item
+                    and item.kind == "metric"
+                    and item.table == "transactions"
+                    and item.name in COUNT_METRICS
+                    and (number.is_money or not getattr(self, "group_found", False))
+                ):
+                    # "declined transactions over $500" is about amount, like "transactions over
+                    # $500" (it had counted customers with 500+ declines); "categories with
+                    # declined transactions over 100" still bounds each group's count
+                    return Item("column", "transactions", "amount")
                 if item:
                     return item
                 break
