@@ -276,3 +276,52 @@ def test_outside_a_state_excludes_it(gold):
         "Gold",
         "CA",
     )
+
+
+# -- set 12's remaining declines, asked in other words
+def test_how_recently_asks_for_the_latest_write_time(gold):
+    out = answer(gold, "how recently were churn scores refreshed")
+    latest = gold.execute("select max(scored_at) from gold.churn_predictions").fetchone()[0]
+    assert str(out["rows"][0][0])[:10] == str(latest)[:10]
+
+
+def test_a_transaction_value_between_a_superlative_and_its_noun_is_a_filter(gold):
+    out = answer(gold, "smallest single online purchase in Q2 2024")
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold,
+            "select min(amount) from gold.fct_transactions where status = 'approved' "
+            "and channel = ? and transaction_date between ? and ?",
+            "Online",
+            "2024-04-01",
+            "2024-06-30",
+        )
+    )
+    assert "by what" in declined(gold, "largest Platinum purchase")
+
+
+# -- month and quarter ranges, halves of a year
+@pytest.mark.parametrize(
+    ("question", "first", "last"),
+    [
+        ("total spend from April to August 2024", "2024-04-01", "2024-08-31"),
+        ("total spend between Q2 and Q3 2024", "2024-04-01", "2024-09-30"),
+        ("total spend in the second half of 2024", "2024-07-01", "2024-12-31"),
+        ("total spend in H1 2024", "2024-01-01", "2024-06-30"),
+    ],
+)
+def test_a_range_of_months_is_one_period(gold, question, first, last):
+    out = answer(gold, question)
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold,
+            "select sum(amount) from gold.fct_transactions where status = 'approved' "
+            "and transaction_date between ? and ?",
+            first,
+            last,
+        )
+    )
+
+
+def test_a_range_with_no_year_still_declines(gold):
+    declined(gold, "total spend between February and May")

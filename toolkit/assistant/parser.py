@@ -91,6 +91,7 @@ class _State:
         for token in self.tokens:  # "avg ticket size" is "average ticket size"
             token.text = ABBREVIATIONS.get(token.text, token.text)
         self.tokens = _ranked_people(self.tokens)
+        self.tokens = _superlative_qualifier(self.tokens, parser.lex)
         n = len(self.tokens)
         self.taken = [False] * n
         protected = tag(self.tokens, self.taken, parser.lex, only_time_words=True)
@@ -217,7 +218,9 @@ class _State:
         a recency word + a verb of writing, about that table alone; anything else in the
         question (a filter, a split) leaves it to the ordinary reading, which declines."""
         words = set(self.words)
-        if "when" not in words or not (RECENCY_WORDS & words and UPDATE_VERBS & words):
+        # "when were ... last updated", "how recently were ... updated" (held-out set 12)
+        asks_when = "when" in words or {"how", "recently"} <= words
+        if not asks_when or not (RECENCY_WORDS & words and UPDATE_VERBS & words):
             return None
         tables, tagged = set(), set()
         for t in self.tags:
@@ -239,7 +242,11 @@ class _State:
         column = stamped[0]
         self.mark(
             *tagged,
-            *[i for i, w in enumerate(self.words) if w in {"when"} | RECENCY_WORDS | UPDATE_VERBS],
+            *[
+                i
+                for i, w in enumerate(self.words)
+                if w in {"when", "how"} | RECENCY_WORDS | UPDATE_VERBS
+            ],
         )
         self.check_leftovers()
         measure = Measure(
@@ -1105,6 +1112,33 @@ def _ranked_people(tokens: list[Token]) -> list[Token]:
 # "<absence> <verb> in N+ days": verbs of making a transaction, and words between it and N
 _PURCHASE_VERBS = {"transacted", "transact", "bought", "buy", "purchased", "purchase", "shopped",
                    "shop", "spent", "spend"}  # fmt: skip
+_SUPERLATIVE_AMOUNT = {"largest", "biggest", "smallest", "highest", "lowest"}
+_TRANSACTION_NOUNS = {"purchase", "transaction", "charge", "payment", "swipe"}
+_TXN_TABLES = {"transactions", "merchant_categories", "dates"}
+
+
+def _superlative_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
+    """ "largest single travel purchase last quarter", "biggest online transaction": a value of
+    the transactions between the superlative and its noun hid the model's "largest
+    transaction" ("Largest by what?", held-out set 12). The value moves after the noun, where
+    it is an ordinary filter; a customer value ("biggest Gold purchase") is left alone."""
+    for i, token in enumerate(tokens):
+        if token.text not in _SUPERLATIVE_AMOUNT:
+            continue
+        for k in range(i + 2, min(i + 5, len(tokens))):
+            if tokens[k].text not in _TRANSACTION_NOUNS:
+                continue
+            grain = [t for t in tokens[i + 1 : k] if t.text in {"single", "individual"}]
+            middle = [t for t in tokens[i + 1 : k] if t.text not in {"single", "individual"}]
+            items = lex.phrases.get(tuple(t.key for t in middle), []) if middle else []
+            if items and all(
+                it.kind in ("value", "filter") and it.table in _TXN_TABLES for it in items
+            ):
+                return [*tokens[: i + 1], *grain, tokens[k], *middle, *tokens[k + 1 :]]
+            break
+    return tokens
+
+
 # words that open a clause on the noun before them
 _CLAUSE_LEADS = {"who", "that", "which", "whose", "with"}
 # words between a negation and the value it negates ("not in Texas", "isn't on a Gold card")

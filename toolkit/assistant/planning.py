@@ -158,6 +158,14 @@ def period_condition(
         return sql(
             f"YEAR({c}) = {int(year)} AND QUARTER({c}) = {int(period.quarter)}"
         ), f"in Q{period.quarter} {year}"
+    if period.kind == "range":
+        first = dt.date(int(period.year), int(period.month), 1)
+        last_day = calendar.monthrange(int(period.end_year), int(period.end_month))[1]
+        last = dt.date(int(period.end_year), int(period.end_month), last_day)
+        return (
+            sql(f"{c} >= DATE '{first.isoformat()}' AND {c} <= DATE '{last.isoformat()}'"),
+            f"from {first.day} {first:%B %Y} to {last.day} {last:%B %Y}",
+        )
     if period.kind in ("since", "before"):
         month = period.month or 1
         year = period.year

@@ -44,6 +44,9 @@ class Period:
     month: int | None = None
     quarter: int | None = None
     open_words: bool = False
+    # kind "range": from the first day of (year, month) to the last day of (end_year, end_month)
+    end_year: int | None = None
+    end_month: int | None = None
 
 
 @dataclass
@@ -145,6 +148,16 @@ def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
                 else:
                     end = i + 2 if year else i + 1
                 period = Period("month", month=MONTHS[w], year=year)
+        elif (w in {"h1", "h2"} and _year(tok(i + 1))) or (
+            w in {"first", "second"} and word(i + 1) == "half" and word(i + 2) == "of"
+            and _year(tok(i + 3))
+        ):  # fmt: skip
+            # "H1 2024", "the first half of 2024": six calendar months
+            j = i + 1 if w in {"h1", "h2"} else i + 3
+            first = 1 if w in {"h1", "first"} else 7
+            year = _year(tok(j))
+            period = Period("range", year=year, month=first, end_year=year, end_month=first + 5)
+            end = j + 1
         elif w in {"q1", "q2", "q3", "q4"} or (w in ORDINALS and word(i + 1) == "quarter"):
             q = int(w[1]) if w.startswith("q") else ORDINALS[w]
             j = i + 1 if w.startswith("q") else i + 2
@@ -185,4 +198,36 @@ def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
             i = end
         else:
             i += 1
+    _merge_range(info, tokens, taken)
     return info
+
+
+def _merge_range(info: TimeInfo, tokens: list[Token], taken: list[bool]) -> None:
+    """ "from March to June 2024", "between Q1 and Q3 2024": two months (or two quarters) joined
+    by "to" (or "between ... and") are one range, not two periods (which declined). A year
+    said once applies to both ends; with no year at all the question still declines."""
+    if len(info.periods) != 2 or len(info.spans) != 2:
+        return
+    (a, b), ((s1, e1), (s2, e2)) = info.periods, info.spans
+    if a.kind != b.kind or a.kind not in ("month", "quarter") or s2 != e1 + 1:
+        return
+    glue = tokens[e1].text
+    opener = s1 - 1 if s1 > 0 and tokens[s1 - 1].text == "between" and not taken[s1 - 1] else None
+    if not (glue == "to" or (glue == "and" and opener is not None)):
+        return
+    first = a.month if a.kind == "month" else (a.quarter - 1) * 3 + 1
+    last = b.month if b.kind == "month" else b.quarter * 3
+    y1, y2 = a.year, b.year
+    if y1 is None and y2 is None:
+        return
+    if y1 is None:
+        y1 = y2 if first <= last else y2 - 1
+    if y2 is None:
+        y2 = y1 if last >= first else y1 + 1
+    if (y2, last) < (y1, first):
+        return
+    start = opener if opener is not None else s1
+    for j in range(start, e2):
+        taken[j] = True
+    info.periods = [Period("range", year=y1, month=first, end_year=y2, end_month=last)]
+    info.spans = [(start, e2)]
