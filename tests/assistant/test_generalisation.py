@@ -325,3 +325,29 @@ def test_a_range_of_months_is_one_period(gold, question, first, last):
 
 def test_a_range_with_no_year_still_declines(gold):
     declined(gold, "total spend between February and May")
+
+
+# -- "active Gold customers": a value inside the model's "active customers"
+def test_a_value_inside_active_customers_is_a_filter(gold):
+    out = answer(gold, "number of active Silver cardholders in Q3 2024")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(distinct t.customer_id) from gold.fct_transactions t "
+        "join gold.customer_360_profile p on t.customer_id = p.customer_id "
+        "where t.status = 'approved' and p.card_type = ? and t.transaction_date between ? and ?",
+        "Silver",
+        "2024-07-01",
+        "2024-09-30",
+    )
+    assert "distinct customers with an approved transaction" in out["interpretation"]
+
+
+def test_a_count_metric_with_its_own_condition_says_it(gold):
+    out = answer(gold, "high risk count for Platinum customers")
+    assert out["interpretation"].startswith("Counted high risk customers")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from gold.customer_360_profile where card_type = ? "
+        "and churn_risk_category = 'High Risk'",
+        "Platinum",
+    )

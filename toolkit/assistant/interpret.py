@@ -199,11 +199,16 @@ def _measure(m: Measure, plan: Plan, approved: bool) -> str:
     if isinstance(agg, exp.Count) and noun.endswith(" count"):  # "transaction count"
         stem = noun.removesuffix(" count")
         noun = stem[:-1] + "ies" if stem.endswith("y") else stem + "s"
-    if isinstance(agg, exp.Count) and "customer_count" in m.label:
-        noun = "customers"
-    elif isinstance(agg, exp.Count) and m.label == "active_customer_count":
+    if isinstance(agg, exp.Count) and m.label == "active_customer_count":
         noun = "distinct customers with a transaction"
+    elif isinstance(agg, exp.Count) and m.label.endswith("_customer_count"):
+        # a count metric with its own condition ("high risk customers"): say it
+        noun = _human(m.label.removesuffix("_count")).replace("customer", "customers")
+    elif isinstance(agg, exp.Count) and "customer_count" in m.label:
+        noun = "customers"
     status = "approved " if approved and plan.base == "transactions" else ""
+    if m.label == "active_customer_count" and status:
+        noun, status = "distinct customers with an approved transaction", ""
     base = plan.base.replace("_", " ")
     where = f" of {base}" if base.rstrip("s") not in noun else ""
     if isinstance(agg, exp.Count):

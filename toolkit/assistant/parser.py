@@ -92,6 +92,7 @@ class _State:
             token.text = ABBREVIATIONS.get(token.text, token.text)
         self.tokens = _ranked_people(self.tokens)
         self.tokens = _superlative_qualifier(self.tokens, parser.lex)
+        self.tokens = _active_qualifier(self.tokens, parser.lex)
         n = len(self.tokens)
         self.taken = [False] * n
         protected = tag(self.tokens, self.taken, parser.lex, only_time_words=True)
@@ -1135,6 +1136,25 @@ def _superlative_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
                 it.kind in ("value", "filter") and it.table in _TXN_TABLES for it in items
             ):
                 return [*tokens[: i + 1], *grain, tokens[k], *middle, *tokens[k + 1 :]]
+            break
+    return tokens
+
+
+def _active_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
+    """ "how many active Gold customers": a value between "active" and a customers noun hid
+    the model's "active customers" (declined on "active"). The value moves after the noun."""
+    for i, token in enumerate(tokens):
+        if token.text != "active":
+            continue
+        for k in range(i + 2, min(i + 4, len(tokens))):
+            noun = lex.phrases.get((tokens[k].key,), [])
+            if not any(it.kind == "table" and it.table == "customers" for it in noun):
+                continue
+            middle = tokens[i + 1 : k]
+            items = lex.phrases.get(tuple(t.key for t in middle), [])
+            if items and all(it.kind in ("value", "filter") for it in items):
+                tokens[k].text = "customer"  # "active cardholders": the model's phrase
+                return [*tokens[: i + 1], tokens[k], *middle, *tokens[k + 1 :]]
             break
     return tokens
 
