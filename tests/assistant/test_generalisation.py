@@ -351,3 +351,49 @@ def test_a_count_metric_with_its_own_condition_says_it(gold):
         "and churn_risk_category = 'High Risk'",
         "Platinum",
     )
+
+
+# -- fourth sweep: each had answered another question silently
+def test_a_negation_covers_the_values_listed_after_it(gold):
+    out = answer(gold, "how many clients excluding New Jersey and Ohio")
+    assert out["rows"][0][0] == one_value(
+        gold, "select count(*) from gold.customer_360_profile where state not in (?, ?)", "NJ", "OH"
+    )
+
+
+def test_median_spend_per_customer_is_a_median(gold):
+    out = answer(gold, "median spend per customer by card type")
+    expected = dict(
+        gold.execute(
+            "select card_type, median(lifetime_value) from gold.customer_360_profile group by 1"
+        ).fetchall()
+    )
+    assert {row[0]: pytest.approx(float(row[-1])) for row in out["rows"]} == {
+        k: float(v) for k, v in expected.items()
+    }
+
+
+def test_a_negated_metric_phrase_is_a_condition_not_a_second_measure(gold):
+    out = answer(gold, "total spend excluding declined transactions in 2024")
+    assert len(out["columns"]) == 1
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold,
+            "select sum(amount) from gold.fct_transactions where status <> 'declined' "
+            "and year(transaction_date) = 2024",
+        )
+    )
+
+
+def test_customers_with_no_transactions_of_a_kind_have_none(gold):
+    out = answer(gold, "how many customers have no grocery purchases in Q4 2024")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from gold.customer_360_profile where customer_id not in ("
+        "select t.customer_id from gold.fct_transactions t join gold.dim_merchant_category m "
+        "on t.merchant_category_key = m.merchant_category_key where t.status = 'approved' "
+        "and m.category_group = ? and t.transaction_date between ? and ?)",
+        "Groceries",
+        "2024-10-01",
+        "2024-12-31",
+    )

@@ -110,6 +110,7 @@ class _State:
         self.rank_word: str | None = None  # the first ranking word read ("top", "best")
         self.comparator_tokens: set[int] = set()
         self.absent_recency = False  # "haven't bought in 60+ days" read as days since last
+        self.negated_tags: set[int] = set()  # "excluding declined transactions": a filter
         self._undo_day_windows()
         self._absorb_open_ended_absence()
         self._name_top_columns()
@@ -429,8 +430,11 @@ class _State:
             j = t.start - 1
             while j >= 0 and self.w(j) in _NEGATED_GLUE and not self.tag_at(j):
                 j -= 1  # "not in Texas", "aren't on a premium card", "not based in Ohio"
-            if self.w(j) in NEGATIONS or (self.w(j) == "than" and self.w(j - 1) == "other"):
+            if self._absent_transactions(t, j):
+                pass  # "customers with no online transactions": none of them (planning)
+            elif self.w(j) in NEGATIONS or (self.w(j) == "than" and self.w(j - 1) == "other"):
                 negate = True
+                self.negated_tags.add(t.start)  # never also a measure (read_measures)
                 self.mark(j)
                 if self.w(j) == "than":
                     self.mark(j - 1)
@@ -463,6 +467,7 @@ class _State:
                         "values": [chosen.value],
                         "negate": negate,
                         "pos": t.start,
+                        "end": t.end,
                     }
                 )
             else:
@@ -478,6 +483,18 @@ class _State:
                         "pos": t.start,
                     }
                 )
+        # "excluding Texas and California": a negation covers the values of its column listed
+        # right after it (the second had been read as a condition of its own: state is CA)
+        for a, b in zip(out, out[1:], strict=False):
+            if (
+                a["negate"]
+                and not b["negate"]
+                and a["kind"] == b["kind"] == "value"
+                and (a["table"], a["col"]) == (b["table"], b["col"])
+                and b["pos"] > a["end"]
+                and all(self.w(j) in {"and", "or", "nor"} for j in range(a["end"], b["pos"]))
+            ):
+                b["negate"] = True
         # merge values on one column into IN lists ("Gold and Platinum")
         merged = []
         for f in out:
@@ -498,6 +515,18 @@ class _State:
             else:
                 merged.append(f)
         return merged
+
+    def _absent_transactions(self, t: Tag, j: int) -> bool:
+        """ "customers with no online transactions", "without declined purchases": the absence
+        is of such transactions, so the customers are those with none (a NOT IN semi-join the
+        planner makes from the unread absence word), not those with any transaction of
+        another kind (which it had answered)."""
+        if self.w(j) not in {"no", "without", "zero"}:
+            return False
+        if not all(it.table in _TXN_TABLES for it in t.items if it.kind in ("value", "filter")):
+            return False
+        nouns = {self.w(k) for k in range(t.start, t.end + 1)}
+        return bool(nouns & _TRANSACTION_NOUNS)
 
     def _open_choice(self, t: Tag, values: list[Item], chosen: Item) -> Item:
         """A name that is a value of two different columns ("New York": a city and a state)
@@ -935,7 +964,7 @@ class _State:
         measures = []
         fact_tags = []
         for t in self.tags:
-            if t.start in group_tags or t.start in cmp_targets:
+            if t.start in group_tags or t.start in cmp_targets or t.start in self.negated_tags:
                 continue
             metric = t.first("metric")
             fact = self._fact(t)

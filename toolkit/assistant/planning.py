@@ -291,7 +291,11 @@ def build_plan(
                 st.time.periods = []
                 if fact == "spend_last_90_days":
                     st.p_notes = ["in the last 90 days"]
-                name, table, expr_text = f"average_{fact}", "customers", f"AVG({fact})"
+                # "median spend per customer": the median of the same column (it had been
+                # averaged, the word "median" dropped)
+                agg = "MEDIAN" if m["agg"] == "MEDIAN" else "AVG"
+                label = "median" if agg == "MEDIAN" else "average"
+                name, table, expr_text = f"{label}_{fact}", "customers", f"{agg}({fact})"
             elif m["agg"] == "AVG" and name == "transaction_count":
                 # like average spend: over all customers of the group, from the profile
                 window = _profile_window(st.time.periods)
