@@ -397,3 +397,44 @@ def test_customers_with_no_transactions_of_a_kind_have_none(gold):
         "2024-10-01",
         "2024-12-31",
     )
+
+
+# -- a limit before the rows and a superlative after them; periods inside a percentage
+def test_a_count_of_rows_before_them_is_the_limit(gold):
+    out = answer(gold, "give me 4 high risk customers with the highest credit limit")
+    top = gold.execute(
+        "select customer_id, credit_limit from gold.customer_360_profile "
+        "where churn_risk_category = 'High Risk' order by credit_limit desc"
+    ).fetchall()
+    assert len(out["rows"]) == 4
+    assert float(out["rows"][0][-1]) == pytest.approx(float(top[0][1]))
+
+
+def test_a_period_after_the_verb_of_a_share_bounds_its_condition(gold):
+    out = answer(gold, "what percentage of customers bought groceries in Q3 2024")
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold,
+            "select 100.0 * count(*) filter (where customer_id in (select t.customer_id "
+            "from gold.fct_transactions t join gold.dim_merchant_category m "
+            "on t.merchant_category_key = m.merchant_category_key where t.status = 'approved' "
+            "and m.category_group = 'Groceries' and t.transaction_date between ? and ?)) "
+            "/ count(*) from gold.customer_360_profile",
+            "2024-07-01",
+            "2024-09-30",
+        )
+    )
+    assert "__SEMI__" not in out["interpretation"]
+
+
+def test_a_clause_verb_names_the_whole_of_a_share(gold):
+    out = answer(gold, "what percent of customers who shopped on mobile are Platinum")
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold,
+            "select 100.0 * count(*) filter (where card_type = 'Platinum') / count(*) "
+            "from gold.customer_360_profile where customer_id in (select customer_id "
+            "from gold.fct_transactions where status = 'approved' and channel = ?)",
+            "Mobile",
+        )
+    )

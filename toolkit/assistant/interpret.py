@@ -173,6 +173,12 @@ def _measure(m: Measure, plan: Plan, approved: bool) -> str:
     if m.style == "percent" or m.label.startswith("pct_of_"):
         case = m.expr.find(exp.If)
         part = words(case.this) if case is not None else "the condition holds"
+        marker = case.this.find(exp.Anonymous) if case is not None else None
+        semi = marker.meta.get("semi") if marker is not None else None
+        if semi is not None and semi.conditions:
+            kinds = " and ".join(c.describe or words(c.expr) for c in semi.conditions)
+            part = part.replace("__SEMI__()", f"they have transactions ({kinds})")
+        part = part.replace("__SEMI__()", "they have matching transactions")
         part = part.replace("__semi__()", "they have matching transactions")
         if not m.label.startswith("pct_of_"):  # a percentage metric of the model
             where = f" (the percentage of {plan.base} where {part})" if case is not None else ""

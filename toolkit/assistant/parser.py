@@ -268,7 +268,15 @@ class _State:
         i = idx[0]
         self.mark(i)
         verb = next(
-            (j for j in range(i + 1, len(self.words)) if self.w(j) in VERBS and not self.tag_at(j)),
+            (
+                j
+                for j in range(i + 1, len(self.words))
+                if self.w(j) in VERBS
+                and not self.tag_at(j)
+                # "% of customers who shopped this year are Gold": the clause's verb names the
+                # whole, the main verb ("are") the part
+                and self.w(j - 1) not in {"who", "that", "which"}
+            ),
             None,
         )
         return {"at": i, "verb": verb}
@@ -1028,6 +1036,26 @@ class _State:
                 ):
                     limit = int(t.number)
                     self.mark(i)
+        if superlative and limit is None:
+            # "show me 10 at-risk customers with the highest LTV": the count of rows asked for
+            # comes before the rows, the superlative after them
+            for i, t in enumerate(self.tokens):
+                if t.number is None or self.used[i] or self.tag_at(i):
+                    continue
+                j = i + 1
+                nxt = self.tag_at(j)
+                if nxt is not None and (nxt.first("value") or nxt.first("filter")):
+                    j = nxt.end
+                entity = self.tag_at(j)
+                if (
+                    self.w(i - 1) in {"show", "list", "give", "me", "find", "get", "the"}
+                    and entity is not None
+                    and entity.first("table") is not None
+                    and self.tokens[j].raw.lower().endswith("s")
+                ):
+                    limit, superlative = int(t.number), False
+                    self.mark(i)
+                    break
         for w in self.words:
             if w in {"descending", "desc"}:
                 desc = True

@@ -40,6 +40,11 @@ CUSTOMER_SIDE = {"customers", "customer_segments", "churn_predictions"}
 ASOF = "(SELECT MAX(transaction_date) FROM gold.fct_transactions)"
 
 
+# words that ask for rows rather than a figure ("give me 4 Gold customers with the highest
+# credit limit" had averaged the limit: only list/show/who/which counted)
+_LIST_VERBS = ("list", "show", "who", "which", "give", "display", "find", "identify", "pull")
+
+
 def _asks_who(st) -> bool:
     """ "who has the highest LTV?" asks for customers; in "distinct customers who bought
     online" the word only joins a clause to the phrase before it (held-out set 9: that
@@ -349,7 +354,7 @@ def build_plan(
                     or (
                         entities
                         and not count_word
-                        and any(w in words for w in ("list", "show", "who", "which"))
+                        and any(w in words for w in _LIST_VERBS)
                         and not groups
                     )
                 ):
@@ -571,6 +576,7 @@ def build_plan(
         table, name = date_col
         plan.groups.insert(0, grain_column(table, name, p.col_expr(table, name), st.time.grain))
     semi = SemiJoin(conditions=[])
+    numerator: list[Condition] = []
     for index, period in enumerate(st.time.periods):
         period = _open_year(st, period, f"year@{index}")
         if date_col is None:
@@ -578,13 +584,16 @@ def build_plan(
         table, name = date_col
         cond, text = period_condition(p.col_expr(table, name), period, getattr(st, "asof", None))
         target = semi.conditions if table in TXN_SIDE and base in CUSTOMER_SIDE else plan.conditions
+        if _period_in_numerator(st, percent, index) and table in TXN_SIDE and base in CUSTOMER_SIDE:
+            # "what share of customers bought travel this year": the period bounds the
+            # purchases counted in the share, not which customers are the whole (it had
+            # divided customers with any travel purchase by those active this year)
+            target = numerator
         target.append(Condition(table, cond, describe=text, period=period))
-        plan.notes.append(text)
-    if date_col is None and base in CUSTOMER_SIDE and st.time.periods:
-        pass
+        if target is not numerator:  # the percentage's notes name its own conditions
+            plan.notes.append(text)
 
     # ---- filters
-    numerator: list[Condition] = []
     verb = percent["verb"] if percent else None
     among = next((i for i, w in enumerate(st.words) if w in {"among", "amongst", "within"}), None)
     if among is not None and percent is not None:
@@ -714,6 +723,16 @@ def _split_by_own_condition(plan: Plan) -> None:
             f"Splitting {m.label.replace('_', ' ')} by the column it is defined on says nothing; "
             "ask for the split without it, e.g. 'number of transactions by status'."
         )
+
+
+def _period_in_numerator(st, percent, index: int) -> bool:
+    """A period after the verb of a percentage ("what % of customers made a purchase in the
+    last 30 days") belongs to its condition, like a filter there; before it ("what % of
+    customers who shopped this year are Gold") to the whole."""
+    if percent is None or index >= len(st.time.spans):
+        return False
+    verb = percent["verb"]
+    return verb is None or st.time.spans[index][0] > verb
 
 
 def _within_each(st) -> bool:
