@@ -438,3 +438,45 @@ def test_a_clause_verb_names_the_whole_of_a_share(gold):
             "Mobile",
         )
     )
+
+
+# -- fourth batch's first-run declines
+def test_an_age_bound_before_a_verb_or_a_period_binds_to_age(gold):
+    out = answer(gold, "how many clients under 35 hold a Platinum card")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from gold.customer_360_profile where age < 35 and card_type = ?",
+        "Platinum",
+    )
+    out = answer(gold, "total spend from customers over 60 last quarter")
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold,
+            "select sum(t.amount) from gold.fct_transactions t join gold.customer_360_profile p "
+            "on t.customer_id = p.customer_id where t.status = 'approved' and p.age > 60 "
+            "and t.transaction_date between ? and ?",
+            "2024-07-01",
+            "2024-09-30",
+        )
+    )
+
+
+def test_total_charges_unique_shoppers_and_purchase_size(gold):
+    out = answer(gold, "sum of charges in 2024")
+    assert float(out["rows"][0][0]) == pytest.approx(one_value(gold, SPEND_2024))
+    out = answer(gold, "number of unique shoppers in December 2024")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(distinct customer_id) from gold.fct_transactions "
+        "where status = 'approved' and transaction_date between ? and ?",
+        "2024-12-01",
+        "2024-12-31",
+    )
+    out = answer(gold, "average order size online in 2024")
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold,
+            "select avg(amount) from gold.fct_transactions where status = 'approved' "
+            "and channel = 'Online' and year(transaction_date) = 2024",
+        )
+    )

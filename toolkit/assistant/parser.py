@@ -827,6 +827,9 @@ class _State:
                     ) and (
                         # "customers over 60", "... over 60 in Texas" — not "more than one card"
                         cmp["end"] >= len(self.words)
+                        # "... under 30 this year", "... over 45 have a Silver card"
+                        or (self.taken[cmp["end"]] and self.tag_at(cmp["end"]) is None)
+                        or self.w(cmp["end"]) in _AGE_FOLLOWERS
                         or self.w(cmp["end"])
                         in {
                             "year",
@@ -1216,6 +1219,9 @@ def _active_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
     return tokens
 
 
+# verbs that may follow "customers over N" when N is an age
+_AGE_FOLLOWERS = {"have", "has", "are", "were", "hold", "holding", "carry", "carrying", "on", "located",
+                  "based", "whose", "spend", "spent", "bought", "shopped"}  # fmt: skip
 # words that open a clause on the noun before them
 _CLAUSE_LEADS = {"who", "that", "which", "whose", "with"}
 # words between a negation and the value it negates ("not in Texas", "isn't on a Gold card")
