@@ -41,3 +41,34 @@
     select coalesce(max(fact_built_at), cast('1900-01-01' as {{ dbt.type_timestamp() }}))
     from {{ relation }}
 {%- endmacro %}
+
+
+{#- The customers an incremental per-customer aggregate recomputes: those of
+    changed_transactions() since the calling model's watermark. On DuckDB they are staged
+    first by a pre-hook (stage_touched_customers) into a temporary table of this node's
+    connection: the planner then knows they are a few thousand rows and builds its hash
+    table on them, where against the inline subquery it built one on the fact's millions
+    of rows instead (2.6 s against 1.5 s for the history stats of a one-day append at 50K
+    customers). Snowflake plans the inline subquery well and gets it unchanged. -#}
+{% macro touched_customers() -%}
+    {%- if target.type == 'duckdb' -%}
+        select customer_id from {{ touched_customers_table() }}
+    {%- else -%}
+        select distinct changed.customer_id
+        from ({{ changed_transactions(aggregated_until(this)) }}) as changed
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro stage_touched_customers() -%}
+    {%- if is_incremental() and target.type == 'duckdb' -%}
+        create or replace temporary table {{ touched_customers_table() }} as
+        select distinct changed.customer_id
+        from ({{ changed_transactions(aggregated_until(this)) }}) as changed
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro touched_customers_table() -%}
+    {{ this.identifier }}__touched_customers
+{%- endmacro %}

@@ -14,7 +14,7 @@ import pytest
 from db_helpers import query as _query
 
 from toolkit.errors import C360Error
-from toolkit.pipeline.dbt_runner import build
+from toolkit.pipeline.dbt_runner import build, run_dbt
 
 FACT_STATE = """
     select count(*), max(built_at), sum(hash(transaction_id, customer_key, amount, status))
@@ -197,6 +197,14 @@ def test_build_without_bronze_is_a_one_line_error(tmp_path):
         build(tmp_path / "nothing.duckdb")
 
 
+def test_a_dbt_error_before_any_node_is_reported_not_hidden(copy_of_built_db):
+    """An error that stops dbt before any node (here --vars that are not YAML; a model
+    that does not compile is another): the one-line error is dbt's, not a crash while
+    recording an empty run (record_results used to call executemany with no rows)."""
+    with pytest.raises(C360Error, match=r"dbt build failed: .*not valid YAML \(log: "):
+        run_dbt(copy_of_built_db, ["build", "--select", "fct_transactions", "--vars", "{"])
+
+
 def test_dbt_docs_generate_catalogs_every_gold_model(copy_of_built_db):
     import json
 
@@ -375,6 +383,27 @@ def test_fact_tests_check_the_rows_the_latest_run_wrote(copy_of_built_db):
     )
     with pytest.raises(C360Error, match="accepted_values_fct_transactions_channel"):
         run_dbt(copy_of_built_db, ["test", "--select", "fct_transactions"], record=False)
+
+
+def test_aggregate_key_tests_check_the_rows_that_summed_the_latest_fact_rows(copy_of_built_db):
+    """int_customer_daily_spend's key test keeps the rows stamped with the latest fact
+    built_at (`__aggregated_by_the_latest_run__`): a duplicate among them fails it, one
+    among older rows is not re-checked (delete+insert removes a new row's key first)."""
+    from toolkit.pipeline.dbt_runner import run_dbt
+
+    duplicate = """
+        insert into silver.int_customer_daily_spend
+        select * replace (fact_built_at {shift} as fact_built_at)
+        from silver.int_customer_daily_spend
+        order by customer_id, transaction_date limit 1
+    """
+    select = ["test", "--select", "int_customer_daily_spend"]
+    _query(copy_of_built_db, duplicate.format(shift="- interval 1 day"))
+    # a copy stamped before the latest fact rows: only the original is among the checked rows
+    assert not run_dbt(copy_of_built_db, select, record=False).problems
+    _query(copy_of_built_db, duplicate.format(shift="+ interval 0 day"))
+    with pytest.raises(C360Error, match="unique_combination_of_columns_int_customer_daily_spend"):
+        run_dbt(copy_of_built_db, select, record=False)
 
 
 def test_one_not_null_test_per_model_names_each_null_column(copy_of_built_db):

@@ -139,7 +139,8 @@ def _late_batch(db) -> dict:
 
 
 def _new_customer_version_and_new_customer(db) -> str:
-    """A late snapshot changing one customer's card from 2024-12-15, and a new customer
+    """A late snapshot changing one customer's card from 2024-12-15, another customer's
+    opening date corrected to a later one, and a new customer
     (first snapshot and transactions). Returns the changed customer's id."""
     ((changed,),) = _query(
         db,
@@ -170,6 +171,22 @@ def _new_customer_version_and_new_customer(db) -> str:
                           date '2024-12-20' as snapshot_date,
                           'test-new-customer' as _batch_id, now() as _loaded_at)
         from bronze.raw_customers where customer_id = ?
+        qualify row_number() over (order by snapshot_date desc) = 1
+        """,
+        [changed],
+    )
+    # another customer's opening date corrected to a later one (the latest snapshot): the
+    # month-over-month rows before it go
+    _query(
+        db,
+        """
+        insert into bronze.raw_customers
+        select * replace (date '2024-03-10' as account_open_date,
+                          date '2025-01-01' as snapshot_date,
+                          'test-open-date' as _batch_id, now() as _loaded_at)
+        from bronze.raw_customers
+        where customer_id = (select min(customer_id) from bronze.raw_customers
+                             where account_open_date < date '2023-06-01' and customer_id <> ?)
         qualify row_number() over (order by snapshot_date desc) = 1
         """,
         [changed],
@@ -258,12 +275,27 @@ def appended_then_refreshed(built_db, tmp_path_factory):
 
     # 2. a late batch
     seen["late"] = _late_batch(db)
+    # delete+insert appends the rows it writes: row ids past the last one were rewritten
+    ((last_rowid,),) = _query(db, "select max(rowid) from gold.metric_mom_spend_change")
     run_dbt(db, MODELS_ONLY, record=False)
+    seen["late_mom"] = _query(
+        db,
+        """
+        select count(distinct customer_id) filter (where rowid > ?), count(distinct customer_id)
+        from gold.metric_mom_spend_change
+        """,
+        [last_rowid],
+    )[0]
 
     # 3. a new customer version, a new customer, and the as-of date two days on
+    first_month = """
+        select min(month) from gold.metric_mom_spend_change where customer_id = (
+            select customer_id from bronze.raw_customers where _batch_id = 'test-open-date')"""
     seen["changed_customer"] = _new_customer_version_and_new_customer(db)
+    ((seen["first_month_before"],),) = _query(db, first_month)
     _new_day(db, "test-day-3", 2)
     seen["last_incremental"] = build(db)  # a plain build: models and every data test
+    ((seen["first_month_after"],),) = _query(db, first_month)
 
     _snapshot(db, "incremental")
     run_dbt(db, ["build", "--full-refresh"], record=False)
@@ -361,3 +393,21 @@ def test_activity_windows_equal_their_definition_over_the_fact(appended_then_ref
         """,
     )
     assert customers > 500 and mismatches == 0
+
+
+def test_month_over_month_rewrites_only_the_customers_with_changed_months(
+    appended_then_refreshed,
+):
+    """The late batch stays inside the month range: metric_mom_spend_change rewrites the
+    customers it touched, not everyone (the first new day entered a new month, which
+    rewrites everyone; the equality test covers both)."""
+    _, seen = appended_then_refreshed
+    rewritten, customers = seen["late_mom"]
+    assert 0 < rewritten < customers
+
+
+def test_a_later_account_open_date_drops_the_months_before_it(appended_then_refreshed):
+    """A new version opens one account later: the months before it go (the
+    post-hook), as a full refresh would leave them out (the equality test)."""
+    _, seen = appended_then_refreshed
+    assert seen["first_month_after"] > seen["first_month_before"]

@@ -278,6 +278,8 @@ def record_results(db_path: Path, summary: DbtRunSummary, *, run_id: str | None,
                 "insert into observability.layer_record_counts values (?, ?, ?, ?, ?)",
                 [run_id, checked_at, outcome.schema, outcome.name, count],
             )
+        if not summary.outcomes:  # dbt stopped before any node (e.g. a compilation error)
+            return
         con.executemany(
             """
             insert into observability.data_quality_results

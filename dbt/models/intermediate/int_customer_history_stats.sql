@@ -5,6 +5,7 @@
         unique_key='customer_id',
         incremental_strategy='delete+insert',
         on_schema_change='fail',
+        pre_hook="{{ stage_touched_customers() }}",
         post_hook="delete from {{ this }} where median_transaction_value is null",
     )
 }}
@@ -21,8 +22,7 @@ with
 {% if is_incremental() %}
 touched as (
 
-    select distinct changed.customer_id
-    from ({{ changed_transactions(aggregated_until(this)) }}) as changed
+    {{ touched_customers() }}
 
 ),
 {% endif %}
