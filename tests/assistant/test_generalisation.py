@@ -480,3 +480,23 @@ def test_total_charges_unique_shoppers_and_purchase_size(gold):
             "and channel = 'Online' and year(transaction_date) = 2024",
         )
     )
+
+
+def test_how_many_per_customer_asks_average_or_each(gold):
+    assert "on average" in declined(gold, "how many purchases per cardholder in Florida")
+    out = answer(gold, "average number of purchases per customer in Florida")
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold,
+            "select avg(transaction_count) from gold.customer_360_profile where state = ?",
+            "FL",
+        )
+    )
+
+
+def test_the_state_of_a_name_decides_the_reading(gold):
+    out = answer(gold, "how many cardholders in the state of New York")
+    assert out["rows"][0][0] == one_value(
+        gold, "select count(*) from gold.customer_360_profile where state = ?", "NY"
+    )
+    assert "two readings" in declined(gold, "how many cardholders in New York")

@@ -614,6 +614,8 @@ class _State:
                 other.start == t.end
                 or other.end == t.start
                 or (other.start == t.end + 1 and self.w(t.end) in {"the", "of"})
+                # "the state of New York", "the city of Washington"
+                or (other.end == t.start - 1 and self.w(t.start - 1) == "of")
             ):
                 names |= {i.name for i in other.items if i.kind == "column"}
         return names

@@ -555,6 +555,18 @@ def build_plan(
         if table not in reach:
             raise CannotAnswer(f"I can't relate {table.replace('_', ' ')} to that measure.")
 
+    if (
+        groups == [("customers", "customer_id")]
+        and count_word
+        and _per_customer(st)
+        and not (_ranking_asked(st, superlative) or limit)
+    ):
+        # "how many transactions per customer in Texas": one average, or a figure for each
+        # customer (it had listed each one); two readings, so ask
+        raise CannotAnswer(
+            "Do you want one average or a figure for each customer? Say 'on average' (e.g. "
+            "'average transactions per customer in Texas') or 'for each customer'."
+        )
     if ("customers", "customer_id") in groups and [m.label for m in out] == ["customer_count"]:
         raise CannotAnswer(
             "Counting customers per customer says nothing; name a measure to rank them by."
@@ -733,6 +745,14 @@ def _period_in_numerator(st, percent, index: int) -> bool:
         return False
     verb = percent["verb"]
     return verb is None or st.time.spans[index][0] > verb
+
+
+def _per_customer(st) -> bool:
+    words = st.words
+    return any(
+        w == "per" and words[i + 1] in ("customer", "cardholder", "client", "account")
+        for i, w in enumerate(words[:-1])
+    )
 
 
 def _within_each(st) -> bool:
