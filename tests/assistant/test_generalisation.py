@@ -500,3 +500,24 @@ def test_the_state_of_a_name_decides_the_reading(gold):
         gold, "select count(*) from gold.customer_360_profile where state = ?", "NY"
     )
     assert "two readings" in declined(gold, "how many cardholders in New York")
+
+
+# -- fifth batch's first-run declines
+def test_a_merchant_noun_after_a_category_repeats_it(gold):
+    out = answer(gold, "total spend at jewelry stores in 2024")
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold,
+            "select sum(t.amount) from gold.fct_transactions t join gold.dim_merchant_category m "
+            "on t.merchant_category_key = m.merchant_category_key where t.status = 'approved' "
+            "and m.category_name = ? and year(t.transaction_date) = 2024",
+            "Jewelry",
+        )
+    )
+
+
+def test_a_year_after_than_is_one_year(gold):
+    out = answer(gold, "how many clients have been with us for more than a year")
+    assert out["rows"][0][0] == one_value(
+        gold, "select count(*) from gold.customer_360_profile where tenure_days > ?", 365
+    )

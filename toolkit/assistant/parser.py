@@ -447,6 +447,13 @@ class _State:
                 if self.w(j) == "than":
                     self.mark(j - 1)
             self.mark(*range(t.start, t.end))
+            if (
+                value is not None
+                and value.name in ("category_name", "category_group")
+                and self.w(t.end) in _MERCHANT_NOUNS
+                and self.tag_at(t.end) is None
+            ):
+                self.mark(t.end)  # "electronics stores", "grocery merchants": the category
             self.mark_naming_column(t, value, flt)
             if value:
                 # prefer the customers table for shared columns (segment, risk band)
@@ -1221,6 +1228,8 @@ def _active_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
     return tokens
 
 
+# nouns after a merchant category that only repeat it ("electronics stores")
+_MERCHANT_NOUNS = {"store", "shop", "merchant", "retailer", "outlet", "vendor", "place", "business"}
 # verbs that may follow "customers over N" when N is an age
 _AGE_FOLLOWERS = {"have", "has", "are", "were", "hold", "holding", "carry", "carrying", "on", "located",
                   "based", "whose", "spend", "spent", "bought", "shopped"}  # fmt: skip

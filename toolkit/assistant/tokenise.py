@@ -55,6 +55,9 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(\d+)\+", r"\1 or more", text)
     # "# of silver cardholders": the sign before a word is "number" (the tokens keep no "#")
     text = re.sub(r"#\s*(?=[a-zA-Z])", "number ", text)
+    # "for less than a year", "more than a week ago": the article is the number one
+    text = re.sub(r"\b(than|least|most) an? (year|month|week|day)\b", r"\1 1 \2", text,
+                  flags=re.IGNORECASE)  # fmt: skip
     # "in their 30s", "in their forties": an age decade is the closed range "aged 30 to 39"
     text = _DECADE.sub(lambda m: f"aged {_decade(m)}0 to {_decade(m)}9", text)
     return text
