@@ -521,3 +521,25 @@ def test_a_year_after_than_is_one_year(gold):
     assert out["rows"][0][0] == one_value(
         gold, "select count(*) from gold.customer_360_profile where tenure_days > ?", 365
     )
+
+
+# -- "or" across columns: no plan, so decline instead of joining with AND
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how many customers are medium risk or in the Declining segment",
+        "Platinum customers in Ohio or with a credit limit over 30k",
+        "number of clients with LTV over 80k or a churn score above 90",
+    ],
+)
+def test_or_between_different_attributes_declines(gold, question):
+    assert "'or'" in declined(gold, question)
+
+
+def test_or_between_values_of_one_attribute_still_answers(gold):
+    out = answer(gold, "how many Silver or Basic customers live in Texas or Florida")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from gold.customer_360_profile where card_type in ('Silver', 'Basic') "
+        "and state in ('TX', 'FL')",
+    )

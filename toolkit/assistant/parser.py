@@ -111,6 +111,7 @@ class _State:
         self.comparator_tokens: set[int] = set()
         self.absent_recency = False  # "haven't bought in 60+ days" read as days since last
         self.negated_tags: set[int] = set()  # "excluding declined transactions": a filter
+        self.condition_spans: list[tuple[int, int, object]] = []  # filters and comparisons
         self._undo_day_windows()
         self._absorb_open_ended_absence()
         self._name_top_columns()
@@ -189,6 +190,7 @@ class _State:
             absorb_restated_windows(self)
         ids = [i for i, t in enumerate(self.tokens) if t.customer_id]
         comparisons = self.read_comparisons()
+        self.condition_spans = [(c["at"], c["end"], ("cmp", k)) for k, c in enumerate(comparisons)]
         percent = self.read_percent()
         groups, group_tags = self.read_groups()
         filters = self.read_filters(group_tags, percent)
@@ -496,8 +498,11 @@ class _State:
                         "values": [],
                         "negate": negate,
                         "pos": t.start,
+                        "end": t.end,
                     }
                 )
+        self.condition_spans += [(f["pos"], f["end"], (f["table"], f["col"])) for f in out]
+        self._no_or_between_conditions()
         # "excluding Texas and California": a negation covers the values of its column listed
         # right after it (the second had been read as a condition of its own: state is CA)
         for a, b in zip(out, out[1:], strict=False):
@@ -542,6 +547,21 @@ class _State:
             return False
         nouns = {self.w(k) for k in range(t.start, t.end + 1)}
         return bool(nouns & _TRANSACTION_NOUNS)
+
+    def _no_or_between_conditions(self) -> None:
+        """ "high risk or declining", "LTV over 50k or credit limit over 20k": an "or" between
+        conditions on different columns has no plan here (they had been joined with AND)."""
+        inside = {j for start, end, _ in self.condition_spans for j in range(start, end)}
+        spans = sorted(self.condition_spans)
+        for (_, a_end, a_key), (b_start, _, b_key) in zip(spans, spans[1:], strict=False):
+            if a_key != b_key and any(
+                self.w(j) == "or" and j not in inside and j not in self.comparator_tokens
+                for j in range(a_end, b_start)
+            ):
+                raise CannotAnswer(
+                    "I can't combine conditions on different attributes with 'or' yet; ask for "
+                    "each one separately."
+                )
 
     def _open_choice(self, t: Tag, values: list[Item], chosen: Item) -> Item:
         """A name that is a value of two different columns ("New York": a city and a state)
