@@ -543,3 +543,12 @@ def test_or_between_values_of_one_attribute_still_answers(gold):
         "select count(*) from gold.customer_360_profile where card_type in ('Silver', 'Basic') "
         "and state in ('TX', 'FL')",
     )
+
+
+def test_a_time_grain_then_and_splits_twice(gold):
+    out = answer(gold, "spend by quarter and channel in 2024")
+    assert len(out["rows"]) == 12  # 4 quarters x 3 channels
+
+
+def test_a_second_figure_named_only_by_its_rows_declines(gold):
+    assert "Name each figure" in declined(gold, "total spend and transactions last month")

@@ -379,7 +379,11 @@ class _State:
                 is_group = True
                 if self.tokens[t.end - 1].raw.lower().endswith("s"):
                     self.plural_ranked = True
-            elif lead == "and" and j - 1 in group_ends:
+            elif lead == "and" and (
+                j - 1 in group_ends
+                # "by month and channel": the time grain is the first split
+                or (self.time.grain and self.taken[j - 1] and self.tag_at(j - 1) is None)
+            ):
                 is_group = True  # "by card type and segment"
                 self.mark(j)
             if not is_group:

@@ -234,6 +234,14 @@ def build_plan(
     entities = [t.first("table").table for t in entity_tags]
     for t in entity_tags:
         st.mark(*range(t.start, t.end))
+        before = st.tag_at(t.start - 2) if st.w(t.start - 1) == "and" else None
+        if before is not None and (before.first("metric") or before.first("column")):
+            # "spend and transactions in 2024": a second figure named by its rows only (it had
+            # been dropped, answering spend alone)
+            raise CannotAnswer(
+                "Name each figure, e.g. 'spend and number of transactions' or 'spend and "
+                "number of customers'."
+            )
     count_word = ("many" in words and "how" in words) or "number" in words or "count" in words
     open_q = is_open_question(st)
     if open_q:
