@@ -552,3 +552,14 @@ def test_a_time_grain_then_and_splits_twice(gold):
 
 def test_a_second_figure_named_only_by_its_rows_declines(gold):
     assert "Name each figure" in declined(gold, "total spend and transactions last month")
+
+
+def test_a_negative_threshold_keeps_its_sign(gold):
+    out = answer(gold, "how many customers have a month over month spend change below -30%")
+    assert out["rows"][0][0] == one_value(
+        gold, "select count(*) from gold.customer_360_profile where mom_spend_change_pct < ?", -30
+    )
+    out = answer(gold, "how many customers aged 35-44")  # a range's hyphen is no minus sign
+    assert out["rows"][0][0] == one_value(
+        gold, "select count(*) from gold.customer_360_profile where age between ? and ?", 35, 44
+    )

@@ -12,7 +12,9 @@ NUMBER_WORDS = {
 }  # fmt: skip
 
 _TOKEN = re.compile(
-    r"(?P<num>\$?\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|bn|b|%|percent|thousand|million)?(?![a-z]))"
+    # a minus sign only before a number that stands alone ("below -20%"), never in "25-34"
+    r"(?P<num>(?:(?<![\w.%])-)?\$?\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|bn|b|%|percent|thousand|million)?"
+    r"(?![a-z]))"
     r"|(?P<id>\bc\d{6}\b)"
     r"|(?P<word>[a-z][a-z0-9']*|\+|%)",
     re.IGNORECASE,
@@ -79,6 +81,8 @@ def _decade(match: re.Match) -> int:
 
 def _parse_number(raw: str) -> tuple[float, bool, bool]:
     s = raw.lower().replace(" ", "")
+    sign = -1.0 if s.startswith("-") else 1.0
+    s = s.lstrip("-")
     money = s.startswith("$")
     s = s.lstrip("$").replace(",", "")
     percent = s.endswith("%") or s.endswith("percent")
@@ -89,7 +93,7 @@ def _parse_number(raw: str) -> tuple[float, bool, bool]:
             mult = _MULTIPLIERS[suffix]
             s = s[: -len(suffix)]
             break
-    return float(s) * mult, percent, money
+    return sign * float(s) * mult, percent, money
 
 
 def tokenize(question: str) -> list[Token]:
