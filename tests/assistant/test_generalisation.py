@@ -563,3 +563,11 @@ def test_a_negative_threshold_keeps_its_sign(gold):
     assert out["rows"][0][0] == one_value(
         gold, "select count(*) from gold.customer_360_profile where age between ? and ?", 35, 44
     )
+
+
+def test_a_plural_dimension_opening_the_question_with_a_threshold_groups(gold):
+    out = answer(gold, "states with an average credit limit above 15k")
+    expected = gold.execute(
+        "select state from gold.customer_360_profile group by 1 having avg(credit_limit) > 15000"
+    ).fetchall()
+    assert sorted(row[0] for row in out["rows"]) == sorted(row[0] for row in expected)

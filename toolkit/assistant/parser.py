@@ -334,6 +334,14 @@ class _State:
             elif lead in {"which", "what"} and j <= first_content + 1:
                 is_group = True
                 self.mark(j)
+            elif (
+                t.start == first_content
+                and col is not None
+                and self.tokens[t.end - 1].raw.lower().endswith("s")
+                and self.w(t.end) in {"with", "where", "whose", "having", "that"}
+                and self.p.col(col.table, col.name).kind != "fact"
+            ):
+                is_group = True  # "segments with an average LTV above 30k": which segments
             elif lead in RANKING_VERBS and j <= first_content + 1 and not self.tag_at(j):
                 # (not when the model claims the word: "orders" are transactions)
                 is_group = True  # "rank card types by spend": group, then order by the measure
