@@ -571,3 +571,14 @@ def test_a_plural_dimension_opening_the_question_with_a_threshold_groups(gold):
         "select state from gold.customer_360_profile group by 1 having avg(credit_limit) > 15000"
     ).fetchall()
     assert sorted(row[0] for row in out["rows"]) == sorted(row[0] for row in expected)
+
+
+def test_a_yes_no_question_about_one_customer_asks_for_the_attribute(gold):
+    assert "Ask for the attribute" in declined(gold, "is C000015 on a Platinum card")
+    out = answer(gold, "what card type does C000015 have")
+    assert (
+        out["rows"][0][-1]
+        == gold.execute(
+            "select card_type from gold.customer_360_profile where customer_id = ?", ["C000015"]
+        ).fetchone()[0]
+    )

@@ -194,6 +194,13 @@ class _State:
         percent = self.read_percent()
         groups, group_tags = self.read_groups()
         filters = self.read_filters(group_tags, percent)
+        if ids and filters and self.w(0) in {"is", "are", "doe", "do", "did", "ha", "has", "was"}:
+            # "is customer C000010 high risk?": a yes/no about one customer; listing the rows
+            # that match would answer "no" with an empty table
+            raise CannotAnswer(
+                "Ask for the attribute itself, e.g. 'what segment is C000010 in' or 'what card "
+                "type does C000020 have'."
+            )
         measures, fact_tags = self.read_measures(comparisons, group_tags)
         order_desc, limit, superlative = self.read_order()
         for i in ids:
