@@ -213,3 +213,32 @@ def test_the_aggregates_strategy_is_one_dbt_snowflake_runs():
     for name in INCREMENTAL_AGGREGATES:
         model = (DBT_PROJECT_DIR / "models" / "intermediate" / f"{name}.sql").read_text()
         assert "incremental_strategy='delete+insert'" in model, name
+
+
+def test_month_over_month_post_hook_is_snowflake_sql():
+    """dbt renders hooks only when it runs the model, so they are not in the compiled SQL
+    above: metric_mom_spend_change's post-hook (months before a moved first month) is
+    rendered here with the Snowflake relation names and parsed as a Snowflake DELETE with a
+    (key, key) in (subquery) condition - the shape dbt-snowflake's own delete+insert runs
+    (default__get_delete_insert_merge_sql in dbt-adapters' global_project
+    macros/materializations/models/incremental/merge.sql)."""
+    import re
+
+    import jinja2
+
+    source = DBT_PROJECT_DIR / "models" / "marts" / "customer" / "metric_mom_spend_change.sql"
+    (hook,) = re.findall(r'post_hook="(.*?)",\n', source.read_text(), flags=re.S)
+    rendered = (
+        jinja2.Environment()
+        .from_string(hook)
+        .render(
+            this="C360_DEV.gold.metric_mom_spend_change",
+            ref=lambda name: f"C360_DEV.gold.{name}",
+            dbt={"date_trunc": lambda part, column: f"date_trunc('{part}', {column})"},
+        )
+    )
+    (statement,) = sqlglot.parse(rendered, read="snowflake")
+    assert isinstance(statement, sqlglot.exp.Delete)
+    condition = statement.args["where"].this
+    assert isinstance(condition, sqlglot.exp.In) and isinstance(condition.this, sqlglot.exp.Tuple)
+    assert statement.this.sql("snowflake") == "C360_DEV.gold.metric_mom_spend_change"
