@@ -582,3 +582,12 @@ def test_a_yes_no_question_about_one_customer_asks_for_the_attribute(gold):
             "select card_type from gold.customer_360_profile where customer_id = ?", ["C000015"]
         ).fetchone()[0]
     )
+
+
+def test_which_quarter_is_a_calendar_quarter(gold):
+    out = answer(gold, "which quarter had the highest spend")
+    top = gold.execute(
+        "select date_trunc('quarter', transaction_date), sum(amount) from gold.fct_transactions "
+        "where status = 'approved' group by 1 order by 2 desc limit 1"
+    ).fetchone()
+    assert float(out["rows"][0][-1]) == pytest.approx(float(top[1]))

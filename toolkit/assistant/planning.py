@@ -249,6 +249,11 @@ def build_plan(
         opening = OPEN_WORDS | {"up", "account"}
         st.mark(*[i for i, w in enumerate(st.words) if w in opening])
 
+    if ("dates", "quarter") in groups and not st.time.grain and "number" not in words:
+        # "which quarter had the most transactions": a calendar quarter, not the quarter
+        # number (which adds Q3 2023 to Q3 2024 when the data spans both)
+        groups = [g for g in groups if g != ("dates", "quarter")]
+        st.time.grain = "QUARTER"
     entity_group = next((g for g in groups if g[1] == "__entity__"), None)
     if entity_group is None and _asks_who(st) and not entities:
         entity_group = ("customers", "__entity__")  # "who has the highest LTV?"
