@@ -591,3 +591,17 @@ def test_which_quarter_is_a_calendar_quarter(gold):
         "where status = 'approved' group by 1 order by 2 desc limit 1"
     ).fetchone()
     assert float(out["rows"][0][-1]) == pytest.approx(float(top[1]))
+
+
+# -- customers picked by their transactions: "only" and "X and Y" have no one-semi-join reading
+def test_only_and_both_kinds_of_purchase_decline(gold):
+    assert "'only'" in declined(gold, "number of clients who only buy on mobile")
+    assert "both, or either" in declined(gold, "how many customers bought dining and gas in 2024")
+    out = answer(gold, "how many customers bought dining or gas in 2024")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(distinct t.customer_id) from gold.fct_transactions t "
+        "join gold.dim_merchant_category m on t.merchant_category_key = m.merchant_category_key "
+        "where t.status = 'approved' and m.category_group in ('Dining', 'Gas') "
+        "and year(t.transaction_date) = 2024",
+    )

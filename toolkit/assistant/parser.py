@@ -550,6 +550,9 @@ class _State:
                 None,
             )
             if prev:
+                # "groceries and travel": for customers, both kinds or either (planning asks)
+                if any(self.w(j) == "and" for j in range(prev["end"], f["pos"])):
+                    prev["joined_and"] = True
                 prev["values"].extend(v for v in f["values"] if v not in prev["values"])
             else:
                 merged.append(f)

@@ -703,6 +703,7 @@ def build_plan(
             plan.notes.insert(0, "with no matching transactions")
         else:
             raise CannotAnswer("I can't tell what the negation in the question applies to.")
+    _one_kind_of_purchase(st, semi, filters)
     if semi.conditions or semi.having is not None or semi.negate:
         plan.semi_joins.append(semi)
     # ---- percentages
@@ -766,6 +767,25 @@ def _per_customer(st) -> bool:
         w == "per" and words[i + 1] in ("customer", "cardholder", "client", "account")
         for i, w in enumerate(words[:-1])
     )
+
+
+def _one_kind_of_purchase(st, semi, filters) -> None:
+    """Customers picked by their transactions: "customers who only shop online" (every
+    purchase online) and "customers who bought groceries and travel" (both kinds, or either?)
+    ask what one IN semi-join can't say; it had answered "any online purchase" and "either"."""
+    if not semi.conditions:
+        return
+    if {"only", "exclusively", "solely"} & set(st.words):
+        raise CannotAnswer(
+            "I can't pick customers by all of their transactions ('only'); ask for customers "
+            "with any such transaction, or with none ('customers with no in-store transactions')."
+        )
+    for f in filters:
+        if f["table"] in TXN_SIDE and f.get("joined_and") and not f["negate"]:
+            raise CannotAnswer(
+                "Customers who bought both, or either? Ask with 'or' for either, or ask about "
+                "each kind separately."
+            )
 
 
 def _within_each(st) -> bool:
@@ -1301,6 +1321,7 @@ def _list_plan(
             st.mark(*negations)
         else:
             raise CannotAnswer("I can't tell what the negation in the question applies to.")
+    _one_kind_of_purchase(st, semi, filters)
     if semi.conditions or semi.having is not None or semi.negate:
         plan.semi_joins.append(semi)
     for i in ids:
