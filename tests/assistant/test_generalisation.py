@@ -605,3 +605,17 @@ def test_only_and_both_kinds_of_purchase_decline(gold):
         "where t.status = 'approved' and m.category_group in ('Dining', 'Gas') "
         "and year(t.transaction_date) = 2024",
     )
+
+
+def test_spend_of_customers_who_joined_in_a_period_declines(gold):
+    assert "when customers joined" in declined(
+        gold, "total purchases of clients who signed up in 2023"
+    )
+    out = answer(gold, "average lifetime value of customers who joined in 2023")
+    assert float(out["rows"][0][0]) == pytest.approx(
+        one_value(
+            gold,
+            "select avg(lifetime_value) from gold.customer_360_profile "
+            "where year(account_open_date) = 2023",
+        )
+    )

@@ -1060,6 +1060,13 @@ def _versus_to_group(p, model, filters, groups):
 
 def _date_column(base, open_q, st):
     if base == "transactions":
+        if open_q and st.time.periods:
+            # "spend of customers who joined this year": the period dates the accounts, not the
+            # transactions (it had summed all spend this year)
+            raise CannotAnswer(
+                "I can't tie spend or transactions to when customers joined yet; ask e.g. "
+                "'total lifetime value of customers who joined this year'."
+            )
         return ("transactions", "transaction_date")
     if base in CUSTOMER_SIDE:
         if open_q:
