@@ -242,3 +242,22 @@ def test_month_over_month_post_hook_is_snowflake_sql():
     condition = statement.args["where"].this
     assert isinstance(condition, sqlglot.exp.In) and isinstance(condition.this, sqlglot.exp.Tuple)
     assert statement.this.sql("snowflake") == "C360_DEV.gold.metric_mom_spend_change"
+
+
+def test_the_duckdb_only_pre_hook_renders_to_nothing_that_snowflake_runs():
+    """int_customer_history_stats stages its touched customers in a temporary table by a
+    pre-hook on DuckDB only (macros/changed_transactions.sql, stage_touched_customers); on
+    Snowflake the hook renders empty and dbt skips it: run_hooks in dbt's global project
+    (dbt/include/global_project/macros/materializations/hooks.sql, which dbt-snowflake does
+    not override) runs a hook only when its rendered SQL is not empty."""
+    import dbt.include.global_project as global_project
+    import dbt.include.snowflake as snowflake_project
+
+    hooks = Path(global_project.__file__).parent / "macros" / "materializations" / "hooks.sql"
+    assert "{% if (rendered | length) > 0 %}" in hooks.read_text()
+    snowflake_macros = Path(snowflake_project.__file__).parent.rglob("*.sql")
+    assert not any("macro run_hooks" in p.read_text() for p in snowflake_macros)
+    macro = (DBT_PROJECT_DIR / "macros" / "changed_transactions.sql").read_text()
+    body = macro.split("{% macro stage_touched_customers() -%}")[1].split("{%- endmacro %}")[0]
+    assert body.strip().startswith("{%- if is_incremental() and target.type == 'duckdb' -%}")
+    assert body.strip().endswith("{%- endif -%}")
