@@ -15,7 +15,8 @@ HELD_OUT = ("heldout_questions.yaml", "heldout2_questions.yaml", "heldout3_quest
             "heldout4_questions.yaml", "heldout5_questions.yaml", "heldout6_questions.yaml",
             "heldout7_questions.yaml", "heldout8_questions.yaml",
             "heldout9_questions.yaml", "heldout10_questions.yaml",
-            "heldout11_questions.yaml", "heldout12_questions.yaml")  # fmt: skip
+            "heldout11_questions.yaml", "heldout12_questions.yaml",
+            "heldout13_questions.yaml")  # fmt: skip
 
 
 def test_results_match_ignores_order_names_and_extra_columns_but_not_values():

@@ -14,7 +14,7 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[2] / "toolkit" / "assistant"
 
 STAGES = [
-    ("tokenise", {"tokenise", "timeparse"}),
+    ("tokenise", {"tokenise", "timeparse", "restate"}),  # restate: a hypothetical, reworded
     # the semantic model and the words around it, the lexicon built from them, and tagging
     ("ground", {"spec", "model", "vocabulary", "lexicon", "ground"}),
     # reading the tags (parser) into a Plan (planning), the readings left open, its words

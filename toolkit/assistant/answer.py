@@ -124,6 +124,17 @@ def answer_line(
     first = rows[0]
     group_labels = [g.label for g in plan.groups]
     key = ", ".join(str(first[columns.index(g)]) for g in group_labels if g in columns)
+    quarter = next((g for g in group_labels if g.endswith("_quarter_number")), None)
+    if quarter in columns and group_labels.index(quarter) > 0:
+        # a quarter's year, number and first day read as one key: "Q4 2024"
+        at = group_labels.index(quarter)
+        year, start = group_labels[at - 1], group_labels[at + 1]
+        named = f"Q{first[columns.index(quarter)]} {first[columns.index(year)]}"
+        rest = [
+            str(first[columns.index(g)]) for g in group_labels if g not in (year, quarter, start)
+        ]
+        key = ", ".join([named, *rest])
+        group_labels[at - 1 : at + 2] = [quarter.replace("_number", "")]
     value = first[columns.index(measure.label)] if measure.label in columns else first[-1]
     if plan.limit == 1:
         word = "highest" if not plan.order or plan.order[0][1] else "lowest"

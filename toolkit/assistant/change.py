@@ -16,12 +16,15 @@ from functools import lru_cache
 
 from sqlglot import exp
 
+from toolkit.assistant.lexicon import Item
 from toolkit.assistant.plan import CannotAnswer, Condition, Plan, sql
 from toolkit.assistant.vocabulary import (
     CHANGE_COLUMNS,
     CHANGE_WORDS,
     COMPARATORS,
     FALL_WORDS,
+    PERCENT_METRICS,
+    PERCENT_WORDS,
     RISE_WORDS,
 )
 
@@ -50,6 +53,17 @@ def read_change(st) -> Change | None:
     spend = [
         t for t in st.tags if any(i.kind == "metric" and i.name == "total_spend" for i in t.items)
     ]
+    # "saw their 90-day spend drop vs the prior 90 days": the last-90-day spend named by its
+    # own column is one window already; the prior window is the only period left to say
+    recent = [
+        t
+        for t in st.tags
+        if any(i.name == CHANGE_COLUMNS["last_90_days"] for i in t.items)
+        and not any(i.kind == "metric" and i.name == "total_spend" for i in t.items)
+    ]
+    named_window = 0
+    if not spend and len(recent) == 1 and _PRIOR & set(words):
+        spend, named_window = recent, 1
     if not moves or not spend:
         return None
     if len(moves) != 1 or len(spend) != 1:
@@ -63,12 +77,14 @@ def read_change(st) -> Change | None:
         return None
     periods = st.time.periods
     windows = _loose_90_day_windows(st)
+    if named_window:  # the "90-day" of "90-day spend" is that column's name, not a window
+        windows = [k for k in windows if not spend[0].start <= k < spend[0].end]
     if _month_over_month(words) and not periods:
         basis = "month_over_month"
         st.time.grain = None
         st.mark(*[i for i, w in enumerate(words) if w == "mom"])
     elif (
-        len(periods) + len(windows) == 2
+        len(periods) + len(windows) + named_window == 2
         and all(p.kind == "rolling" and p.unit == "DAY" and p.n == 90 for p in periods)
         and _PRIOR & set(words)
     ):
@@ -177,6 +193,55 @@ def apply_change(plan: Plan, change: Change) -> None:
             describe=f"spend in the last 90 days {said} the 90 days before",
         )
     )
+
+
+_CHANGE_NOUNS = {"change", "growth", "difference", "delta"}
+
+
+def read_percent_change(st) -> None:
+    """ "total 90-day spend vs prior 90 days, % change": a percent change of the last-90-day
+    spend over the prior 90 days is the model's metric that reads both columns as a percent
+    (found by its expression, so no metric is named here). The percent word goes with
+    "change" (not "what % of customers ..."), and the windows are absorbed as restated.
+    Anything else is left as it was."""
+    words = st.words
+    at = [
+        i
+        for i, w in enumerate(words)
+        if w in PERCENT_WORDS
+        and not st.taken[i]
+        and (st.w(i + 1) in _CHANGE_NOUNS or st.w(i - 1) in _CHANGE_NOUNS)
+    ]
+    last, prior = CHANGE_COLUMNS["last_90_days"], CHANGE_COLUMNS["prior_90_days"]
+    named = [
+        t
+        for t in st.tags
+        if any(it.kind in ("metric", "column") and last in _item_columns(st, it) for it in t.items)
+    ]
+    if len(at) != 1 or len(named) != 1 or not _PRIOR & set(words):
+        return
+    metric = next(
+        (
+            m
+            for table in st.model.tables.values()
+            for m in table.metrics.values()
+            if m.name in PERCENT_METRICS and {last, prior} <= _columns_of(m.expr)
+        ),
+        None,
+    )
+    if metric is None:
+        return
+    i = at[0]
+    noun = i + 1 if st.w(i + 1) in _CHANGE_NOUNS else i - 1
+    st.taken[i] = True  # the percent is the metric's unit, not a share of rows
+    st.mark(i, noun)
+    named[0].items = [Item("metric", metric.table, metric.name)]
+
+
+def _item_columns(st, item) -> frozenset[str]:
+    if item.kind == "column":
+        return frozenset({item.name})
+    return _columns_of(st.model.tables[item.table].metrics[item.name].expr)
 
 
 def absorb_restated_windows(st) -> None:

@@ -264,11 +264,18 @@ def _two_level(model, plan, projections, conditions, having, base, needed, datab
     if any(not isinstance(a, _DECOMPOSABLE) or isinstance(a.this, exp.Distinct) for a in aggs):
         return None
     inner_cols, outer_groups, inner_keys = [], [], []
+    # every label of the same date (a quarter's year, number and first day) rolls up from __day
+    same_day = [
+        g
+        for g in time_groups
+        if [c.sql() for c in qualify(g.expr, g.table).find_all(exp.Column)] == [date_col.sql()]
+    ]
     for group in plan.groups:
-        if group is grain:
-            inner_cols.append(exp.alias_(date_col.copy(), "__day"))
-            inner_keys.append(date_col.copy())
-            rolled = grain_expr.copy()
+        if group is grain or any(group is g for g in same_day):
+            if group is grain:
+                inner_cols.append(exp.alias_(date_col.copy(), "__day"))
+                inner_keys.append(date_col.copy())
+            rolled = qualify(group.expr, group.table).copy()
             rolled.find(exp.Column).replace(exp.column("__day", table="x"))
             outer_groups.append((rolled, group.label))
         else:

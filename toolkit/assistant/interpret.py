@@ -293,9 +293,13 @@ def interpret(
         text += ", " + ", ".join(windows)
     groups = [g for g in plan.groups if g.label != "full_name"]
     if groups and not plan.is_list:
-        text += ", per " + " and ".join(
-            _human(g.label).replace("customer id", "customer") for g in groups
-        )
+        names = [_human(g.label).replace("customer id", "customer") for g in groups]
+        if any(g.label.endswith("_quarter_start") for g in groups):
+            # a quarter's three labels (year, number, first day) are one split
+            at = next(i for i, g in enumerate(groups) if g.label.endswith("_quarter_number"))
+            quarter = names[at].replace(" number", "")
+            names[at - 1 : at + 2] = [f"{quarter} (year and quarter number)"]
+        text += ", per " + " and ".join(names)
     text += _ranking(plan)
     if verified:
         text += f" (the verified query '{verified}')"

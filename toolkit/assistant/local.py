@@ -23,6 +23,7 @@ from toolkit.assistant.lexicon import build_lexicon
 from toolkit.assistant.model import load_model
 from toolkit.assistant.parser import CannotAnswer, Parser
 from toolkit.assistant.readings import other_readings, same_rows, two_readings
+from toolkit.assistant.restate import restate_hypothetical
 from toolkit.assistant.verified import closest_by_text, expand
 
 TIMEOUT_SECONDS = 10.0
@@ -161,11 +162,12 @@ def ask_local(
     question: str, con, *, timeout: float = TIMEOUT_SECONDS, model_path: str | None = None
 ) -> dict:
     started = time.perf_counter()
-    reason = screen_question(question)
+    asked = restate_hypothetical(question)  # "if we remove X, what is Y?" = Y excluding X
+    reason = screen_question(asked)
     if reason:
         return result(question, error=reason)
     try:
-        plan, sql, verified = plan_question(question, con, model_path=model_path)
+        plan, sql, verified = plan_question(asked, con, model_path=model_path)
     except CannotAnswer as decline:
         return result(question, error=str(decline))
     try:
@@ -187,7 +189,7 @@ def ask_local(
     reading = interpret(
         plan, asof=asof, verified=verified, verified_question=vq.question if vq else None
     )
-    declined = _other_reading_differs(question, con, plan, rows, (reading, answer), model_path)
+    declined = _other_reading_differs(asked, con, plan, rows, (reading, answer), model_path)
     if declined:
         return result(question, error=declined)
     out = result(
@@ -230,6 +232,7 @@ def compile_question(
     """
     from toolkit.assistant.compiler import compile_plan as _compile
 
+    question = restate_hypothetical(question)
     reason = screen_question(question)
     if reason:
         raise CannotAnswer(reason)

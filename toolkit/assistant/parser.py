@@ -13,7 +13,12 @@ import re
 
 from sqlglot import exp
 
-from toolkit.assistant.change import absorb_restated_windows, apply_change, read_change
+from toolkit.assistant.change import (
+    absorb_restated_windows,
+    apply_change,
+    read_change,
+    read_percent_change,
+)
 from toolkit.assistant.ground import Tag, tag
 from toolkit.assistant.lexicon import Item, Lexicon
 from toolkit.assistant.model import SemanticModel
@@ -26,6 +31,7 @@ from toolkit.assistant.vocabulary import (
     ABSENCE_WORDS,
     AGG_WORDS,
     ASC_WORDS,
+    ATTRIBUTE_FOLLOWERS,
     AVERAGING,
     COMPARATORS,
     COUNT_METRIC_NAMES,
@@ -187,6 +193,7 @@ class _State:
             return latest
         change = read_change(self)
         if change is None:
+            read_percent_change(self)
             absorb_restated_windows(self)
         ids = [i for i, t in enumerate(self.tokens) if t.customer_id]
         comparisons = self.read_comparisons()
@@ -987,13 +994,21 @@ class _State:
         t = self.tag_at(j)
         return t is not None and all(it.kind == "table" for it in t.items)
 
+    def _value_only(self, j: int) -> bool:
+        """ "median *online* transaction amount", "average *Gold* customer LTV": a value that
+        filters the rows sits between the aggregation word and its measure."""
+        t = self.tag_at(j)
+        return t is not None and all(it.kind in ("value", "filter") for it in t.items)
+
     # -- measures
     def agg_before(self, start: int) -> tuple[str | None, int | None]:
         j = start - 1
-        while (
-            j >= 0
-            and self.w(j) in {"the", "of", "customer", "per", "their", "a"}
-            and (not self.tag_at(j) or self._entity_only(j))
+        while j >= 0 and (
+            (
+                self.w(j) in {"the", "of", "customer", "per", "their", "a"}
+                and (not self.tag_at(j) or self._entity_only(j))
+            )
+            or self._value_only(j)  # "median online transaction amount": a filter between
         ):
             j -= 1
         if self.w(j) in AGG_WORDS and not self.tag_at(j):
@@ -1154,6 +1169,13 @@ class _State:
                 continue
             if token.text in FILLER or token.text.rstrip("'") in FILLER:
                 continue
+            named = self.tag_at(i - 1) if i else None
+            if (
+                token.text in ATTRIBUTE_FOLLOWERS
+                and named is not None
+                and any(it.kind in ("column", "metric") for it in named.items)
+            ):
+                continue  # "churn risk band", "credit limit set on ..."
             unknown.append(token.raw)
         if unknown:
             words = ", ".join(f"'{u}'" for u in unknown[:4])

@@ -207,6 +207,18 @@ def _open_year(st, period: Period, key: str) -> Period:
     return dataclasses.replace(period, year=getattr(st, "choose", {}).get(key, year))
 
 
+def _open_window(st, period: Period, key: str) -> Period:
+    """A window with a rival reading (timeparse sets it: "the last year", "last 3 months"):
+    the stated reading by default, the rival recorded so the engine compares the two and
+    declines with both when their answers differ."""
+    if period.rival is None:
+        return period
+    options = ["stated", "rival"]
+    if hasattr(st, "alternatives") and (key, options) not in st.alternatives:
+        st.alternatives.append((key, options))
+    return period.rival if getattr(st, "choose", {}).get(key) == "rival" else period
+
+
 def grain_column(table: str, column: str, expr: exp.Expression, grain: str) -> Column:
     c = expr.sql(dialect="snowflake")
     prefix = column.replace("_date", "")
@@ -350,7 +362,10 @@ def build_plan(
             out.append(
                 Measure(name, table, sql(expr_text), uses_status(sql(expr_text)), _style(name))
             )
-        elif _per_transaction_reading(st, item, m["agg"], groups, filters, entities, open_q):
+        elif (
+            _per_transaction_reading(st, item, m["agg"], groups, filters, entities, open_q)
+            or _ticket_grain(st, item, m["agg"], groups, entities, open_q) == "transaction"
+        ):
             # "average ticket size on online purchases": the customer's ATV column can't
             # honour transaction filters (it would average all-channel ATVs of customers
             # who ever bought online), so the mean is taken over the transactions.
@@ -599,11 +614,23 @@ def build_plan(
         if date_col is None:
             raise CannotAnswer("That measure has no date to split over time.")
         table, name = date_col
-        plan.groups.insert(0, grain_column(table, name, p.col_expr(table, name), st.time.grain))
+        grain = grain_column(table, name, p.col_expr(table, name), st.time.grain)
+        plan.groups.insert(0, grain)
+        if st.time.grain == "QUARTER":
+            # a quarter reads as its year and number (2024, 3); its first day stays as the
+            # last label so the rows still sort and join as dates
+            c = p.col_expr(table, name).sql(dialect="snowflake")
+            prefix = name.replace("_date", "")
+            plan.groups[0:0] = [
+                Column(f"{prefix}_year", table, sql(f"YEAR({c})"), style="year"),
+                Column(f"{prefix}_quarter_number", table, sql(f"QUARTER({c})"), style="year"),
+            ]
+            grain.label = f"{prefix}_quarter_start"
     semi = SemiJoin(conditions=[])
     numerator: list[Condition] = []
     for index, period in enumerate(st.time.periods):
         period = _open_year(st, period, f"year@{index}")
+        period = _open_window(st, period, f"window@{index}")
         if date_col is None:
             raise CannotAnswer("That measure has no date to restrict to a period.")
         table, name = date_col
@@ -965,6 +992,45 @@ def _per_transaction_reading(st, item, agg, groups, filters, entities, open_q) -
         any(f["table"] in TXN_SIDE for f in filters)
         or any(t in TXN_SIDE for t, _ in groups)
         or st.time.periods
+    )
+
+
+TICKET_GRAIN = "grain@average ticket"
+
+
+def _ticket_grain(st, item, agg, groups, entities, open_q) -> str | None:
+    """ "average transaction value by card type" with no "per ...": the mean of each group's
+    customers' own average tickets, or the mean approved amount of the group's transactions;
+    both are fair and differ (held-out set 13). The per-customer column stays the default and
+    the other reading is recorded, so the engine declines with both when they differ."""
+    if item.name not in _PER_CUSTOMER_MEANS or agg not in (None, "AVG") or open_q:
+        return None
+    if not groups or "customers" in entities:
+        return None
+    said = _grain_said(st.words)
+    if said:  # "per transaction" takes the transactions' mean, "per customer" the column
+        return "transaction" if said in {"transaction", "purchase"} else None
+    if {"who", "whose"} & set(st.words):
+        return None
+    options = ["customer", "transaction"]
+    if hasattr(st, "alternatives") and (TICKET_GRAIN, options) not in st.alternatives:
+        st.alternatives.append((TICKET_GRAIN, options))
+    return getattr(st, "choose", {}).get(TICKET_GRAIN, "customer")
+
+
+_GRAIN_NOUNS = {"customer", "transaction", "purchase", "cardholder", "client"}
+
+
+def _grain_said(words) -> str | None:
+    """ "per customer", "each transaction": the unit an average is taken over ("per card type"
+    is a split, not a grain)."""
+    return next(
+        (
+            nxt
+            for w, nxt in zip(words, words[1:], strict=False)
+            if w in {"per", "each", "every", "a"} and nxt in _GRAIN_NOUNS
+        ),
+        None,
     )
 
 

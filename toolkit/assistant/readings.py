@@ -37,6 +37,8 @@ def _hint(key: str, options: list) -> str:
         return f"name the year ({' or '.join(str(o) for o in options)})"
     if key.startswith("grain@"):
         return "say 'per customer' or 'per transaction'"
+    if key.startswith("window@"):
+        return "name the period (e.g. 'in 2023', 'in the last 365 days' or 'since 1 October')"
     if key.startswith("column@"):
         names = " or ".join(f"'{name.replace('_', ' ')}'" for _, name in options)
         return f"say which you mean by adding {names} after the name"

@@ -44,6 +44,9 @@ class Period:
     month: int | None = None
     quarter: int | None = None
     open_words: bool = False
+    # a window with a second fair reading ("the last year": 2023 or the 365 days to the as-of
+    # date; "last 3 months": those calendar months or 90 days); planning records it
+    rival: Period | None = None
     # kind "range": from the first day of (year, month) to the last day of (end_year, end_month)
     end_year: int | None = None
     end_month: int | None = None
@@ -99,12 +102,19 @@ def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
         if w in {"last", "past", "previous", "prior", "trailing", "recent", "preceding"}:
             t1 = tok(i + 1)
             if t1 is not None and t1.number is not None and _unit(tok(i + 2)):
-                period = Period("rolling", _unit(tok(i + 2)), int(t1.number))
+                count = int(t1.number)
+                rival = None
+                if _unit(tok(i + 2)) == "MONTH" and 2 <= count <= 11:
+                    rival = Period("rolling", "DAY", count * 30)  # "last 3 months" = 90 days?
+                period = Period("rolling", _unit(tok(i + 2)), count, rival=rival)
                 end = i + 3
             elif _unit(tok(i + 1)):
                 unit = _unit(tok(i + 1))
                 if w == "past" or unit in ("DAY", "WEEK"):
                     period = Period("rolling", unit, 1)
+                elif w == "last" and unit == "YEAR" and word(i - 1) == "the":
+                    # "(in) the last year": the previous calendar year, or the year to date
+                    period = Period("previous", unit, rival=Period("rolling", "DAY", 365))
                 else:
                     period = Period("previous", unit)
                 end = i + 2

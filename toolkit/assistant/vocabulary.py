@@ -46,6 +46,8 @@ ABSENCE_WORDS: set[str] = set(_V["absence_words"])
 PERCENT_WORDS: set[str] = set(_V["percent_words"])
 OPEN_WORDS: set[str] = set(_V["opening_words"])
 VERBS: set[str] = set(_V["verbs"])
+# "churn risk band", "credit limit set on ...": transparent right after an attribute's name
+ATTRIBUTE_FOLLOWERS: set[str] = {stem(w) for w in _V["attribute_followers"]}
 # words that may stand between a comparison and the measure it qualifies
 LINKING_WORDS: set[str] = set(_V["linking_words"])
 # an imperative that orders groups by a measure ("rank card types by spend")
