@@ -1,6 +1,6 @@
 """dbt at the default scale: full build, no-op rerun, incremental append of one day (the
-first day of a new month), then of a second day inside that month, single-customer reads. Prints figures (seconds, rows/s, peak memory); passes or fails
-nothing.
+first day of a new month), then of a second day inside that month, single-customer reads.
+Prints figures (seconds, rows/s, peak memory); passes or fails nothing.
 
     uv run python benchmarks/bench_dbt.py --customers 50000
     uv run python benchmarks/bench_dbt.py --bronze /tmp/base.duckdb   # reuse a loaded bronze
