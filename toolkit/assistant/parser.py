@@ -128,9 +128,12 @@ class _State:
         things; read as a ranking it dropped the column and counted customers with any
         Supermarkets transaction (held-out set 12). The column's phrase replaces the tags."""
         for i, word in enumerate(self.words):
-            if word != "top" or self.w(i - 1) not in {"their", "its", "his", "her"}:
+            if word != "top" or self.w(i - 1) not in {"their", "its", "his", "her", "whose"}:
                 continue
-            thing = self.w(i + 1)
+            # "their top spending category": a word saying what the top is by sits between
+            # (held-out set 14 declined it as an unknown field)
+            skip = 1 if self.w(i + 1) in _TOP_BY_WORDS else 0
+            thing = self.w(i + 1 + skip)
             found = [
                 (key, name)
                 for key, table in self.p.model.tables.items()
@@ -140,8 +143,9 @@ class _State:
             if len(found) != 1:
                 continue
             key, name = found[0]
-            self.tags = [t for t in self.tags if t.end <= i or t.start >= i + 2]
-            self.tags.append(Tag(i, i + 2, [Item("column", key, name, phrase_len=2)]))
+            end = i + 2 + skip
+            self.tags = [t for t in self.tags if t.end <= i or t.start >= end]
+            self.tags.append(Tag(i, end, [Item("column", key, name, phrase_len=end - i)]))
             self.tags.sort(key=lambda t: t.start)
             self.words[i] = "top~"  # a column's word now, never the ranking "top"
 
@@ -335,6 +339,12 @@ class _State:
                 and AVERAGING & set(self.words)
             ):
                 self.mark(j)  # "average LTV per customer": the unit averaged over, not a group
+                continue
+            if lead == "across" and not col and table_item.table == "customers":
+                # "total credit limit across premium cardholders": one total over those
+                # customers, not a row per customer (set 14 listed every customer's own limit
+                # and dropped "premium"); "across card types" (a column) still splits
+                self.mark(j)
                 continue
             if (
                 lead in GROUP_LEAD
@@ -840,16 +850,24 @@ class _State:
         j = cmp["at"] - 1
         while self.w(j) in _SPAN_GLUE:
             j -= 1
-        if self.w(j) not in _PURCHASE_VERBS:
+        # the purchase phrase may be a verb ("bought"), a verb and object ("made a purchase",
+        # "bought anything", "used their card") or a noun ("no purchases"): set 14 answered 0
+        # for "haven't made a purchase in 90+ days" (only a bare verb had been read)
+        phrase = []
+        while self.w(j) in _PURCHASE_PHRASE and len(phrase) < 4:
+            phrase.append(j)
+            j -= 1
+        words = {self.w(i) for i in phrase}
+        if not words & _PURCHASE_CORE:
             return
-        k = j - 1
+        k = j
         if self.w(k) in ABSENCE_WORDS and not self.used[k]:
             if cmp["op"] not in (">", ">="):
                 raise CannotAnswer(
                     "I can't tell what 'not ... in' an upper bound of days means; ask e.g. "
                     "'customers who haven't transacted in 60+ days'."
                 )
-            self.mark(k, j)
+            self.mark(k, *phrase)
             self.absent_recency = True
 
     def comparison_target(self, cmp) -> Item | None:
@@ -1243,9 +1261,17 @@ def _ranked_people(tokens: list[Token]) -> list[Token]:
     return out
 
 
+_TOP_BY_WORDS = {"spending", "spend", "shopping", "purchase", "purchasing", "merchant"}
 # "<absence> <verb> in N+ days": verbs of making a transaction, and words between it and N
 _PURCHASE_VERBS = {"transacted", "transact", "bought", "buy", "purchased", "purchase", "shopped",
                    "shop", "spent", "spend"}  # fmt: skip
+# ... and the words a purchase phrase is made of ("made a purchase", "used their card"); one
+# of _PURCHASE_CORE must be among them ("haven't made it in 90+ days" says nothing bought)
+# (words are stemmed: "purchases" is "purchase", "cards" is "card")
+_PURCHASE_CORE = _PURCHASE_VERBS | {"transaction", "card", "swiped", "swipe", "charged", "order",
+                                    "ordered"}  # fmt: skip
+_PURCHASE_PHRASE = _PURCHASE_CORE | {"made", "make", "used", "use", "a", "any", "anything",
+                                     "their", "his", "her", "single", "done"}  # fmt: skip
 _SUPERLATIVE_AMOUNT = {"largest", "biggest", "smallest", "highest", "lowest"}
 _TRANSACTION_NOUNS = {"purchase", "transaction", "charge", "payment", "swipe"}
 _TXN_TABLES = {"transactions", "merchant_categories", "dates"}

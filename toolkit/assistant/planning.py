@@ -364,7 +364,7 @@ def build_plan(
             )
         elif (
             _per_transaction_reading(st, item, m["agg"], groups, filters, entities, open_q)
-            or _ticket_grain(st, item, m["agg"], groups, entities, open_q) == "transaction"
+            or _ticket_grain(st, item, m["agg"], groups, entities, open_q, filters) == "transaction"
         ):
             # "average ticket size on online purchases": the customer's ATV column can't
             # honour transaction filters (it would average all-channel ATVs of customers
@@ -998,14 +998,16 @@ def _per_transaction_reading(st, item, agg, groups, filters, entities, open_q) -
 TICKET_GRAIN = "grain@average ticket"
 
 
-def _ticket_grain(st, item, agg, groups, entities, open_q) -> str | None:
+def _ticket_grain(st, item, agg, groups, entities, open_q, filters=()) -> str | None:
     """ "average transaction value by card type" with no "per ...": the mean of each group's
     customers' own average tickets, or the mean approved amount of the group's transactions;
     both are fair and differ (held-out set 13). The per-customer column stays the default and
-    the other reading is recorded, so the engine declines with both when they differ."""
+    the other reading is recorded, so the engine declines with both when they differ. One
+    filtered group ("average transaction value for Silver?") has the same two readings
+    (held-out set 14 answered the first alone)."""
     if item.name not in _PER_CUSTOMER_MEANS or agg not in (None, "AVG") or open_q:
         return None
-    if not groups or "customers" in entities:
+    if not (groups or filters) or "customers" in entities:
         return None
     said = _grain_said(st.words)
     if said:  # "per transaction" takes the transactions' mean, "per customer" the column
@@ -1365,7 +1367,11 @@ def _list_plan(
             semi.add_having(_compare(sql(agg), c["op"], nums))
             continue
         column = p.col(target.table, target.name)
-        pred = _compare(sql(column.expr), c["op"], nums)
+        expr = sql(column.expr)
+        if target.name == "days_since_last_transaction" and getattr(st, "absent_recency", False):
+            # as in the count plan: a customer who never bought has gone every span unbought
+            expr = exp.Coalesce(this=expr, expressions=[exp.Literal.number(99999)])
+        pred = _compare(expr, c["op"], nums)
         if target.table not in reach:
             raise CannotAnswer("I can't relate that threshold to the rows listed.")
         plan.conditions.append(Condition(target.table, pred))

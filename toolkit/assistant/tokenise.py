@@ -13,7 +13,8 @@ NUMBER_WORDS = {
 
 _TOKEN = re.compile(
     # a minus sign only before a number that stands alone ("below -20%"), never in "25-34"
-    r"(?P<num>(?:(?<![\w.%])-)?\$?\d[\d,]*(?:\.\d+)?\s?(?:k|m|mm|bn|b|%|percent|thousand|million)?"
+    # (a comma only between digits: "for 2024, by month" had read the number "2024,")
+    r"(?P<num>(?:(?<![\w.%])-)?\$?\d(?:[\d,]*\d)?(?:\.\d+)?\s?(?:k|m|mm|bn|b|%|percent|thousand|million)?"
     r"(?![a-z]))"
     r"|(?P<id>\bc\d{6}\b)"
     r"|(?P<word>[a-z][a-z0-9']*|\+|%)",
