@@ -54,8 +54,7 @@
     {%- if target.type == 'duckdb' -%}
         select customer_id from {{ touched_customers_table() }}
     {%- else -%}
-        select distinct changed.customer_id
-        from ({{ changed_transactions(aggregated_until(this)) }}) as changed
+        {{ changed_customers() }}
     {%- endif -%}
 {%- endmacro %}
 
@@ -63,9 +62,14 @@
 {% macro stage_touched_customers() -%}
     {%- if is_incremental() and target.type == 'duckdb' -%}
         create or replace temporary table {{ touched_customers_table() }} as
-        select distinct changed.customer_id
-        from ({{ changed_transactions(aggregated_until(this)) }}) as changed
+        {{ changed_customers() }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{% macro changed_customers() -%}
+    select distinct changed.customer_id
+    from ({{ changed_transactions(aggregated_until(this)) }}) as changed
 {%- endmacro %}
 
 

@@ -40,6 +40,15 @@ months as (
 
 ),
 
+monthly_spend as (
+
+    -- approved spend per customer-month, maintained incrementally
+    select customer_id, month, spend, transaction_count
+    from {{ ref('int_customer_monthly_spend') }}
+    where transaction_count > 0
+
+),
+
 customers_first_month as (
 
     select
@@ -68,29 +77,28 @@ written_range as (
 
 ),
 
+written_months as (
+
+    select customer_id, month, spend, transaction_count
+    from {{ this }}
+    where transaction_count > 0
+
+),
+
 -- months whose spend or count moved since they were written, either way (a month that
 -- lost its last approved transaction is gone from the monthly aggregate)
 changed_months as (
 
     (
-        select customer_id, month, spend, transaction_count
-        from {{ ref('int_customer_monthly_spend') }}
-        where transaction_count > 0
-            and month <= (select last_month from written_range)
+        select * from monthly_spend where month <= (select last_month from written_range)
         except
-        select customer_id, month, spend, transaction_count
-        from {{ this }}
-        where transaction_count > 0
+        select * from written_months
     )
     union all
     (
-        select customer_id, month, spend, transaction_count
-        from {{ this }}
-        where transaction_count > 0
+        select * from written_months
         except
-        select customer_id, month, spend, transaction_count
-        from {{ ref('int_customer_monthly_spend') }}
-        where transaction_count > 0
+        select * from monthly_spend
     )
 
 ),
@@ -117,14 +125,15 @@ new_months as (
 
 customers as (
 
-    select customer_id, first_month, true as is_rewritten
-    from customers_first_month
-    where customer_id in (select customer_id from rewritten)
-    union all
-    select customer_id, first_month, false as is_rewritten
-    from customers_first_month
-    where customer_id not in (select customer_id from rewritten)
-        and exists (select 1 from new_months)
+    select *
+    from (
+        select
+            customer_id,
+            first_month,
+            customer_id in (select customer_id from rewritten) as is_rewritten
+        from customers_first_month
+    ) as flagged
+    where is_rewritten or exists (select 1 from new_months)
 
 ),
 {% else %}
@@ -134,15 +143,6 @@ customers as (
 
 ),
 {% endif %}
-
-monthly_spend as (
-
-    -- approved spend per customer-month, maintained incrementally
-    select customer_id, month, spend, transaction_count
-    from {{ ref('int_customer_monthly_spend') }}
-    where transaction_count > 0
-
-),
 
 customer_months as (
 
