@@ -43,6 +43,7 @@ from toolkit.assistant.vocabulary import (
     LINKING_WORDS,
     NEGATIONS,
     PERCENT_WORDS,
+    PURCHASE_VERBS,
     RANKED_PEOPLE,
     RANKED_PEOPLE_MEASURE,
     RANKED_PEOPLE_WORDS,
@@ -1263,8 +1264,7 @@ def _ranked_people(tokens: list[Token]) -> list[Token]:
 
 _TOP_BY_WORDS = {"spending", "spend", "shopping", "purchase", "purchasing", "merchant"}
 # "<absence> <verb> in N+ days": verbs of making a transaction, and words between it and N
-_PURCHASE_VERBS = {"transacted", "transact", "bought", "buy", "purchased", "purchase", "shopped",
-                   "shop", "spent", "spend"}  # fmt: skip
+_PURCHASE_VERBS = PURCHASE_VERBS
 # ... and the words a purchase phrase is made of ("made a purchase", "used their card"); one
 # of _PURCHASE_CORE must be among them ("haven't made it in 90+ days" says nothing bought)
 # (words are stemmed: "purchases" is "purchase", "cards" is "card")

@@ -31,6 +31,7 @@ from toolkit.assistant.vocabulary import (
     MONEY,
     OPEN_WORDS,
     PERCENT_METRICS,
+    PURCHASE_VERBS,
     SUMMABLE_FACTS,
 )
 
@@ -820,8 +821,7 @@ def _within_each(st) -> bool:
 
 
 _CLAUSE_WORDS = {"who", "that"}
-_CLAUSE_VERBS = {"transacted", "transact", "bought", "buy", "purchased", "purchase", "shopped", "shop",
-                 "spent", "spend", "used", "use", "made", "paid", "pay", "visited"}  # fmt: skip
+_CLAUSE_VERBS = PURCHASE_VERBS | {"used", "use", "made", "paid", "pay", "visited"}
 
 
 def _clause_scope(st, filters, measure_at: list[int]) -> None:

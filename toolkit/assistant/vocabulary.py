@@ -59,6 +59,7 @@ RANKED_PEOPLE_WORDS: set[str] = set(_V["ranked_people"]["words"])
 # "when were the churn scores last updated?" (a table's latest write time)
 UPDATE_VERBS: set[str] = {stem(w) for w in _V["update_verbs"]}
 RECENCY_WORDS: set[str] = set(_V["recency_words"])
+PURCHASE_VERBS: set[str] = set(_V["purchase_verbs"])
 # a rise or a fall of spend, and the profile columns it is read from
 RISE_WORDS: set[str] = set(_V["rise_words"])
 FALL_WORDS: set[str] = set(_V["fall_words"])
