@@ -23,7 +23,7 @@ from toolkit.assistant.ground import Tag, tag
 from toolkit.assistant.lexicon import Item, Lexicon
 from toolkit.assistant.model import SemanticModel
 from toolkit.assistant.plan import CannotAnswer, Measure, Plan, sql
-from toolkit.assistant.planning import build_plan
+from toolkit.assistant.planning import TXN_SIDE, build_plan
 from toolkit.assistant.timeparse import Period, TimeInfo, extract_time
 from toolkit.assistant.tokenise import Token, tokenize
 from toolkit.assistant.vocabulary import (
@@ -583,7 +583,7 @@ class _State:
         another kind (which it had answered)."""
         if self.w(j) not in {"no", "without", "zero"}:
             return False
-        if not all(it.table in _TXN_TABLES for it in t.items if it.kind in ("value", "filter")):
+        if not all(it.table in TXN_SIDE for it in t.items if it.kind in ("value", "filter")):
             return False
         nouns = {self.w(k) for k in range(t.start, t.end + 1)}
         return bool(nouns & _TRANSACTION_NOUNS)
@@ -1274,7 +1274,6 @@ _PURCHASE_PHRASE = _PURCHASE_CORE | {"made", "make", "used", "use", "a", "any", 
                                      "their", "his", "her", "single", "done"}  # fmt: skip
 _SUPERLATIVE_AMOUNT = {"largest", "biggest", "smallest", "highest", "lowest"}
 _TRANSACTION_NOUNS = {"purchase", "transaction", "charge", "payment", "swipe"}
-_TXN_TABLES = {"transactions", "merchant_categories", "dates"}
 
 
 def _superlative_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
@@ -1292,7 +1291,7 @@ def _superlative_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
             middle = [t for t in tokens[i + 1 : k] if t.text not in {"single", "individual"}]
             items = lex.phrases.get(tuple(t.key for t in middle), []) if middle else []
             if items and all(
-                it.kind in ("value", "filter") and it.table in _TXN_TABLES for it in items
+                it.kind in ("value", "filter") and it.table in TXN_SIDE for it in items
             ):
                 return [*tokens[: i + 1], *grain, tokens[k], *middle, *tokens[k + 1 :]]
             break
