@@ -9,6 +9,7 @@ branch of fct_transactions and the real-table branch of optional_relation compil
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -144,6 +145,10 @@ def test_snowflake_sql_uses_snowflake_dispatch_not_duckdb(compiled_new_env):
     assert "C360_DEV.silver.base_bronze__transactions" in compiled["model.c360.stg_transactions"]
     for uid, code in compiled.items():
         assert "isodow" not in code, uid
+        # DuckDB's CTE hint (macros/inline_cte.sql): Snowflake's WITH has no such clause
+        # (https://docs.snowflake.com/en/sql-reference/constructs/with)
+        assert "materialized" not in code, uid
+    assert re.search(r"approved as\s+\(", compiled["model.c360.int_customer_history_stats"])
 
 
 def test_new_environment_falls_back_to_empty_scoring_relations(compiled_new_env):

@@ -27,7 +27,8 @@ touched as (
 ),
 {% endif %}
 
-approved as (
+-- read three times (medians, category spend, last transaction): inlined, not stored
+approved as {{ inline_cte() }} (
 
     select
         transactions.customer_id,
