@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from toolkit.assistant.lexicon import Item, Lexicon
 from toolkit.assistant.timeparse import UNITS
 from toolkit.assistant.tokenise import Token
-from toolkit.assistant.vocabulary import AMBIGUOUS_CODES, ASC_WORDS, DESC_WORDS
+from toolkit.assistant.vocabulary import AGG_WORDS, AMBIGUOUS_CODES, ASC_WORDS, DESC_WORDS
 
 
 @dataclass
@@ -40,6 +40,8 @@ def _allowed(item: Item, tokens: list[Token], start: int, end: int) -> bool:
 # model's "largest transaction". Skipped only inside a phrase that starts with a superlative,
 # so "how many single customers" (a marital status the data does not hold) still declines.
 TRANSPARENT = {"single", "individual"}
+# words that aggregate the measure after them ("min", "average", "largest")
+AGGREGATING = set(AGG_WORDS) | {"highest", "largest", "biggest", "lowest", "smallest"}
 
 
 def _key(span: list[Token]) -> tuple[str, ...]:
@@ -89,6 +91,16 @@ def _overlapped(tokens, taken, lex, found: Tag) -> Tag:
     return found
 
 
+def _cut_measure(tokens, taken, lex, found: Tag) -> bool:
+    """ "min transaction amount": a phrase that opens with an aggregation word ("min
+    transaction", a metric) would cut a longer measure starting after that word ("transaction
+    amount") and leave its tail as a second measure; read the word and the measure instead."""
+    if found.end - found.start < 2 or tokens[found.start].text not in AGGREGATING:
+        return False
+    later = _longest_at(tokens, taken, lex, found.start + 1, shortest=found.end - found.start)
+    return later is not None and any(it.kind in ("metric", "column") for it in later.items)
+
+
 def tag(
     tokens: list[Token], taken: list[bool], lex: Lexicon, *, only_time_words=False
 ) -> list[Tag]:
@@ -102,6 +114,9 @@ def tag(
         found = _longest_at(tokens, taken, lex, i, only_time_words=only_time_words)
         if found and not only_time_words:
             found = _overlapped(tokens, taken, lex, found)
+            if _cut_measure(tokens, taken, lex, found):
+                i += 1  # the aggregation word stays a word; the measure is tagged next
+                continue
         if found:
             tags.append(found)
             for j in range(found.start, found.end):

@@ -36,6 +36,7 @@ from toolkit.assistant.vocabulary import (
     COMPARATORS,
     COUNT_METRIC_NAMES,
     COUNT_METRICS,
+    COUNT_WORDS,
     DESC_WORDS,
     DISPLAY_COLUMN,
     FILLER,
@@ -242,7 +243,13 @@ class _State:
         question (a filter, a split) leaves it to the ordinary reading, which declines."""
         words = set(self.words)
         # "when were ... last updated", "how recently were ... updated" (held-out set 12)
-        asks_when = "when" in words or {"how", "recently"} <= words
+        # "last time churn scores were updated?", "what date were they last refreshed"
+        pairs = set(zip(self.words, self.words[1:], strict=False))
+        asks_when = (
+            "when" in words
+            or {"how", "recently"} <= words
+            or bool(pairs & {("last", "time"), ("what", "time"), ("what", "date")})
+        )
         if not asks_when or not (RECENCY_WORDS & words and UPDATE_VERBS & words):
             return None
         tables, tagged = set(), set()
@@ -263,12 +270,14 @@ class _State:
         if len(stamped) != 1:
             return None
         column = stamped[0]
+        asks_when_word = "when" in words
         self.mark(
             *tagged,
             *[
                 i
                 for i, w in enumerate(self.words)
                 if w in {"when", "how"} | RECENCY_WORDS | UPDATE_VERBS
+                or (w in {"time", "date", "what"} and not asks_when_word)
             ],
         )
         self.check_leftovers()
@@ -300,6 +309,20 @@ class _State:
             ),
             None,
         )
+        if verb is None:
+            # "% of the Declining segment that is high risk", "share of high-risk customers
+            # with a premium card": with no main verb, the clause's verb or "with" splits the
+            # whole from the part
+            verb = next(
+                (
+                    j
+                    for j in range(i + 1, len(self.words))
+                    if (self.w(j) in VERBS or self.w(j) in {"with", "having"})
+                    and not self.tag_at(j)
+                    and not self.taken[j]
+                ),
+                None,
+            )
         return {"at": i, "verb": verb}
 
     # -- group-bys
@@ -359,6 +382,8 @@ class _State:
             elif lead in {"which", "what"} and j <= first_content + 1:
                 is_group = True
                 self.mark(j)
+                # "which state has the top average": one row, as with "the highest"
+                self.single_ranked = not self.tokens[t.end - 1].raw.lower().endswith("s")
             elif (
                 t.start == first_content
                 and col is not None
@@ -367,6 +392,25 @@ class _State:
                 and self.p.col(col.table, col.name).kind != "fact"
             ):
                 is_group = True  # "segments with an average LTV above 30k": which segments
+            elif (
+                t.start == first_content
+                and col is not None
+                and self.w(t.end) in {"with", "having"}
+                and self.w(t.end + 1) == "the"
+                and self.w(t.end + 2) in DESC_WORDS | ASC_WORDS
+                and self.p.col(col.table, col.name).kind != "fact"
+            ):
+                is_group = True  # "state with the highest average credit limit": which state
+            elif (
+                t.start == first_content
+                and col is not None
+                and self.p.col(col.table, col.name).kind != "fact"
+                and (nxt := self.tag_at(t.end)) is not None
+                and nxt.start == t.end
+                and (nxt.first("metric") or self._fact(nxt))
+                and not (nxt.first("value") or nxt.first("filter"))
+            ):
+                is_group = True  # "category group spend for Q3": the spend of each category group
             elif lead in RANKING_VERBS and j <= first_content + 1 and not self.tag_at(j):
                 # (not when the model claims the word: "orders" are transactions)
                 is_group = True  # "rank card types by spend": group, then order by the measure
@@ -378,21 +422,25 @@ class _State:
             elif self.w(t.end) in {"breakdown", "split", "distribution", "wise", "mix"}:
                 is_group = True
                 self.mark(t.end)
-            elif lead == "#" and self.w(j - 1) in {
-                "top",
-                "bottom",
-                "which",
-                "what",
-                "the",
-                "show",
-                "list",
-                "me",
-            }:
+            elif lead == "#" and (
+                j == 0
+                or self.w(j - 1)
+                in {
+                    "top",
+                    "bottom",
+                    "which",
+                    "what",
+                    "the",
+                    "show",
+                    "list",
+                    "me",
+                }
+            ):  # (or opening the question: "3 states with the most customers")
                 is_group = True
                 if self.w(j - 1) not in {"top", "bottom"}:
                     # "which 3 categories have the highest spend": the number is the limit
                     self.group_limit = int(self.tokens[j].number)
-                    self.mark(j, j - 1)
+                    self.mark(j, *([j - 1] if j > 0 else []))
             elif lead in {"popular", "common", "frequent", "most", "least"} and (
                 col or table_item.table == "merchant_categories"
             ):
@@ -401,6 +449,8 @@ class _State:
                     self.mark(j)
             elif lead in {"top", "bottom"}:
                 is_group = True
+                # "top merchant category by spend": a singular names the one highest row
+                self.single_ranked = not self.tokens[t.end - 1].raw.lower().endswith("s")
             elif (
                 (lead in DESC_WORDS | ASC_WORDS or self.w(j - 1) in DESC_WORDS | ASC_WORDS)
                 and table_item is not None
@@ -409,6 +459,17 @@ class _State:
             ):
                 # "the 10 biggest customers by spend", "lowest 5 customers by LTV": ranked
                 # like "top 10"; a plural names several rows, not the single highest
+                is_group = True
+                if self.tokens[t.end - 1].raw.lower().endswith("s"):
+                    self.plural_ranked = True
+            elif (
+                lead in DESC_WORDS | ASC_WORDS
+                and col is not None
+                and not value
+                and self.p.col(col.table, col.name).kind != "fact"
+                and self.w(t.end) == "by"
+            ):
+                # "biggest category group by spend": like "top category group by spend"
                 is_group = True
                 if self.tokens[t.end - 1].raw.lower().endswith("s"):
                     self.plural_ranked = True
@@ -759,6 +820,11 @@ class _State:
             k = i + len(words)
             while self.w(k) in {"a", "an", "the", "of"} and self.tokens[k].number is None:
                 k += 1
+            hint = None
+            if k < n and self.tokens[k].number is None and op != "between":
+                # "cardholders above age 60", "under the age of 30": the measure named between
+                # the comparator and its number is the one compared
+                hint, k = self._named_before_number(k)
             if k >= n or self.tokens[k].number is None:
                 i += 1
                 continue
@@ -777,8 +843,22 @@ class _State:
                 continue
             self.mark_comparator(*range(i, end))
             found.append({"op": op, "num": nums, "at": i, "end": end, "words": words})
+            if hint is not None:
+                found[-1]["hint"] = hint
             i = end
         return found
+
+    def _named_before_number(self, k):
+        """(the fact or metric tagged at k, the index of the number right after it), else
+        (None, k): only a tag starting at k, followed by its number (an "of" between)."""
+        t = self.tag_at(k)
+        if t is None or t.start != k or self.used[k]:
+            return None, k
+        item = t.first("metric") or self._fact(t)
+        e = t.end + (self.w(t.end) == "of")
+        if item is None or e >= len(self.tokens) or self.tokens[e].number is None:
+            return None, k
+        return item, e
 
     def _range_at(self, i):
         """ "aged 25 to 34", "age 25-34", "credit limit from $5,000 to $10,000": a closed
@@ -873,6 +953,8 @@ class _State:
 
     def comparison_target(self, cmp) -> Item | None:
         """The fact/metric a comparison constrains: to its left, else just after the number."""
+        if cmp.get("hint") is not None:
+            return cmp["hint"]
         if (
             # "older than 60", "65 or older", "70 and younger": only an age grows older
             {"older", "younger"} & set(cmp["words"]) or self.w(cmp["at"] - 1) in {"aged", "age"}
@@ -1030,9 +1112,21 @@ class _State:
             or self._value_only(j)  # "median online transaction amount": a filter between
         ):
             j -= 1
-        if self.w(j) in AGG_WORDS and not self.tag_at(j):
-            return AGG_WORDS[self.w(j)], j
         ranking = bool(getattr(self, "group_found", False))
+        if self.w(j) in AGG_WORDS and not self.tag_at(j):
+            if self.w(j) in DESC_WORDS | ASC_WORDS and not (
+                ranking and self.w(0) in {"which", "what"}
+            ):
+                # "max lifetime value among Florida customers", "max credit limit by card type":
+                # the aggregate, not a ranking ("which state has the max LTV" still ranks)
+                self.agg_superlatives.add(j)
+            return AGG_WORDS[self.w(j)], j
+        # "10 customers with the highest churn probability": a count of rows before a plural
+        # entity asks for the top rows, not one maximum
+        rows = any(
+            self.tokens[k].number is not None and self._plural_entity_at(k + 1) for k in range(j)
+        )
+        ranking = ranking or rows
         if self.w(j) in {"highest", "largest", "biggest"} and j <= 4 and not ranking:
             self.agg_superlatives.add(j)
             return "MAX", j
@@ -1040,6 +1134,41 @@ class _State:
             self.agg_superlatives.add(j)
             return "MIN", j
         return None, None
+
+    def _counted_people_verb(self, t: Tag) -> bool:
+        """ "spent" / "spend" right after the people counted ("how many customers spent at
+        hotels in 2024", "number of clients who spent online") is the verb of buying, not the
+        spend measure (which had asked for two measures at different grains and declined)."""
+        if (
+            t.end - t.start != 1
+            or self.w(t.start) not in PURCHASE_VERBS
+            or t.end >= len(self.words)
+        ):
+            return False
+        if not (COUNT_WORDS - {"#"}) & set(self.words):  # ("#" also stands for any number)
+            return False
+        j = t.start - 1 - (self.w(t.start - 1) in {"who", "that", "have", "has"})
+        before = self.tag_at(j)
+        return (
+            before is not None
+            and before.end == j + 1
+            and any(
+                it.table == "customers"
+                and (it.kind == "table" or it.kind == "metric" and it.name in COUNT_METRIC_NAMES)
+                for it in before.items
+            )
+        )
+
+    def _plural_entity_at(self, k: int) -> bool:
+        """A plural table name at k, after at most one value ("5 Gold customers")."""
+        t = self.tag_at(k)
+        if t is not None and (t.first("value") or t.first("filter")) and not t.first("table"):
+            t = self.tag_at(t.end)
+        return (
+            t is not None
+            and t.first("table") is not None
+            and self.tokens[t.end - 1].raw.lower().endswith("s")
+        )
 
     def read_measures(self, comparisons, group_tags):
         cmp_targets = set()
@@ -1053,6 +1182,7 @@ class _State:
                         t.end <= c["at"] + 1
                         and t.end >= c["at"] - 5
                         or c["end"] <= t.start <= c["end"] + 4
+                        or c["at"] < t.start < c["end"]
                     ):
                         cmp_targets.add(t.start)
                         self.mark(*range(t.start, t.end))
@@ -1067,6 +1197,9 @@ class _State:
             if metric is None and fact is None:
                 continue
             if (t.first("value") or t.first("filter")) and not metric and not fact:
+                continue
+            if metric is not None and self._counted_people_verb(t):
+                self.mark(t.start)  # "how many customers spent at hotels": a verb, like "bought"
                 continue
             agg, agg_idx = self.agg_before(t.start)
             if agg is None and self._on_average():
@@ -1096,6 +1229,26 @@ class _State:
                 continue
             if i in self.agg_superlatives or i in self.comparator_tokens:
                 continue  # "the largest transaction" is MAX; "at least" / "or more" compare
+            if w in DESC_WORDS | ASC_WORDS and self.w(i + 1) == "first" and i > 0:
+                desc = w in DESC_WORDS  # "..., highest first": the order only, no ranking
+                self.mark(i, i + 1)
+                continue
+            if (
+                w in {"highest", "largest", "biggest", "lowest", "smallest"}
+                and i <= 1
+                and getattr(self, "group_found", False)
+                and (nxt := self.tag_at(i + 1)) is not None
+                and self._fact(nxt) is not None
+                and nxt.first("metric") is None
+                and self.w(nxt.end) in {"by", "per", "for"}
+            ):
+                # "highest churn score by segment": each segment's highest score, or the segment
+                # with the highest (average) score; they differ, so ask
+                raise CannotAnswer(
+                    f"Two readings: the {w} value within each group, or the group with the {w} "
+                    f"average. Say 'max/min ... by <group>' or 'which <group> has the {w} "
+                    "average ...'."
+                )
             if w in DESC_WORDS | ASC_WORDS:
                 if w in {"more", "fewer", "higher", "lower"} and self.w(i + 1) == "than":
                     continue
@@ -1112,7 +1265,12 @@ class _State:
                 elif prv is not None and prv.number is not None and not self.used[i - 1]:
                     limit = int(prv.number)
                     self.mark(i - 1)
-                elif w not in {"top", "bottom"} and not getattr(self, "plural_ranked", False):
+                elif (
+                    w in {"top", "bottom"}
+                    and getattr(self, "single_ranked", False)
+                    or w not in {"top", "bottom"}
+                    and not getattr(self, "plural_ranked", False)
+                ):
                     superlative = True
         if desc is None:
             # "10 customers with the ..." without a superlative word keeps the default order
@@ -1136,7 +1294,8 @@ class _State:
                     j = nxt.end
                 entity = self.tag_at(j)
                 if (
-                    self.w(i - 1) in {"show", "list", "give", "me", "find", "get", "the"}
+                    # (or opening the question: "10 customers with the highest churn probability")
+                    self.w(i - 1) in {"show", "list", "give", "me", "find", "get", "the", ""}
                     and entity is not None
                     and entity.first("table") is not None
                     and self.tokens[j].raw.lower().endswith("s")

@@ -657,7 +657,9 @@ def build_plan(
         )
     for f in filters:
         cond = _filter_condition(p, model, f)
-        if percent is not None and among is not None:
+        if percent is not None and among is not None and among < percent["at"]:
+            is_num = f["pos"] > percent["at"]  # "among Gold customers, what % are high risk"
+        elif percent is not None and among is not None:
             is_num = f["pos"] < among  # "share of premium cardholders among high-risk customers"
         else:
             is_num = percent is not None and (verb is None or f["pos"] > verb)

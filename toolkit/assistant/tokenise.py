@@ -46,6 +46,8 @@ def stem(word: str) -> str:
         return word[:-3] + "y"
     if word.endswith("'s"):
         word = word[:-2]
+    elif word.endswith("s'") and len(word) > 3:
+        word = word[:-1]  # "cardholders' share": the plural possessive is the plural
     if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "ous")):
         return word[:-1]
     return word
@@ -54,6 +56,22 @@ def stem(word: str) -> str:
 def normalise(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = text.replace("&", " and ")
+    # shorthand symbols typed for words: "w/ Jewelry", "churn score >= 70", "last 30d"
+    text = re.sub(r"\bw/o\b", " without ", text, flags=re.IGNORECASE)
+    text = re.sub(r"\bw/", " with ", text, flags=re.IGNORECASE)
+    text = re.sub(r"\s*(>=|=>|≥)\s*", " at least ", text)
+    text = re.sub(r"\s*(<=|=<|≤)\s*", " at most ", text)
+    text = re.sub(r"\s*>\s*(?=[$\d-])", " over ", text)
+    text = re.sub(r"\s*<\s*(?=[$\d-])", " under ", text)
+    text = re.sub(r"\b(\d+)\s?(d|wk|wks|mo|mos)\b", lambda m: f"{m.group(1)} {_UNITS[m.group(2).lower()]}",
+                  text, flags=re.IGNORECASE)  # fmt: skip
+    # "2024's fourth quarter", "2024 Q4", "2024 december": the year said first
+    text = re.sub(r"\b((?:19|20)\d\d)'s\b", r"\1", text)
+    text = _YEAR_FIRST.sub(lambda m: f"{m.group(2)} {m.group(1)}", text)
+    # "department store + electronics": a plus between words joins them like "&"
+    text = re.sub(r"(?<=[a-zA-Z])\s*\+\s*(?=[a-zA-Z])", " and ", text)
+    # a dollar sign alone ("travel $ by card type") is the spend, not a number's unit
+    text = re.sub(r"\$(?!\s?\d)", " spend ", text)
     text = re.sub(r"(?<=[a-zA-Z])-(?=[a-zA-Z0-9])|(?<=[0-9])-(?=[a-zA-Z])", " ", text)
     text = re.sub(r"\b(\d+)\+", r"\1 or more", text)
     # "# of silver cardholders": the sign before a word is "number" (the tokens keep no "#")
@@ -66,6 +84,16 @@ def normalise(text: str) -> str:
     return text
 
 
+_MONTHS = (
+    "january|february|march|april|may|june|july|august|september|october|november|december"
+    "|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
+)
+_YEAR_FIRST = re.compile(
+    rf"\b((?:19|20)\d\d),?\s+(q[1-4]|h[12]|(?:{_MONTHS})\b|(?:first|second|third|fourth) "
+    r"(?:quarter|half))",
+    re.IGNORECASE,
+)
+_UNITS = {"d": "days", "wk": "weeks", "wks": "weeks", "mo": "months", "mos": "months"}
 _DECADE_WORDS = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6,
                  "seventies": 7, "eighties": 8, "nineties": 9}  # fmt: skip
 _DECADE = re.compile(

@@ -1,0 +1,261 @@
+"""Issue 15, paraphrase robustness (helper H24): the kinds of wording that
+tests/assistant/paraphrase_probes.yaml found broken, asked here in yet other words, each answer
+checked against a reference query on the small build; look-alikes that must still decline; and
+the probe file itself, gated like a held-out set."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.assistant.answers import answer, declined, one_value
+from toolkit.assistant.evaluation import evaluate, load_set
+from toolkit.assistant.tokenise import tokenize
+
+APPROVED = "from gold.fct_transactions where status = 'approved'"
+
+
+def _words(question: str) -> list[str]:
+    return [t.text if t.number is None else f"#{t.number:g}" for t in tokenize(question)]
+
+
+# -- symbols typed for words: "w/", ">=", "<", "+", "30d", a lone "$", "2024's", "cardholders'"
+def test_shorthand_symbols_read_as_the_words_they_stand_for():
+    assert _words("gold w/ 2 cards") == ["gold", "with", "#2", "card"]
+    assert _words("score >= 70") == ["score", "at", "least", "#70"]
+    assert _words("limit < 5k") == ["limit", "under", "#5000"]
+    assert _words("last 14d") == ["last", "#14", "day"]
+    assert _words("airlines + hotels") == ["airline", "and", "hotel"]
+    assert _words("clients' LTV") == ["client", "ltv"]
+    # a "$" before a number stays the number's unit; alone it is the spend
+    assert _words("over $500") == ["over", "#500"] and tokenize("over $500")[1].is_money
+    assert _words("dining $ in 2024") == ["dining", "spend", "in", "#2024"]
+    assert _words("2024's Q2") == ["q2", "#2024"]
+
+
+def test_a_lone_dollar_sign_is_spend_not_a_count_of_customers(gold):
+    out = answer(gold, "dining $ last quarter per channel")
+    ref = dict(
+        gold.execute(
+            "select t.channel, sum(t.amount) from gold.fct_transactions t join "
+            "gold.dim_merchant_category m using (merchant_category_key) where t.status = "
+            "'approved' and m.category_group = 'Dining' and t.transaction_date between "
+            "date '2024-07-01' and date '2024-09-30' group by 1"
+        ).fetchall()
+    )
+    assert {row[0]: round(float(row[-1]), 2) for row in out["rows"]} == {
+        k: round(float(v), 2) for k, v in ref.items()
+    }
+
+
+def test_comparison_symbols_and_day_shorthand(gold):
+    out = answer(gold, "number of clients w/ credit limit >= 30000")
+    assert out["rows"][0][0] == one_value(
+        gold, "select count(*) from gold.customer_360_profile where credit_limit >= 30000"
+    )
+    out = answer(gold, "# of approved transactions in the last 14d")
+    assert out["rows"][0][0] == one_value(
+        gold, f"select count(*) {APPROVED} and transaction_date > date '2024-12-17'"
+    )
+
+
+def test_the_year_said_first(gold):
+    q2 = one_value(
+        gold,
+        f"select sum(amount) {APPROVED} and transaction_date between ? and ?",
+        "2024-04-01",
+        "2024-06-30",
+    )
+    assert answer(gold, "spend for 2024's second quarter")["rows"][0][0] == pytest.approx(q2)
+    assert answer(gold, "total spend, 2024 Q2")["rows"][0][0] == pytest.approx(q2)
+
+
+# -- "top" / "biggest" + a singular names the one highest row
+def test_top_before_a_singular_keeps_one_row_and_a_plural_keeps_the_list(gold):
+    out = answer(gold, "top category group by number of transactions in 2024")
+    ref = gold.execute(
+        "select m.category_group, count(*) from gold.fct_transactions t join "
+        "gold.dim_merchant_category m using (merchant_category_key) where t.status = 'approved' "
+        "and year(t.transaction_date) = 2024 group by 1 order by 2 desc limit 1"
+    ).fetchall()
+    assert [row[0] for row in out["rows"]] == [ref[0][0]]
+    assert len(answer(gold, "top merchant categories by spend")["rows"]) > 1
+    out = answer(gold, "which channel has the top average purchase amount")
+    assert len(out["rows"]) == 1
+    out = answer(gold, "smallest segment by customer count")
+    assert out["rows"] == [
+        list(
+            gold.execute(
+                "select customer_segment, count(*) from gold.customer_360_profile "
+                "group by 1 order by 2 limit 1"
+            ).fetchone()
+        )
+    ]
+
+
+def test_a_group_opening_the_question_with_a_superlative_is_ranked(gold):
+    out = answer(gold, "card type with the lowest average LTV")
+    ref = gold.execute(
+        "select card_type, avg(lifetime_value) a from gold.customer_360_profile "
+        "group by 1 order by a limit 1"
+    ).fetchone()
+    assert out["rows"][0][0] == ref[0] and float(out["rows"][0][-1]) == pytest.approx(ref[1])
+    out = answer(gold, "4 states with the most Gold customers")
+    assert len(out["rows"]) == 4
+
+
+def test_a_dimension_before_its_measure_splits_it(gold):
+    out = answer(gold, "channel transaction count in Q4 2024")
+    ref = dict(
+        gold.execute(
+            f"select channel, count(*) {APPROVED} and transaction_date between "
+            "date '2024-10-01' and date '2024-12-31' group by 1"
+        ).fetchall()
+    )
+    assert {row[0]: row[-1] for row in out["rows"]} == ref
+
+
+def test_a_number_opening_the_question_is_the_rows_asked_for(gold):
+    out = answer(gold, "3 clients w/ the highest credit limit in Ohio")
+    ref = gold.execute(
+        "select max(credit_limit) from gold.customer_360_profile where state = 'OH'"
+    ).fetchone()[0]
+    assert len(out["rows"]) == 3 and float(out["rows"][0][-1]) == pytest.approx(float(ref))
+
+
+# -- an aggregation word that is also a ranking word, and one cutting a longer measure
+def test_max_and_min_aggregate_rather_than_rank(gold):
+    out = answer(gold, "maximum credit limit among Texas cardholders")
+    assert out["rows"] == [
+        [
+            one_value(
+                gold, "select max(credit_limit) from gold.customer_360_profile where state = 'TX'"
+            )
+        ]
+    ]
+    out = answer(gold, "min credit limit per card type")
+    ref = dict(
+        gold.execute(
+            "select card_type, min(credit_limit) from gold.customer_360_profile group by 1"
+        ).fetchall()
+    )
+    assert {row[0]: float(row[-1]) for row in out["rows"]} == ref
+    out = answer(gold, "min transaction amount in December 2024")
+    assert out["rows"] == [
+        [one_value(gold, f"select min(amount) {APPROVED} and transaction_date >= '2024-12-01'")]
+    ]
+    # "which ... has the max" still ranks the groups
+    assert len(answer(gold, "which state has the max credit limit")["rows"]) == 1
+
+
+# -- comparisons with the measure between the comparator and the number
+def test_comparator_before_the_measure_name(gold):
+    out = answer(gold, "how many clients are above the age of 70")
+    assert out["rows"][0][0] == one_value(
+        gold, "select count(*) from gold.customer_360_profile where age > 70"
+    )
+    out = answer(gold, "number of Gold cardholders under age 35")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from gold.customer_360_profile where age < 35 and card_type = 'Gold'",
+    )
+
+
+# -- percentages whose whole is named by "among" first, by "with" or by a clause
+def test_share_whole_and_part_read_from_among_with_and_clauses(gold):
+    ref = one_value(
+        gold,
+        "select 100.0 * count(*) filter (where churn_risk_category = 'Low Risk') / count(*) "
+        "from gold.customer_360_profile where card_type = 'Silver'",
+    )
+    for q in (
+        "among silver cardholders, what share are low risk",
+        "percent of Silver customers that are low risk",
+        "proportion of silver card holders with low churn risk",
+    ):
+        assert answer(gold, q)["rows"][0][0] == pytest.approx(ref), q
+
+
+def test_share_with_two_groups_and_no_direction_still_declines(gold):
+    assert "percentage" in declined(gold, "share of Gold cardholders in Texas")
+
+
+# -- "spent" right after the counted people is the verb of buying
+def test_customers_who_spent_somewhere_are_counted(gold):
+    out = answer(gold, "how many clients spent at airlines last quarter")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(distinct t.customer_id) from gold.fct_transactions t join "
+        "gold.dim_merchant_category m using (merchant_category_key) where t.status = 'approved' "
+        "and m.category_name = 'Airlines' and t.transaction_date between ? and ?",
+        "2024-07-01",
+        "2024-09-30",
+    )
+    # a threshold on the spend still compares each customer's spend
+    out = answer(gold, "number of customers who spent over $2,000 in Q4 2024")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from (select customer_id from gold.fct_transactions where status = "
+        "'approved' and transaction_date between ? and ? group by 1 having sum(amount) > 2000)",
+        "2024-10-01",
+        "2024-12-31",
+    )
+    # and without a count it is still the spend
+    out = answer(gold, "what did Gold cardholders spend in 2024")
+    assert out["rows"][0][0] == pytest.approx(
+        one_value(
+            gold,
+            "select sum(t.amount) from gold.fct_transactions t join gold.customer_360_profile c "
+            "using (customer_id) where t.status = 'approved' and c.card_type = 'Gold' "
+            "and year(t.transaction_date) = 2024",
+        )
+    )
+
+
+# -- "when ... last updated" asked without "when"
+def test_last_time_a_stamp_was_written(gold):
+    ref = gold.execute("select max(churn_scored_at) from gold.customer_360_profile").fetchone()[0]
+    out = answer(gold, "what time were the churn scores last refreshed")
+    assert str(out["rows"][0][0])[:10] == str(ref)[:10]
+    assert declined(gold, "last time Texas customers were updated")
+
+
+# -- "highest X by group": each group's highest, or the group with the highest: ask
+def test_leading_superlative_with_a_split_declines_with_both_readings(gold):
+    reason = declined(gold, "highest credit limit by segment")
+    assert "Two readings" in reason
+    assert len(answer(gold, "highest credit limit in Ohio")["rows"]) == 1
+    out = answer(gold, "spend by channel in 2024, lowest first")
+    values = [float(row[-1]) for row in out["rows"]]
+    assert values == sorted(values) and len(values) == 3
+
+
+# -- distinct / unique / different before a qualified people noun
+def test_distinct_shoppers_with_a_qualifier_count_active_customers(gold):
+    ref = one_value(
+        gold,
+        f"select count(distinct customer_id) {APPROVED} and channel = 'In-Store' "
+        "and transaction_date between '2024-11-01' and '2024-11-30'",
+    )
+    for q in (
+        "number of unique in-store shoppers in November 2024",
+        "how many different customers shopped in-store in Nov 2024",
+    ):
+        assert answer(gold, q)["rows"][0][0] == ref, q
+
+
+def test_data_changes_phrased_casually_still_decline(gold):
+    for q in (
+        "pls wipe C000010's history",
+        "can u set every Basic card limit to 2k",
+        "I need you to drop the churn scores table",
+    ):
+        assert declined(gold, q), q
+
+
+# -- the probe file, gated like a held-out set
+def test_paraphrase_probes_pass_with_no_wrong_answer(gold):
+    report = evaluate(gold, load_set("paraphrase_probes.yaml"))
+    misses = [(o.question, o.error) for o in report.answerable if not o.ok]
+    assert report.accuracy >= 0.9, misses
+    assert all(o.declined for o in report.answerable if not o.ok), misses
+    assert report.decline_rate == 1.0, [o.question for o in report.declined if not o.ok]
