@@ -288,6 +288,22 @@ class PlatformStack(TerraformStack):
             privileges=["INSERT"],
             depends_on=[ingestion.tables["campaign_assignments"]],
         )
+        # Pipeline Health lists rejected rows (streamlit/c360_app/health_queries.py), which
+        # live in BRONZE: SELECT on that one table and USAGE on its schema, which a query of
+        # any object in it needs besides the database's USAGE (schema USAGE "enables using a
+        # schema", https://docs.snowflake.com/en/user-guide/security-access-control-privileges).
+        # No other bronze table (raw customer rows) is readable; RECORD is masked (pii.py).
+        rbac.grant_schema_usage(
+            "app_bronze_usage", "app", fq(names.database, "BRONZE"), depends_on=[schemas["BRONZE"]]
+        )
+        rbac.grant_on_object(
+            "app_rejected_rows_select",
+            "app",
+            object_type="TABLE",
+            object_name=fq(names.database, "BRONZE", "REJECTED_ROWS"),
+            privileges=["SELECT"],
+            depends_on=[ingestion.tables["rejected_rows"]],
+        )
         # #13: feedback rows readable by the platform team only; viewers may open the app
         governance.restrict_feedback(
             names=names,

@@ -13,7 +13,8 @@ holds only its own environment's roles (issue 13).
 | transformer | BRONZE read, SILVER/GOLD/OBSERVABILITY write, transform warehouse |
 | analyst     | GOLD read only, app warehouse (usage) |
 | app         | GOLD + OBSERVABILITY read, INSERT on OBSERVABILITY.ASSISTANT_FEEDBACK only    |
-|             | (granted by PlatformStack once the table exists), app warehouse; PII masked   |
+|             | (granted by PlatformStack once the table exists), SELECT on BRONZE's          |
+|             | REJECTED_ROWS alone (Pipeline Health), app warehouse; PII masked              |
 | viewer      | USAGE on the database, PLATFORM and the Streamlit app: nothing else           |
 
 OBSERVABILITY is append-only for its writers (INSERT, no UPDATE/DELETE/TRUNCATE).
@@ -310,6 +311,21 @@ class Rbac(Construct):
             account_role_name=self.viewer.name,
             privileges=["USAGE"],
             on_schema_object={"object_type": "STREAMLIT", "object_name": streamlit_fq},
+            depends_on=depends_on,
+        )
+
+    def grant_schema_usage(
+        self, id_: str, functional: str, schema_fq: str, *, depends_on: list
+    ) -> GrantPrivilegesToAccountRole:
+        """USAGE on one schema for a functional role, without any privilege on its objects
+        (those come one table at a time, through grant_on_object)."""
+        return GrantPrivilegesToAccountRole(
+            self,
+            id_,
+            provider=self._deployer,
+            account_role_name=self.functional[functional].name,
+            privileges=["USAGE"],
+            on_schema={"schema_name": schema_fq},
             depends_on=depends_on,
         )
 
