@@ -259,3 +259,50 @@ def test_paraphrase_probes_pass_with_no_wrong_answer(gold):
     assert report.accuracy >= 0.9, misses
     assert all(o.declined for o in report.answerable if not o.ok), misses
     assert report.decline_rate == 1.0, [o.question for o in report.declined if not o.ok]
+
+
+# -- requests to be shown something, worded with a verb of making or updating
+def test_a_request_for_a_list_or_an_update_is_a_question(gold):
+    out = answer(gold, "make me a list of the top 3 Platinum customers in CA by LTV")
+    ref = gold.execute(
+        "select customer_id from gold.customer_360_profile where card_type = 'Platinum' "
+        "and state = 'CA' order by lifetime_value desc limit 3"
+    ).fetchall()
+    assert [row[0] for row in out["rows"]] == [row[0] for row in ref]
+    out = answer(gold, "fill me in on the number of transactions last month")
+    assert out["rows"][0][0] == one_value(
+        gold, f"select count(*) {APPROVED} and transaction_date between ? and ?",
+        "2024-11-01", "2024-11-30",
+    )  # fmt: skip
+
+
+def test_a_request_that_changes_data_or_names_a_table_is_still_refused(gold):
+    for q in (
+        "create a list of customers and delete them",
+        "create a table of Gold customers",
+        "update me on customers and set their credit limit to 0",
+        "update the list of Gold customers",
+    ):
+        assert "I can only read data" in declined(gold, q), q
+
+
+# -- two calendar periods of one unit set side by side
+def test_two_periods_versus_split_by_their_unit(gold):
+    out = answer(gold, "number of transactions, Q1 2024 versus Q3 2024")
+    ref = {
+        q: one_value(gold, f"select count(*) {APPROVED} and transaction_date between ? and ?", a, b)
+        for q, a, b in ((1, "2024-01-01", "2024-03-31"), (3, "2024-07-01", "2024-09-30"))
+    }
+    assert len(out["rows"]) == 2  # Q2 (between them) is not in the answer
+    assert {row[1]: row[-1] for row in out["rows"]} == ref
+    out = answer(gold, "online spend in September vs October 2024")
+    assert len(out["rows"]) == 2
+
+
+def test_periods_that_are_not_a_pair_still_decline(gold):
+    for q in (
+        "spend in October and November 2024",  # one total over both, or each
+        "spend in 2023 vs last month",  # different units
+        "spend in Q3 vs Q4",  # no year at all: Q3 2023 is in the data too
+    ):
+        assert declined(gold, q), q

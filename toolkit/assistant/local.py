@@ -23,7 +23,7 @@ from toolkit.assistant.lexicon import build_lexicon
 from toolkit.assistant.model import load_model
 from toolkit.assistant.parser import CannotAnswer, Parser
 from toolkit.assistant.readings import other_readings, same_rows, two_readings
-from toolkit.assistant.restate import restate_hypothetical
+from toolkit.assistant.restate import restate_hypothetical, restate_request
 from toolkit.assistant.verified import closest_by_text, expand
 
 TIMEOUT_SECONDS = 10.0
@@ -163,6 +163,7 @@ def ask_local(
 ) -> dict:
     started = time.perf_counter()
     asked = restate_hypothetical(question)  # "if we remove X, what is Y?" = Y excluding X
+    asked = restate_request(asked)  # "create a list of X" = show X
     reason = screen_question(asked)
     if reason:
         return result(question, error=reason)
@@ -232,7 +233,7 @@ def compile_question(
     """
     from toolkit.assistant.compiler import compile_plan as _compile
 
-    question = restate_hypothetical(question)
+    question = restate_request(restate_hypothetical(question))
     reason = screen_question(question)
     if reason:
         raise CannotAnswer(reason)

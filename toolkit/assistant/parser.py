@@ -330,8 +330,14 @@ class _State:
         groups: list[tuple[str, str]] = []  # (table, column)
         group_tags: set[int] = set()
         group_ends: set[int] = set()  # index of the last token of each group phrase
+        # (a period said first is not content: "in December 2024, which channel had ...")
         first_content = next(
-            (i for i, w in enumerate(self.words) if w not in {"in", "for", "on"}), 0
+            (
+                i
+                for i, w in enumerate(self.words)
+                if w not in {"in", "for", "on", "during"} and not self.used[i]
+            ),
+            0,
         )
         for t in self.tags:
             col = t.first("column")
@@ -1135,6 +1141,20 @@ class _State:
             return "MIN", j
         return None, None
 
+    def agg_after(self, t: Tag) -> tuple[str | None, int | None]:
+        """ "churn probability, average, by segment", "LTV for each card type, averaged": the
+        aggregation word said right after the measure, or last in a question with one measure."""
+        measures = [x for x in self.tags if x.first("metric") or self._fact(x)]
+        for j in (t.end, len(self.words) - 1):
+            w = _POSTPOSED_AGG.get(self.w(j), AGG_WORDS.get(self.w(j)))
+            if w is None or self.tag_at(j) or self.used[j] or j < t.end:
+                continue
+            if j == t.end and not self.tag_at(j + 1) or len(measures) == 1:
+                if w in ("MAX", "MIN"):
+                    return None, None  # "LTV max" / "... highest": left to the ranking reader
+                return w, j
+        return None, None
+
     def _counted_people_verb(self, t: Tag) -> bool:
         """ "spent" / "spend" right after the people counted ("how many customers spent at
         hotels in 2024", "number of clients who spent online") is the verb of buying, not the
@@ -1202,6 +1222,8 @@ class _State:
                 self.mark(t.start)  # "how many customers spent at hotels": a verb, like "bought"
                 continue
             agg, agg_idx = self.agg_before(t.start)
+            if agg is None:
+                agg, agg_idx = self.agg_after(t)
             if agg is None and self._on_average():
                 agg = "AVG"  # "how many transactions per customer on average"
                 self.mark(*[i for i, w in enumerate(self.words) if w == "average"])
@@ -1431,6 +1453,7 @@ _PURCHASE_CORE = _PURCHASE_VERBS | {"transaction", "card", "swiped", "swipe", "c
                                     "ordered"}  # fmt: skip
 _PURCHASE_PHRASE = _PURCHASE_CORE | {"made", "make", "used", "use", "a", "any", "anything",
                                      "their", "his", "her", "single", "done"}  # fmt: skip
+_POSTPOSED_AGG = {"averaged": "AVG", "summed": "SUM", "totaled": "SUM", "totalled": "SUM"}
 _SUPERLATIVE_AMOUNT = {"largest", "biggest", "smallest", "highest", "lowest"}
 _TRANSACTION_NOUNS = {"purchase", "transaction", "charge", "payment", "swipe"}
 

@@ -188,6 +188,31 @@ def period_condition(
     raise CannotAnswer("I don't understand that time period.")
 
 
+_PAIR_GRAIN = {"month": "MONTH", "quarter": "QUARTER", "year": "YEAR"}
+
+
+def _period_pair(st, words) -> bool:
+    """ "Q3 vs Q4 2024", "2023 compared to 2024", "October versus November 2024": two calendar
+    periods of one unit set side by side, answered as a split by that unit over both. A year
+    said once belongs to both; a month or quarter with no year at all is left to decline."""
+    periods = st.time.periods
+    # ("October and November 2024" may ask for one total over both: not read as a pair)
+    if len(periods) != 2 or st.time.grain or not {"vs", "versus", "compared"} & words:
+        return False
+    a, b = periods
+    if a.kind != b.kind or a.kind not in _PAIR_GRAIN or a.rival or b.rival:
+        return False
+    if a.kind != "year":
+        if a.year is None and b.year is None:
+            return False
+        year = a.year or b.year
+        st.time.periods = [dataclasses.replace(x, year=x.year or year) for x in periods]
+    if st.time.periods[0] == st.time.periods[1]:
+        return False
+    st.time.grain = _PAIR_GRAIN[a.kind]
+    return True
+
+
 def _open_year(st, period: Period, key: str) -> Period:
     """A month or quarter named without a year ("in September"): the latest one by default;
     when the data also holds the one a year earlier, that is another reading, recorded so
@@ -290,7 +315,8 @@ def build_plan(
         raise CannotAnswer(
             "New since when? Add a period, e.g. 'new customers in 2024' or 'this year'."
         )
-    if len(st.time.periods) > 1:
+    pair = _period_pair(st, words)
+    if len(st.time.periods) > 1 and not pair:
         raise CannotAnswer("Ask about one period at a time (or compare periods with 'per month').")
 
     # ---- measures
@@ -629,7 +655,23 @@ def build_plan(
             grain.label = f"{prefix}_quarter_start"
     semi = SemiJoin(conditions=[])
     numerator: list[Condition] = []
-    for index, period in enumerate(st.time.periods):
+    if pair:
+        # "spend in Q3 vs Q4 2024": both periods, split by their unit; one condition that
+        # holds in either (each period's own condition would exclude the other)
+        if date_col is None:
+            raise CannotAnswer("That measure has no date to restrict to a period.")
+        table, name = date_col
+        conds = [
+            period_condition(p.col_expr(table, name), period, getattr(st, "asof", None))
+            for period in st.time.periods
+        ]
+        cond = exp.Or(this=exp.Paren(this=conds[0][0]), expression=exp.Paren(this=conds[1][0]))
+        text = f"{conds[0][1]} or {conds[1][1]}"
+        target = semi.conditions if table in TXN_SIDE and base in CUSTOMER_SIDE else plan.conditions
+        # (a calendar period: the reading says the describe text, "in Q3 2024 or in Q4 2024")
+        target.append(Condition(table, cond, describe=text, period=st.time.periods[0]))
+        plan.notes.append(text)
+    for index, period in enumerate([] if pair else st.time.periods):
         period = _open_year(st, period, f"year@{index}")
         period = _open_window(st, period, f"window@{index}")
         if date_col is None:

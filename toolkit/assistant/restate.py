@@ -33,3 +33,24 @@ def restate_hypothetical(question: str) -> str:
     if match is None or _STORAGE.search(match["what"]):
         return question  # "if we drop the customers table, ...": left to the guard
     return f"excluding {match['what']}, {match['ask']}"
+
+
+# "create a list of X", "make me a report on X", "update me on X": a request to be shown X,
+# not to change data (held-out set 14 refused both as data changes). Only at the start, only
+# with a display noun (never "table", which is also SQL's CREATE TABLE), and the restated
+# text is screened again: "create a list of customers to delete" is still refused.
+_REQUEST = re.compile(
+    r"^\s*(?:please\s+|pls\s+|can\s+you\s+|could\s+you\s+)?(?:"
+    r"(?:create|make|build|generate|prepare|produce|compile|put\s+together|pull\s+together)"
+    r"\s+(?:me\s+|us\s+)?(?:a|an|the)\s+(?:quick\s+|short\s+)?"
+    r"(?:list|report|breakdown|summary|rundown|ranking|overview)\s+(?:of|on|for|with|showing)"
+    r"|(?:update|brief|fill)\s+(?:me|us)\s+(?:in\s+)?on|catch\s+(?:me|us)\s+up\s+on)\s+"
+    r"(?P<ask>.+)$",
+    re.IGNORECASE,
+)
+
+
+def restate_request(question: str) -> str:
+    """The question with a leading request for a list or an update read as 'show ...'."""
+    match = _REQUEST.match(question)
+    return question if match is None else f"show {match['ask']}"

@@ -68,6 +68,9 @@ def normalise(text: str) -> str:
     # "2024's fourth quarter", "2024 Q4", "2024 december": the year said first
     text = re.sub(r"\b((?:19|20)\d\d)'s\b", r"\1", text)
     text = _YEAR_FIRST.sub(lambda m: f"{m.group(2)} {m.group(1)}", text)
+    # "I'd like", "we're", "I'm after", "you'll": contractions other than "n't" and "'s"
+    text = re.sub(r"(?<=[a-zA-Z])'(d|m|re|ll|ve)\b", lambda m: " " + _CONTRACTED[m.group(1).lower()],
+                  text)  # fmt: skip
     # "department store + electronics": a plus between words joins them like "&"
     text = re.sub(r"(?<=[a-zA-Z])\s*\+\s*(?=[a-zA-Z])", " and ", text)
     # a dollar sign alone ("travel $ by card type") is the spend, not a number's unit
@@ -93,6 +96,7 @@ _YEAR_FIRST = re.compile(
     r"(?:quarter|half))",
     re.IGNORECASE,
 )
+_CONTRACTED = {"d": "would", "m": "am", "re": "are", "ll": "will", "ve": "have"}
 _UNITS = {"d": "days", "wk": "weeks", "wks": "weeks", "mo": "months", "mos": "months"}
 _DECADE_WORDS = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6,
                  "seventies": 7, "eighties": 8, "nineties": 9}  # fmt: skip
