@@ -306,3 +306,63 @@ def test_periods_that_are_not_a_pair_still_decline(gold):
         "spend in Q3 vs Q4",  # no year at all: Q3 2023 is in the data too
     ):
         assert declined(gold, q), q
+
+
+# -- contractions, pleasantries, a period said first, an aggregation said after its measure
+def test_conversational_wording_around_a_supported_question(gold):
+    ref = one_value(
+        gold, "select count(*) from gold.customer_360_profile where card_type = 'Silver'"
+    )
+    for q in (
+        "hey, I'd like the number of silver cardholders pls",
+        "we're interested in the count of Silver customers, thanks",
+        "let's see how many clients have a silver card",
+    ):
+        assert answer(gold, q)["rows"][0][0] == ref, q
+
+
+def test_a_period_said_first_then_which_group(gold):
+    out = answer(gold, "during November 2024, which state had the most transactions")
+    ref = gold.execute(
+        "select c.state, count(*) from gold.fct_transactions t join gold.customer_360_profile c "
+        "using (customer_id) where t.status = 'approved' and t.transaction_date between "
+        "'2024-11-01' and '2024-11-30' group by 1 order by 2 desc limit 2"
+    ).fetchall()
+    assert ref[0][1] > ref[1][1]  # no tie at the cut
+    assert out["rows"] == [[ref[0][0], ref[0][1]]]
+
+
+def test_an_aggregation_word_after_its_measure(gold):
+    out = answer(gold, "credit limit, median, by churn risk category")
+    ref = dict(
+        gold.execute(
+            "select churn_risk_category, median(credit_limit) from gold.customer_360_profile "
+            "group by 1"
+        ).fetchall()
+    )
+    assert {row[0]: float(row[-1]) for row in out["rows"]} == ref
+    out = answer(gold, "age of Platinum cardholders, averaged")
+    assert out["rows"][0][0] == pytest.approx(
+        one_value(
+            gold, "select avg(age) from gold.customer_360_profile where card_type = 'Platinum'"
+        )
+    )
+
+
+# -- one figure over the top rows, and a ranking whose measure the question does not say
+def test_a_total_over_the_top_rows_declines_instead_of_listing_them(gold):
+    assert "top rows" in declined(gold, "sum of LTV for the top 20 customers")
+    assert "top rows" in declined(gold, "mean credit limit among the top 3 states")
+    # the ranking itself still answers
+    assert len(answer(gold, "top 20 customers by lifetime value")["rows"]) == 20
+
+
+def test_top_group_for_some_customers_asks_by_what(gold):
+    assert "by what" in declined(gold, "top channel for Platinum cardholders")
+    out = answer(gold, "top channel by spend for Platinum cardholders")
+    ref = gold.execute(
+        "select t.channel from gold.fct_transactions t join gold.customer_360_profile c "
+        "using (customer_id) where t.status = 'approved' and c.card_type = 'Platinum' "
+        "group by 1 order by sum(t.amount) desc limit 1"
+    ).fetchone()
+    assert [row[0] for row in out["rows"]] == [ref[0]]

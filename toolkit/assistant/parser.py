@@ -29,6 +29,7 @@ from toolkit.assistant.tokenise import Token, tokenize
 from toolkit.assistant.vocabulary import (
     ABBREVIATIONS,
     ABSENCE_WORDS,
+    AGE_FOLLOWERS,
     AGG_WORDS,
     ASC_WORDS,
     ATTRIBUTE_FOLLOWERS,
@@ -42,14 +43,22 @@ from toolkit.assistant.vocabulary import (
     FILLER,
     GROUP_LEAD,
     LINKING_WORDS,
+    MERCHANT_NOUNS,
+    NEGATED_GLUE,
     NEGATIONS,
     PERCENT_WORDS,
+    POSTPOSED_AGG,
+    PURCHASE_CORE,
+    PURCHASE_PHRASE,
     PURCHASE_VERBS,
     RANKED_PEOPLE,
     RANKED_PEOPLE_MEASURE,
     RANKED_PEOPLE_WORDS,
     RANKING_VERBS,
     RECENCY_WORDS,
+    SPAN_GLUE,
+    SUPERLATIVE_AMOUNT,
+    TRANSACTION_NOUNS,
     UPDATE_VERBS,
     VERBS,
 )
@@ -542,7 +551,7 @@ class _State:
                 continue
             negate = False
             j = t.start - 1
-            while j >= 0 and self.w(j) in _NEGATED_GLUE and not self.tag_at(j):
+            while j >= 0 and self.w(j) in NEGATED_GLUE and not self.tag_at(j):
                 j -= 1  # "not in Texas", "aren't on a premium card", "not based in Ohio"
             if self._absent_transactions(t, j):
                 pass  # "customers with no online transactions": none of them (planning)
@@ -556,7 +565,7 @@ class _State:
             if (
                 value is not None
                 and value.name in ("category_name", "category_group")
-                and self.w(t.end) in _MERCHANT_NOUNS
+                and self.w(t.end) in MERCHANT_NOUNS
                 and self.tag_at(t.end) is None
             ):
                 self.mark(t.end)  # "electronics stores", "grocery merchants": the category
@@ -653,7 +662,7 @@ class _State:
         if not all(it.table in TXN_SIDE for it in t.items if it.kind in ("value", "filter")):
             return False
         nouns = {self.w(k) for k in range(t.start, t.end + 1)}
-        return bool(nouns & _TRANSACTION_NOUNS)
+        return bool(nouns & TRANSACTION_NOUNS)
 
     def _no_or_between_conditions(self) -> None:
         """ "high risk or declining", "LTV over 50k or credit limit over 20k": an "or" between
@@ -935,17 +944,17 @@ class _State:
         filter (which answered 0: held-out set 12). Only "<absence> <verb> [in|for|over] N"
         with N a lower bound; "haven't bought in under 30 days" has no clear reading."""
         j = cmp["at"] - 1
-        while self.w(j) in _SPAN_GLUE:
+        while self.w(j) in SPAN_GLUE:
             j -= 1
         # the purchase phrase may be a verb ("bought"), a verb and object ("made a purchase",
         # "bought anything", "used their card") or a noun ("no purchases"): set 14 answered 0
         # for "haven't made a purchase in 90+ days" (only a bare verb had been read)
         phrase = []
-        while self.w(j) in _PURCHASE_PHRASE and len(phrase) < 4:
+        while self.w(j) in PURCHASE_PHRASE and len(phrase) < 4:
             phrase.append(j)
             j -= 1
         words = {self.w(i) for i in phrase}
-        if not words & _PURCHASE_CORE:
+        if not words & PURCHASE_CORE:
             return
         k = j
         if self.w(k) in ABSENCE_WORDS and not self.used[k]:
@@ -994,7 +1003,7 @@ class _State:
                         cmp["end"] >= len(self.words)
                         # "... under 30 this year", "... over 45 have a Silver card"
                         or (self.taken[cmp["end"]] and self.tag_at(cmp["end"]) is None)
-                        or self.w(cmp["end"]) in _AGE_FOLLOWERS
+                        or self.w(cmp["end"]) in AGE_FOLLOWERS
                         or self.w(cmp["end"])
                         in {
                             "year",
@@ -1146,7 +1155,7 @@ class _State:
         aggregation word said right after the measure, or last in a question with one measure."""
         measures = [x for x in self.tags if x.first("metric") or self._fact(x)]
         for j in (t.end, len(self.words) - 1):
-            w = _POSTPOSED_AGG.get(self.w(j), AGG_WORDS.get(self.w(j)))
+            w = POSTPOSED_AGG.get(self.w(j), AGG_WORDS.get(self.w(j)))
             if w is None or self.tag_at(j) or self.used[j] or j < t.end:
                 continue
             if j == t.end and not self.tag_at(j + 1) or len(measures) == 1:
@@ -1278,6 +1287,7 @@ class _State:
                     desc = w in DESC_WORDS
                     # kept for a decline that quotes it: "top 5 ... by what?" (planning)
                     self.rank_word = w
+                    self.rank_at = i
                 self.mark(i)
                 nxt = self.tokens[i + 1] if i + 1 < len(self.tokens) else None
                 prv = self.tokens[i - 1] if i > 0 else None
@@ -1444,18 +1454,8 @@ def _ranked_people(tokens: list[Token]) -> list[Token]:
 
 
 _TOP_BY_WORDS = {"spending", "spend", "shopping", "purchase", "purchasing", "merchant"}
-# "<absence> <verb> in N+ days": verbs of making a transaction, and words between it and N
-_PURCHASE_VERBS = PURCHASE_VERBS
-# ... and the words a purchase phrase is made of ("made a purchase", "used their card"); one
-# of _PURCHASE_CORE must be among them ("haven't made it in 90+ days" says nothing bought)
-# (words are stemmed: "purchases" is "purchase", "cards" is "card")
-_PURCHASE_CORE = _PURCHASE_VERBS | {"transaction", "card", "swiped", "swipe", "charged", "order",
-                                    "ordered"}  # fmt: skip
-_PURCHASE_PHRASE = _PURCHASE_CORE | {"made", "make", "used", "use", "a", "any", "anything",
-                                     "their", "his", "her", "single", "done"}  # fmt: skip
-_POSTPOSED_AGG = {"averaged": "AVG", "summed": "SUM", "totaled": "SUM", "totalled": "SUM"}
-_SUPERLATIVE_AMOUNT = {"largest", "biggest", "smallest", "highest", "lowest"}
-_TRANSACTION_NOUNS = {"purchase", "transaction", "charge", "payment", "swipe"}
+# (the purchase phrase, span glue, superlatives of an amount, transaction and merchant nouns,
+# age followers and negated glue are words a user types: vocabulary.yaml)
 
 
 def _superlative_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
@@ -1464,10 +1464,10 @@ def _superlative_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
     transaction" ("Largest by what?", held-out set 12). The value moves after the noun, where
     it is an ordinary filter; a customer value ("biggest Gold purchase") is left alone."""
     for i, token in enumerate(tokens):
-        if token.text not in _SUPERLATIVE_AMOUNT:
+        if token.text not in SUPERLATIVE_AMOUNT:
             continue
         for k in range(i + 2, min(i + 5, len(tokens))):
-            if tokens[k].text not in _TRANSACTION_NOUNS:
+            if tokens[k].text not in TRANSACTION_NOUNS:
                 continue
             grain = [t for t in tokens[i + 1 : k] if t.text in {"single", "individual"}]
             middle = [t for t in tokens[i + 1 : k] if t.text not in {"single", "individual"}]
@@ -1499,17 +1499,8 @@ def _active_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
     return tokens
 
 
-# nouns after a merchant category that only repeat it ("electronics stores")
-_MERCHANT_NOUNS = {"store", "shop", "merchant", "retailer", "outlet", "vendor", "place", "business"}
-# verbs that may follow "customers over N" when N is an age
-_AGE_FOLLOWERS = {"have", "has", "are", "were", "hold", "holding", "carry", "carrying", "on", "located",
-                  "based", "whose", "spend", "spent", "bought", "shopped"}  # fmt: skip
 # words that open a clause on the noun before them
 _CLAUSE_LEADS = {"who", "that", "which", "whose", "with"}
-# words between a negation and the value it negates ("not in Texas", "isn't on a Gold card")
-_NEGATED_GLUE = {"the", "a", "an", "customer", "card", "in", "on", "from", "at", "living", "located",
-                 "based"}  # fmt: skip
 # a unit after the number of a measure counted in days (None: no fixed length)
 _DAYS_PER = {"day": 1, "week": 7, "year": 365, "month": None}
-_SPAN_GLUE = {"in", "for", "over", "the", "last", "past", "anything", "a", "any"}
 _NUMERIC = re.compile(r"^-?\d+(\.\d+)?$")

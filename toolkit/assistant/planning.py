@@ -27,7 +27,11 @@ from toolkit.assistant.timeparse import Period
 from toolkit.assistant.vocabulary import (
     ABSENCE_WORDS,
     AGG_LABEL,
+    AGG_WORDS,
+    CLAUSE_WORDS,
     COUNT_METRICS,
+    GRAIN_NOUNS,
+    LIST_WORDS,
     MONEY,
     OPEN_WORDS,
     PERCENT_METRICS,
@@ -42,8 +46,9 @@ ASOF = "(SELECT MAX(transaction_date) FROM gold.fct_transactions)"
 
 
 # words that ask for rows rather than a figure ("give me 4 Gold customers with the highest
-# credit limit" had averaged the limit: only list/show/who/which counted)
-_LIST_VERBS = ("list", "show", "who", "which", "give", "display", "find", "identify", "pull")
+# credit limit" had averaged the limit: only list/show/who/which counted): vocabulary.yaml's
+# list_words, one set for the parser and the planner
+_LIST_VERBS = LIST_WORDS
 
 
 def _asks_who(st) -> bool:
@@ -188,6 +193,9 @@ def period_condition(
     raise CannotAnswer("I don't understand that time period.")
 
 
+# words that make one figure of many rows ("total", "average"): "of the top 10 customers" after
+# one of them asks for that figure over the top rows
+AGG_TOTALS = {w for w, agg in AGG_WORDS.items() if agg in ("SUM", "AVG", "MEDIAN")}
 _PAIR_GRAIN = {"month": "MONTH", "quarter": "QUARTER", "year": "YEAR"}
 
 
@@ -498,6 +506,17 @@ def build_plan(
             or {"customers", "transactions"} & set(entities)
             or {"popular", "common", "frequent", "often"} & words
         )
+        if (
+            ranked
+            and not count_word
+            and groups
+            and all(g[0] in TXN_SIDE for g in groups)
+            and set(entities) - {g[0] for g in groups} == {"customers"}
+            and not {"popular", "common", "frequent", "often"} & words
+        ):
+            # "top category for Gold customers": by their spend, their transactions or how many
+            # of them bought there? (it had counted transactions without saying so)
+            says_what = False
         if ranked and not says_what and percent is None:
             raise CannotAnswer("Rank by what? Name a measure, e.g. 'top 3 categories by spend'.")
         if (
@@ -552,6 +571,20 @@ def build_plan(
             table, name = groups[0]
             if st.w(0) == "how" or "number" in words:
                 pass
+    rank_at = getattr(st, "rank_at", None)
+    if (
+        rank_at is not None
+        and st.w(rank_at - 1) == "the"
+        and st.w(rank_at - 2) in {"of", "for", "among", "across", "from"}
+        and any(w in AGG_TOTALS for w in st.words[:rank_at])
+        and any(m["pos"] < rank_at for m in measures)
+    ):
+        # "total spend of the top 10 customers", "average LTV of the top 5 customers": one
+        # figure over the top rows, which the engine has no plan for (it listed the rows)
+        raise CannotAnswer(
+            "I can't total or average over the top rows yet; ask for the list itself, e.g. "
+            "'top 10 customers by spend'."
+        )
     raw_columns = [m for m in out if m.style.startswith("raw:")]
     out = [m for m in out if not m.style.startswith("raw:")]
     if list_mode and out:
@@ -864,7 +897,7 @@ def _within_each(st) -> bool:
     return any(w in {"each", "every", "per"} for w in st.words)
 
 
-_CLAUSE_WORDS = {"who", "that"}
+_CLAUSE_WORDS = CLAUSE_WORDS  # vocabulary.yaml clause_words
 _CLAUSE_VERBS = PURCHASE_VERBS | {"used", "use", "made", "paid", "pay", "visited"}
 
 
@@ -1064,7 +1097,7 @@ def _ticket_grain(st, item, agg, groups, entities, open_q, filters=()) -> str | 
     return getattr(st, "choose", {}).get(TICKET_GRAIN, "customer")
 
 
-_GRAIN_NOUNS = {"customer", "transaction", "purchase", "cardholder", "client"}
+_GRAIN_NOUNS = GRAIN_NOUNS  # vocabulary.yaml grain_nouns
 
 
 def _grain_said(words) -> str | None:

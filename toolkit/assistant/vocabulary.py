@@ -60,6 +60,19 @@ RANKED_PEOPLE_WORDS: set[str] = set(_V["ranked_people"]["words"])
 UPDATE_VERBS: set[str] = {stem(w) for w in _V["update_verbs"]}
 RECENCY_WORDS: set[str] = set(_V["recency_words"])
 PURCHASE_VERBS: set[str] = set(_V["purchase_verbs"])
+# a purchase phrase ("made a purchase", "used their card") and what may stand between it and
+# its span of days
+PURCHASE_CORE: set[str] = PURCHASE_VERBS | set(_V["purchase_phrase"]["core"])
+PURCHASE_PHRASE: set[str] = PURCHASE_CORE | set(_V["purchase_phrase"]["glue"])
+SPAN_GLUE: set[str] = set(_V["span_glue"])
+SUPERLATIVE_AMOUNT: set[str] = set(_V["superlative_amount"])
+TRANSACTION_NOUNS: set[str] = set(_V["transaction_nouns"])
+MERCHANT_NOUNS: set[str] = set(_V["merchant_nouns"])
+AGE_FOLLOWERS: set[str] = set(_V["age_followers"])
+NEGATED_GLUE: set[str] = set(_V["negated_glue"])
+POSTPOSED_AGG: dict[str, str] = dict(_V["postposed_aggregation"])
+CLAUSE_WORDS: set[str] = set(_V["clause_words"])
+GRAIN_NOUNS: set[str] = set(_V["grain_nouns"])
 # a rise or a fall of spend, and the profile columns it is read from
 RISE_WORDS: set[str] = set(_V["rise_words"])
 FALL_WORDS: set[str] = set(_V["fall_words"])
