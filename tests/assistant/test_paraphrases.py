@@ -366,3 +366,24 @@ def test_top_group_for_some_customers_asks_by_what(gold):
         "group by 1 order by sum(t.amount) desc limit 1"
     ).fetchone()
     assert [row[0] for row in out["rows"]] == [ref[0]]
+
+
+# -- a count asked as yes/no; a number before the model's "most recent transaction" phrase
+def test_many_in_a_yes_no_question_is_a_count(gold):
+    out = answer(gold, "are there many Silver customers in Florida")
+    assert out["rows"] == [
+        [
+            one_value(
+                gold,
+                "select count(*) from gold.customer_360_profile "
+                "where card_type = 'Silver' and state = 'FL'",
+            )
+        ]
+    ]
+
+
+def test_a_number_before_most_recent_transactions_is_not_a_split(gold):
+    # no plan lists the latest transactions yet: it declines, never a count per date
+    assert declined(gold, "the 3 most recent transactions in Texas")
+    out = answer(gold, "which 2 months had the most transactions")
+    assert len(out["rows"]) == 2

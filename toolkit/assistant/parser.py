@@ -437,19 +437,23 @@ class _State:
             elif self.w(t.end) in {"breakdown", "split", "distribution", "wise", "mix"}:
                 is_group = True
                 self.mark(t.end)
-            elif lead == "#" and (
-                j == 0
-                or self.w(j - 1)
-                in {
-                    "top",
-                    "bottom",
-                    "which",
-                    "what",
-                    "the",
-                    "show",
-                    "list",
-                    "me",
-                }
+            elif (
+                lead == "#"
+                and not self._recency_phrase(t)
+                and (
+                    j == 0
+                    or self.w(j - 1)
+                    in {
+                        "top",
+                        "bottom",
+                        "which",
+                        "what",
+                        "the",
+                        "show",
+                        "list",
+                        "me",
+                    }
+                )
             ):  # (or opening the question: "3 states with the most customers")
                 is_group = True
                 if self.w(j - 1) not in {"top", "bottom"}:
@@ -1163,6 +1167,15 @@ class _State:
                     return None, None  # "LTV max" / "... highest": left to the ranking reader
                 return w, j
         return None, None
+
+    def _recency_phrase(self, t: Tag) -> bool:
+        """ "the 5 most recent transactions": the model's phrase for a customer's last
+        transaction date holds a ranking word; a count before it asks for rows, not a split
+        (it had counted customers per last transaction date)."""
+        return any(
+            w in DESC_WORDS | ASC_WORDS | RECENCY_WORDS | {"recent", "newest"}
+            for w in self.words[t.start : t.end]
+        )
 
     def _counted_people_verb(self, t: Tag) -> bool:
         """ "spent" / "spend" right after the people counted ("how many customers spent at

@@ -288,7 +288,11 @@ def build_plan(
                 "Name each figure, e.g. 'spend and number of transactions' or 'spend and "
                 "number of customers'."
             )
-    count_word = ("many" in words and "how" in words) or "number" in words or "count" in words
+    count_word = (
+        ("many" in words and ("how" in words or st.w(0) in {"do", "doe", "are", "ha", "have"}))
+        or "number" in words
+        or "count" in words
+    )  # ("do we have many Gold customers in Ohio": a count asked as yes/no, not a list)
     open_q = is_open_question(st)
     if open_q:
         # the opening words themselves, plus "up" (sign up) and "account" (account opened)
