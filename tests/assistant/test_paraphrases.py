@@ -387,3 +387,52 @@ def test_a_number_before_most_recent_transactions_is_not_a_split(gold):
     assert declined(gold, "the 3 most recent transactions in Texas")
     out = answer(gold, "which 2 months had the most transactions")
     assert len(out["rows"]) == 2
+
+
+# -- a month or quarter "of last year" / "this year"
+def test_a_month_or_quarter_of_last_or_this_year(gold):
+    q3_2023 = one_value(
+        gold,
+        f"select sum(amount) {APPROVED} and transaction_date between ? and ?",
+        "2023-07-01",
+        "2023-09-30",
+    )
+    assert answer(gold, "spend in Q3 of last year")["rows"][0][0] == pytest.approx(q3_2023)
+    nov_2024 = one_value(
+        gold,
+        f"select count(*) {APPROVED} and transaction_date between ? and ?",
+        "2024-11-01",
+        "2024-11-30",
+    )
+    assert answer(gold, "# of transactions in November this year")["rows"][0][0] == nov_2024
+    # "the last year" alone keeps its two readings
+    assert "two readings" in declined(gold, "spend in the last year")
+
+
+# -- "average purchases": per customer it is their number; alone it has two readings
+def test_average_plural_purchases_per_customer_is_a_count(gold):
+    ref = one_value(gold, "select avg(transaction_count) from gold.customer_360_profile")
+    assert answer(gold, "average purchases per customer")["rows"][0][0] == pytest.approx(ref)
+    assert "two readings" in declined(gold, "avg purchases by channel")
+    # the singular stays the mean amount
+    out = answer(gold, "average purchase for Gold cardholders in 2024")
+    assert out["rows"][0][0] == pytest.approx(
+        one_value(
+            gold,
+            "select avg(t.amount) from gold.fct_transactions t join gold.customer_360_profile c "
+            "using (customer_id) where t.status = 'approved' and c.card_type = 'Gold' "
+            "and year(t.transaction_date) = 2024",
+        )
+    )
+
+
+# -- a count of a condition's rows split by a group keeps the groups that have such rows
+def test_a_conditional_count_by_group_leaves_out_empty_groups(gold):
+    out = answer(gold, "number of high risk customers by card type")
+    ref = dict(
+        gold.execute(
+            "select card_type, count(*) from gold.customer_360_profile "
+            "where churn_risk_category = 'High Risk' group by 1"
+        ).fetchall()
+    )
+    assert {row[0]: row[-1] for row in out["rows"]} == ref

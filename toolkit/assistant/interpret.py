@@ -280,7 +280,12 @@ def interpret(
         lead = " " if text.endswith(subject) else f" for {subject} "
         text += lead + " and ".join(withs)
     if plan.having:
-        text += ", keeping groups where " + " and ".join(words(h) for h in plan.having)
+        # (a count of a condition's rows > 0: planning._drop_empty_groups)
+        kept = [h for h in plan.having if not _nonzero_count(h)]
+        if kept:
+            text += ", keeping groups where " + " and ".join(words(h) for h in kept)
+        if len(kept) < len(plan.having):
+            text += ", groups with none left out"
     notes = [n for n in plan.notes if n.startswith(("in the last", "in the previous"))]
     notes = [n for n in notes if all(n != c.describe for c in plan.conditions) and n not in head]
     notes = [
@@ -304,3 +309,12 @@ def interpret(
     if verified:
         text += f" (the verified query '{verified}')"
     return text.replace("  ", " ") + "."
+
+
+def _nonzero_count(h) -> bool:
+    return (
+        isinstance(h, exp.GT)
+        and isinstance(h.this, exp.Count)
+        and h.this.find(exp.Case) is not None
+        and h.expression.name == "0"
+    )

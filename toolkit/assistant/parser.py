@@ -110,6 +110,7 @@ class _State:
         self.tokens = _ranked_people(self.tokens)
         self.tokens = _superlative_qualifier(self.tokens, parser.lex)
         self.tokens = _active_qualifier(self.tokens, parser.lex)
+        self.tokens = _averaged_count(self.tokens, parser.lex)
         n = len(self.tokens)
         self.taken = [False] * n
         protected = tag(self.tokens, self.taken, parser.lex, only_time_words=True)
@@ -1491,6 +1492,41 @@ def _superlative_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
                 return [*tokens[: i + 1], *grain, tokens[k], *middle, *tokens[k + 1 :]]
             break
     return tokens
+
+
+def _averaged_count(tokens: list[Token], lex: Lexicon) -> list[Token]:
+    """ "average purchases per customer", "avg transactions per cardholder": an averaging word
+    right before the plural transactions noun, then "per <customer noun>", averages how many
+    each customer made, as "average number of purchases per customer" does (it had answered the
+    average purchase AMOUNT, the model's phrase "average purchase"). Without that grain the
+    plural has two readings (the mean amount, or the mean count per customer): decline."""
+    for i in range(len(tokens) - 1):
+        if tokens[i].text not in AVERAGING or not tokens[i + 1].raw.lower().endswith("s"):
+            continue
+        noun = lex.phrases.get((tokens[i + 1].key,), [])
+        if not noun or not all(it.kind == "table" and it.table == "transactions" for it in noun):
+            continue
+        if i + 2 < len(tokens) and (tokens[i + 1].key, tokens[i + 2].key) in lex.phrases:
+            continue  # "average transactions amount": the model's measure
+        grain = [t.text for t in tokens[i + 2 : i + 4]]
+        if len(grain) == 2 and grain[0] in {"per", "each", "a"} and grain[1] in _PEOPLE_GRAIN:
+            return [
+                *tokens[: i + 1],
+                Token("number", "number"),
+                Token("of", "of"),
+                *tokens[i + 1 :],
+            ]
+        word = tokens[i + 1].raw.lower()
+        raise CannotAnswer(
+            f"'{tokens[i].raw} {tokens[i + 1].raw}' has two readings: the average {word[:-1]} "
+            f"amount, or the average number of {word} per customer. Say 'average {word[:-1]} "
+            f"amount' or 'average number of {word} per customer'."
+        )
+    return tokens
+
+
+# the people an average count may be taken over ("average purchases per cardholder")
+_PEOPLE_GRAIN = {"customer", "cardholder", "client", "account", "member", "buyer", "user"}
 
 
 def _active_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:

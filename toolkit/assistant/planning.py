@@ -158,6 +158,8 @@ def period_condition(
         latest = asof_date.month if period.kind == "month" else (asof_date.month - 1) // 3 + 1
         wanted = period.month if period.kind == "month" else period.quarter
         year = asof_date.year if wanted <= latest else asof_date.year - 1
+        if period.year_offset is not None:
+            year = asof_date.year + period.year_offset
     if period.kind == "year":
         return sql(f"YEAR({c}) = {int(year)}"), f"in {year}"
     if period.kind == "month":
@@ -228,6 +230,8 @@ def _open_year(st, period: Period, key: str) -> Period:
     asof = getattr(st, "asof", None)
     if period.kind not in ("month", "quarter") or period.year is not None or asof is None:
         return period
+    if period.year_offset is not None:  # "Q4 of last year": no other reading
+        return dataclasses.replace(period, year=asof.year + period.year_offset)
     latest = asof.month if period.kind == "month" else (asof.month - 1) // 3 + 1
     wanted = period.month if period.kind == "month" else period.quarter
     year = asof.year if wanted <= latest else asof.year - 1
@@ -837,8 +841,21 @@ def build_plan(
         # "most", "highest", "top 5" with nothing to rank: ordering and limiting one row
         # would silently answer a different question (a count, "keeping the top 5")
         raise _by_what(st, limit)
+    _drop_empty_groups(plan)
     _order(plan, st, desc, limit, superlative)
     return plan
+
+
+def _drop_empty_groups(plan: Plan) -> None:
+    """ "number of high risk customers by segment": a count metric that counts only the rows
+    of a condition (COUNT(CASE WHEN ...)) split by a group lists the groups that have such rows,
+    as the same question read as a filter does ("high risk customers per segment", the model's
+    verified query); it had listed every segment, four of them with 0."""
+    if not plan.groups or len(plan.measures) != 1:
+        return
+    m = plan.measures[0]
+    if isinstance(m.expr, exp.Count) and m.expr.find(exp.Case) is not None:
+        plan.having.append(exp.GT(this=m.expr.copy(), expression=exp.Literal.number(0)))
 
 
 def _split_by_own_condition(plan: Plan) -> None:

@@ -7,6 +7,7 @@ reads the wall clock: periods become SQL relative to ``MAX(transaction_date)``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from toolkit.assistant.tokenise import Token
@@ -50,6 +51,8 @@ class Period:
     # kind "range": from the first day of (year, month) to the last day of (end_year, end_month)
     end_year: int | None = None
     end_month: int | None = None
+    # a month or quarter "of last year" / "this year": its year relative to the as-of date's
+    year_offset: int | None = None
 
 
 @dataclass
@@ -209,7 +212,25 @@ def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
         else:
             i += 1
     _merge_range(info, tokens, taken)
+    _merge_relative_year(info, tokens)
     return info
+
+
+def _merge_relative_year(info: TimeInfo, tokens: list[Token]) -> None:
+    """ "Q4 of last year", "December this year": a month or quarter with no year, then (after
+    at most "of") the previous or the current calendar year, is that month or quarter of that
+    year (it had read two periods and declined)."""
+    if len(info.periods) != 2 or len(info.spans) != 2:
+        return
+    (a, b), ((s1, e1), (s2, e2)) = info.periods, info.spans
+    if a.kind not in ("month", "quarter") or a.year is not None or b.unit != "YEAR":
+        return
+    if b.kind not in ("previous", "current") or b.rival is not None:
+        return
+    if not (s2 == e1 or (s2 == e1 + 1 and tokens[e1].text == "of")):
+        return
+    info.periods = [dataclasses.replace(a, year_offset=-1 if b.kind == "previous" else 0)]
+    info.spans = [(s1, e2)]
 
 
 def _merge_range(info: TimeInfo, tokens: list[Token], taken: list[bool]) -> None:
