@@ -436,3 +436,32 @@ def test_a_conditional_count_by_group_leaves_out_empty_groups(gold):
         ).fetchall()
     )
     assert {row[0]: row[-1] for row in out["rows"]} == ref
+
+
+# -- a superlative, a measure and a customers noun rank the customers by the measure
+def test_highest_measure_customer_ranks_customers(gold):
+    out = answer(gold, "the highest spending client in Q3 2024")
+    ref = gold.execute(
+        "select customer_id, sum(amount) from gold.fct_transactions where status = 'approved' "
+        "and transaction_date between '2024-07-01' and '2024-09-30' group by 1 order by 2 desc "
+        "limit 2"
+    ).fetchall()
+    assert ref[0][1] > ref[1][1]
+    assert [row[0] for row in out["rows"]] == [ref[0][0]]
+    assert float(out["rows"][0][-1]) == pytest.approx(float(ref[0][1]))
+    # the largest single transaction is still asked as such
+    assert answer(gold, "largest transaction in Q3 2024")["rows"][0][0] == pytest.approx(
+        one_value(
+            gold,
+            f"select max(amount) {APPROVED} and transaction_date between ? and ?",
+            "2024-07-01",
+            "2024-09-30",
+        )
+    )
+
+
+def test_a_customer_ids_possessive(gold):
+    out = answer(gold, "C000012's credit limit")
+    assert float(out["rows"][0][-1]) == one_value(
+        gold, "select credit_limit from gold.customer_360_profile where customer_id = 'C000012'"
+    )

@@ -483,6 +483,20 @@ class _State:
                 if self.tokens[t.end - 1].raw.lower().endswith("s"):
                     self.plural_ranked = True
             elif (
+                table_item is not None
+                and table_item.table == "customers"
+                and not col
+                and (m := self.tag_at(t.start - 1)) is not None
+                and m.end == t.start
+                and (m.first("metric") or self._fact(m))
+                and self.w(m.start - 1) in DESC_WORDS | ASC_WORDS
+            ):
+                # "highest spending customer in 2024", "the lowest LTV customers in Texas":
+                # customers ranked by the measure between (a plural keeps several rows)
+                is_group = True
+                if self.tokens[t.end - 1].raw.lower().endswith("s"):
+                    self.plural_ranked = True
+            elif (
                 lead in DESC_WORDS | ASC_WORDS
                 and col is not None
                 and not value
@@ -1169,6 +1183,15 @@ class _State:
                 return w, j
         return None, None
 
+    def _ranks_people_after(self, t: Tag) -> bool:
+        """A customers noun right after the measure ("highest spending customer")."""
+        nxt = self.tag_at(t.end)
+        return (
+            nxt is not None
+            and nxt.start == t.end
+            and any(it.kind == "table" and it.table == "customers" for it in nxt.items)
+        )
+
     def _recency_phrase(self, t: Tag) -> bool:
         """ "the 5 most recent transactions": the model's phrase for a customer's last
         transaction date holds a ranking word; a count before it asks for rows, not a split
@@ -1245,6 +1268,11 @@ class _State:
                 self.mark(t.start)  # "how many customers spent at hotels": a verb, like "bought"
                 continue
             agg, agg_idx = self.agg_before(t.start)
+            if agg_idx in self.agg_superlatives and self._ranks_people_after(t):
+                # "highest spending customer in 2024": customers ranked by their spend, not the
+                # largest single transaction (which it had answered)
+                self.agg_superlatives.discard(agg_idx)
+                agg, agg_idx = None, None
             if agg is None:
                 agg, agg_idx = self.agg_after(t)
             if agg is None and self._on_average():

@@ -71,6 +71,8 @@ def normalise(text: str) -> str:
     # "I'd like", "we're", "I'm after", "you'll": contractions other than "n't" and "'s"
     text = re.sub(r"(?<=[a-zA-Z])'(d|m|re|ll|ve)\b", lambda m: " " + _CONTRACTED[m.group(1).lower()],
                   text)  # fmt: skip
+    # "C000007's churn score": the id's possessive
+    text = re.sub(r"\b([cC]\d{6})'s\b", r"\1", text)
     # "department store + electronics": a plus between words joins them like "&"
     text = re.sub(r"(?<=[a-zA-Z])\s*\+\s*(?=[a-zA-Z])", " and ", text)
     # a dollar sign alone ("travel $ by card type") is the spend, not a number's unit
