@@ -465,3 +465,30 @@ def test_a_customer_ids_possessive(gold):
     assert float(out["rows"][0][-1]) == one_value(
         gold, "select credit_limit from gold.customer_360_profile where customer_id = 'C000012'"
     )
+
+
+# -- "leaving out X", "not counting X"; "how much went to X"
+def test_leaving_out_and_how_much_went(gold):
+    out = answer(gold, "median credit limit, not counting the Platinum cards")
+    assert float(out["rows"][0][0]) == one_value(
+        gold,
+        "select median(credit_limit) from gold.customer_360_profile where card_type <> 'Platinum'",
+    )
+    out = answer(gold, "how much went to entertainment in 2024")
+    assert out["rows"][0][0] == pytest.approx(
+        one_value(
+            gold,
+            "select sum(t.amount) from gold.fct_transactions t join gold.dim_merchant_category m "
+            "using (merchant_category_key) where t.status = 'approved' "
+            "and m.category_group = 'Entertainment' and year(t.transaction_date) = 2024",
+        )
+    )
+    # the imperative is not rewritten: still not read as a question
+    assert declined(gold, "leave out the Platinum cards")
+
+
+def test_plus_after_a_scaled_number(gold):
+    out = answer(gold, "how many customers have 25k+ LTV")
+    assert out["rows"][0][0] == one_value(
+        gold, "select count(*) from gold.customer_360_profile where lifetime_value >= 25000"
+    )

@@ -56,6 +56,8 @@ def stem(word: str) -> str:
 def normalise(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
     text = text.replace("&", " and ")
+    # "90+", "1.5k+", "$2,000+": at least that number
+    text = re.sub(r"\b(\d(?:[\d,.]*\d)?(?:k|m|%)?)\+", r"\1 or more", text, flags=re.IGNORECASE)
     # shorthand symbols typed for words: "w/ Jewelry", "churn score >= 70", "last 30d"
     text = re.sub(r"\bw/o\b", " without ", text, flags=re.IGNORECASE)
     text = re.sub(r"\bw/", " with ", text, flags=re.IGNORECASE)
@@ -71,6 +73,13 @@ def normalise(text: str) -> str:
     # "I'd like", "we're", "I'm after", "you'll": contractions other than "n't" and "'s"
     text = re.sub(r"(?<=[a-zA-Z])'(d|m|re|ll|ve)\b", lambda m: " " + _CONTRACTED[m.group(1).lower()],
                   text)  # fmt: skip
+    # "average LTV, leaving out the Declining segment", "not counting Texas": a participle of
+    # leaving something out qualifies the question (an imperative "leave out X" is not changed)
+    text = re.sub(r"\b(?:leaving out|not counting|not including)\b", "excluding", text,
+                  flags=re.IGNORECASE)  # fmt: skip
+    # "how much went to dining": the money that went there is the spend
+    text = re.sub(r"\bhow much (?=(?:went|goes|go|came|comes)\b)", "how much spend ", text,
+                  flags=re.IGNORECASE)  # fmt: skip
     # "C000007's churn score": the id's possessive
     text = re.sub(r"\b([cC]\d{6})'s\b", r"\1", text)
     # "department store + electronics": a plus between words joins them like "&"
@@ -78,7 +87,6 @@ def normalise(text: str) -> str:
     # a dollar sign alone ("travel $ by card type") is the spend, not a number's unit
     text = re.sub(r"\$(?!\s?\d)", " spend ", text)
     text = re.sub(r"(?<=[a-zA-Z])-(?=[a-zA-Z0-9])|(?<=[0-9])-(?=[a-zA-Z])", " ", text)
-    text = re.sub(r"\b(\d+)\+", r"\1 or more", text)
     # "# of silver cardholders": the sign before a word is "number" (the tokens keep no "#")
     text = re.sub(r"#\s*(?=[a-zA-Z])", "number ", text)
     # "for less than a year", "more than a week ago": the article is the number one
