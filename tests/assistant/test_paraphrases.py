@@ -492,3 +492,13 @@ def test_plus_after_a_scaled_number(gold):
     assert out["rows"][0][0] == one_value(
         gold, "select count(*) from gold.customer_360_profile where lifetime_value >= 25000"
     )
+
+
+def test_which_customer_has_the_most_transactions_counts_their_transactions(gold):
+    out = answer(gold, "which customer made the most purchases in Q4 2024")
+    ref = gold.execute(
+        f"select customer_id, count(*) {APPROVED} and transaction_date between '2024-10-01' "
+        "and '2024-12-31' group by 1 order by 2 desc limit 2"
+    ).fetchall()
+    assert ref[0][1] > ref[1][1]
+    assert [row[0] for row in out["rows"]] == [ref[0][0]] and out["rows"][0][-1] == ref[0][1]
