@@ -508,11 +508,14 @@ def build_plan(
             # "most popular channel among Gold cardholders": the cardholders are the population,
             # the transactions are counted (counting customers per channel tied at 149 each)
             subject_table = "transactions"
-        if ("customers", "customer_id") in groups and subject_table == "customers":
-            if "transactions" in entities:
-                # "which customer has the most transactions": each customer's transactions are
-                # counted (it declined: "counting customers per customer")
-                subject_table = "transactions"
+        if (
+            ("customers", "customer_id") in groups
+            and subject_table == "customers"
+            and "transactions" in entities
+        ):
+            # "which customer has the most transactions": each customer's transactions are
+            # counted (it declined: "counting customers per customer")
+            subject_table = "transactions"
         ranked = superlative or "top" in words or "bottom" in words
         says_what = (
             count_word
