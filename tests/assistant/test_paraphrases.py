@@ -502,3 +502,17 @@ def test_which_customer_has_the_most_transactions_counts_their_transactions(gold
     ).fetchall()
     assert ref[0][1] > ref[1][1]
     assert [row[0] for row in out["rows"]] == [ref[0][0]] and out["rows"][0][-1] == ref[0][1]
+
+
+def test_customers_were_active_is_active_customers(gold):
+    ref = one_value(
+        gold,
+        f"select count(distinct customer_id) {APPROVED} and transaction_date between ? and ?",
+        "2024-10-01",
+        "2024-10-31",
+    )
+    for q in (
+        "how many clients were active in October 2024",
+        "number of active cardmembers in October 2024",
+    ):
+        assert answer(gold, q)["rows"][0][0] == ref, q

@@ -1563,6 +1563,10 @@ def _active_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
     for i, token in enumerate(tokens):
         if token.text != "active":
             continue
+        nxt = lex.phrases.get((tokens[i + 1].key,), []) if i + 1 < len(tokens) else []
+        if any(it.kind == "table" and it.table == "customers" for it in nxt):
+            tokens[i + 1].text = "customer"  # "active clients": the model's "active customers"
+            return tokens
         for k in range(i + 2, min(i + 4, len(tokens))):
             noun = lex.phrases.get((tokens[k].key,), [])
             if not any(it.kind == "table" and it.table == "customers" for it in noun):

@@ -80,6 +80,9 @@ def normalise(text: str) -> str:
     # "how much went to dining": the money that went there is the spend
     text = re.sub(r"\bhow much (?=(?:went|goes|go|came|comes)\b)", "how much spend ", text,
                   flags=re.IGNORECASE)  # fmt: skip
+    # "how many customers were active each month": the model's "active customers"
+    text = re.sub(r"\b(customers|clients|cardholders|members|accounts) (?:were|are|was|is|been) active\b",
+                  r"active \1", text, flags=re.IGNORECASE)  # fmt: skip
     # "C000007's churn score": the id's possessive
     text = re.sub(r"\b([cC]\d{6})'s\b", r"\1", text)
     # "department store + electronics": a plus between words joins them like "&"
