@@ -516,3 +516,26 @@ def test_customers_were_active_is_active_customers(gold):
         "number of active cardmembers in October 2024",
     ):
         assert answer(gold, q)["rows"][0][0] == ref, q
+
+
+# -- "I need" / "we want" are the asker's verbs, not the model's "needs" / "wants" categories
+def test_i_need_and_we_want_add_no_category_filter(gold):
+    ref = one_value(
+        gold, f"select count(*) {APPROVED} and transaction_date between ? and ?",
+        "2024-12-01", "2024-12-31",
+    )  # fmt: skip
+    for q in (
+        "I need the number of transactions in December 2024",
+        "we want the # of transactions in Dec 2024",
+    ):
+        out = answer(gold, q)
+        assert out["rows"][0][0] == ref, q
+        assert "discretionary" not in out["interpretation"], q
+    # the nouns still name the categories
+    out = answer(gold, "spend on needs in December 2024")
+    assert "discretionary" in out["interpretation"] and out["rows"][0][0] < one_value(
+        gold,
+        f"select sum(amount) {APPROVED} and transaction_date between ? and ?",
+        "2024-12-01",
+        "2024-12-31",
+    )

@@ -80,6 +80,10 @@ def normalise(text: str) -> str:
     # "how much went to dining": the money that went there is the spend
     text = re.sub(r"\bhow much (?=(?:went|goes|go|came|comes)\b)", "how much spend ", text,
                   flags=re.IGNORECASE)  # fmt: skip
+    # "I need / we want the number of ...": the verb, not the model's "needs" / "wants"
+    # (essential / discretionary categories), which had silently added a filter
+    text = re.sub(r"\b(i|we|you|they|i'd|we'd)\s+(?:really\s+|just\s+|would\s+|also\s+)?(?:need|want)(?:ed)?\b",
+                  r"\1 please", text, flags=re.IGNORECASE)  # fmt: skip
     # "how many customers were active each month": the model's "active customers"
     text = re.sub(r"\b(customers|clients|cardholders|members|accounts) (?:were|are|was|is|been) active\b",
                   r"active \1", text, flags=re.IGNORECASE)  # fmt: skip
