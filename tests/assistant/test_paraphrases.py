@@ -539,3 +539,18 @@ def test_i_need_and_we_want_add_no_category_filter(gold):
         "2024-12-01",
         "2024-12-31",
     )
+
+
+# -- an order said in words sorts; it does not keep one row
+def test_an_order_in_words_sorts_all_rows(gold):
+    n_segments = one_value(
+        gold, "select count(distinct customer_segment) from gold.customer_360_profile"
+    )
+    for q in (
+        "median LTV by segment from highest to lowest",
+        "median LTV by segment, in order of highest",
+    ):
+        values = [float(row[-1]) for row in answer(gold, q)["rows"]]
+        assert len(values) == n_segments and values == sorted(values, reverse=True), q
+    values = [float(row[-1]) for row in answer(gold, "age by card type, lowest to highest")["rows"]]
+    assert len(values) == 4 and values == sorted(values)

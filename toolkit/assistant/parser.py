@@ -1306,6 +1306,16 @@ class _State:
                 desc = w in DESC_WORDS  # "..., highest first": the order only, no ranking
                 self.mark(i, i + 1)
                 continue
+            if w in DESC_WORDS | ASC_WORDS and (
+                (self.w(i - 1) == "of" and self.w(i - 2) == "order")
+                or (self.w(i + 1) == "to" and self.w(i + 2) in DESC_WORDS | ASC_WORDS)
+            ):
+                # "in order of highest", "from highest to lowest": the order only, no ranking
+                desc = w in DESC_WORDS
+                extra = [i + 1, i + 2] if self.w(i + 1) == "to" else [i - 1, i - 2]
+                self.mark(i, *extra, *([i - 1] if self.w(i - 1) == "from" else []))
+                self.comparator_tokens.update(extra)  # (the second word is no ranking either)
+                continue
             if (
                 w in {"highest", "largest", "biggest", "lowest", "smallest"}
                 and i <= 1
