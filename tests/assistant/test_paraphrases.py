@@ -554,3 +554,23 @@ def test_an_order_in_words_sorts_all_rows(gold):
         assert len(values) == n_segments and values == sorted(values, reverse=True), q
     values = [float(row[-1]) for row in answer(gold, "age by card type, lowest to highest")["rows"]]
     assert len(values) == 4 and values == sorted(values)
+
+
+# -- "where the state is Florida": the column named before its own value
+def test_a_column_named_before_its_value(gold):
+    out = answer(gold, "count of customers where the state is ohio and the card type is silver")
+    assert out["rows"][0][0] == one_value(
+        gold,
+        "select count(*) from gold.customer_360_profile where state = 'OH' and card_type = 'Silver'",
+    )
+    # a column with a value of another column still declines
+    assert declined(gold, "customers where the state is Gold")
+
+
+def test_the_figure_of_the_one_top_group_is_answered(gold):
+    out = answer(gold, "total spend for the top channel by spend in 2024")
+    ref = gold.execute(
+        f"select channel, sum(amount) {APPROVED} and year(transaction_date) = 2024 "
+        "group by 1 order by 2 desc limit 1"
+    ).fetchone()
+    assert out["rows"][0][0] == ref[0] and float(out["rows"][0][-1]) == pytest.approx(float(ref[1]))

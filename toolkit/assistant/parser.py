@@ -242,8 +242,31 @@ class _State:
         )
         if change is not None:
             apply_change(plan, change)
+        self._absorb_named_columns()
         self.check_leftovers()
         return plan
+
+    def _absorb_named_columns(self) -> None:
+        """ "where the state is Florida", "the channel is mobile": a column named right before
+        "is"/"=" and one of its own values only says which column the value belongs to."""
+        for t in self.tags:
+            col = t.first("column")
+            if col is None or any(self.used[t.start : t.end]):
+                continue
+            j = t.end
+            if self.w(j) not in {"is", "are", "equal", "equals", "of"}:
+                continue
+            j += 1 + (self.w(j + 1) in {"to", "the", "a"})
+            value = self.tag_at(j)
+            if (
+                value is not None
+                and any(
+                    it.kind == "value" and (it.table, it.name) == (col.table, col.name)
+                    for it in value.items
+                )
+                and all(self.used[value.start : value.end])
+            ):
+                self.mark(*range(t.start, t.end))
 
     # -- "when were the churn scores last updated?"
     def read_latest_write(self) -> Plan | None:

@@ -195,6 +195,16 @@ def period_condition(
     raise CannotAnswer("I don't understand that time period.")
 
 
+def _several_ranked(st, rank_at: int) -> bool:
+    """ "the top 10 customers", "the top states": several rows after the ranking word ("the top
+    segment" is one row, whose own figure is the answer)."""
+    nxt = st.tokens[rank_at + 1] if rank_at + 1 < len(st.tokens) else None
+    if nxt is not None and nxt.number is not None:
+        return nxt.number > 1
+    tag = next((t for t in st.tags if t.start > rank_at), None)
+    return tag is not None and st.tokens[tag.end - 1].raw.lower().endswith("s")
+
+
 # words that make one figure of many rows ("total", "average"): "of the top 10 customers" after
 # one of them asks for that figure over the top rows
 AGG_TOTALS = {w for w, agg in AGG_WORDS.items() if agg in ("SUM", "AVG", "MEDIAN")}
@@ -594,6 +604,7 @@ def build_plan(
         and st.w(rank_at - 2) in {"of", "for", "among", "across", "from"}
         and any(w in AGG_TOTALS for w in st.words[:rank_at])
         and any(m["pos"] < rank_at for m in measures)
+        and _several_ranked(st, rank_at)
     ):
         # "total spend of the top 10 customers", "average LTV of the top 5 customers": one
         # figure over the top rows, which the engine has no plan for (it listed the rows)
