@@ -46,6 +46,7 @@ from toolkit.assistant.vocabulary import (
     MERCHANT_NOUNS,
     NEGATED_GLUE,
     NEGATIONS,
+    PEOPLE_GRAIN,
     PERCENT_WORDS,
     POSTPOSED_AGG,
     PURCHASE_CORE,
@@ -1570,7 +1571,7 @@ def _averaged_count(tokens: list[Token], lex: Lexicon) -> list[Token]:
         if i + 2 < len(tokens) and (tokens[i + 1].key, tokens[i + 2].key) in lex.phrases:
             continue  # "average transactions amount": the model's measure
         grain = [t.text for t in tokens[i + 2 : i + 4]]
-        if len(grain) == 2 and grain[0] in {"per", "each", "a"} and grain[1] in _PEOPLE_GRAIN:
+        if len(grain) == 2 and grain[0] in {"per", "each", "a"} and grain[1] in PEOPLE_GRAIN:
             return [
                 *tokens[: i + 1],
                 Token("number", "number"),
@@ -1584,10 +1585,6 @@ def _averaged_count(tokens: list[Token], lex: Lexicon) -> list[Token]:
             f"amount' or 'average number of {word} per customer'."
         )
     return tokens
-
-
-# the people an average count may be taken over ("average purchases per cardholder")
-_PEOPLE_GRAIN = {"customer", "cardholder", "client", "account", "member", "buyer", "user"}
 
 
 def _active_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:

@@ -73,6 +73,7 @@ NEGATED_GLUE: set[str] = set(_V["negated_glue"])
 POSTPOSED_AGG: dict[str, str] = dict(_V["postposed_aggregation"])
 CLAUSE_WORDS: set[str] = set(_V["clause_words"])
 GRAIN_NOUNS: set[str] = set(_V["grain_nouns"])
+PEOPLE_GRAIN: set[str] = set(_V["people_grain"])
 # a rise or a fall of spend, and the profile columns it is read from
 RISE_WORDS: set[str] = set(_V["rise_words"])
 FALL_WORDS: set[str] = set(_V["fall_words"])
