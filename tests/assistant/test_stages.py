@@ -19,7 +19,11 @@ STAGES = [
     # (context: a read question's context clause set aside, in vocabulary.yaml's words)
     ("ground", {"spec", "model", "vocabulary", "lexicon", "ground", "context"}),
     # reading the tags (parser) into a Plan (planning), the readings left open, its words
-    ("plan", {"plan", "planning", "parser", "change", "readings", "interpret"}),
+    (
+        "plan",
+        {"plan", "planning", "parser", "change", "readings", "interpret"}
+        | {"period_change", "distinct_count"},
+    ),
     ("compile", {"compiler", "verified"}),
     ("guard", {"sql_gate", "guard"}),
     ("run", {"answer", "local", "cortex", "evaluation", "__init__"}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from toolkit.assistant import period_change
 from toolkit.assistant.plan import Plan
 
 _NAMES = {
@@ -79,6 +80,8 @@ def answer_line(
             if verified
             else f"{len(rows):,} rows."
         )
+    if plan.period_change is not None:
+        return period_change.answer_text(plan, columns, rows, fmt, _human)
     qualifiers = " ".join(plan.notes)
     qualifiers = f" {qualifiers}" if qualifiers else ""
     if plan.is_list:

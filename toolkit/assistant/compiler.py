@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from toolkit.assistant import period_change
 from toolkit.assistant.model import SemanticModel
 from toolkit.assistant.plan import ALIASES, Plan, SemiJoin, qualify
 
@@ -117,6 +118,8 @@ def compile_plan(
                 and [t.name for t in inner.find_all(exp.Table)] == ["fct_transactions"]
             ):
                 sub.replace(literal.copy())
+    if plan.period_change is not None:
+        return period_change.wrap(plan, select.sql(dialect=dialect), dialect)
     return select.sql(dialect=dialect)
 
 

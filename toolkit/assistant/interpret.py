@@ -297,6 +297,9 @@ def interpret(
     if windows:
         text += ", " + ", ".join(windows)
     groups = [g for g in plan.groups if g.label != "full_name"]
+    change = getattr(plan, "period_change", None)
+    if change is not None:  # the periods are columns side by side, not a split
+        groups = [g for g in groups if g.style not in ("year", "date")]
     if groups and not plan.is_list:
         names = [_human(g.label).replace("customer id", "customer") for g in groups]
         if any(g.label.endswith("_quarter_start") for g in groups):
@@ -305,7 +308,21 @@ def interpret(
             quarter = names[at].replace(" number", "")
             names[at - 1 : at + 2] = [f"{quarter} (year and quarter number)"]
         text += ", per " + " and ".join(names)
-    text += _ranking(plan)
+    if change is not None:
+        a, b = change.names
+        text += (
+            f"; {a} (A) against {b} (B), the change B - A and the percent change 100 * (B - A) / A"
+        )
+    if change is not None and change.rank is not None:
+        # ranked by the change, not by the measure the plan's own order names
+        unit, descending, limit = change.rank
+        by = "the change B - A" if unit == "change" else "the percent change"
+        if limit == 1:
+            text += f", keeping the one with the {'highest' if descending else 'lowest'} {by[4:]}"
+        else:
+            text += f", keeping the {'top' if descending else 'bottom'} {limit} by {by}"
+    else:
+        text += _ranking(plan)
     if verified:
         text += f" (the verified query '{verified}')"
     return text.replace("  ", " ") + "."

@@ -19,9 +19,11 @@ from toolkit.assistant.change import (
     read_change,
     read_percent_change,
 )
+from toolkit.assistant.distinct_count import apply_distinct_count, read_distinct_count
 from toolkit.assistant.ground import Tag, tag
 from toolkit.assistant.lexicon import Item, Lexicon
 from toolkit.assistant.model import SemanticModel
+from toolkit.assistant.period_change import read_period_change
 from toolkit.assistant.plan import CannotAnswer, Measure, Plan, sql
 from toolkit.assistant.planning import TXN_SIDE, build_plan
 from toolkit.assistant.timeparse import Period, TimeInfo, extract_time
@@ -208,7 +210,10 @@ class _State:
         latest = self.read_latest_write()
         if latest is not None:
             return latest
-        change = read_change(self)
+        # "% change in spend from November to December 2024": a change between two calendar
+        # periods is claimed first, so its "grow" is not read as a customer's spend rising
+        change = None if read_period_change(self) else read_change(self)
+        counted = read_distinct_count(self)  # "how many states do we have customers in"
         if change is None:
             read_percent_change(self)
             absorb_restated_windows(self)
@@ -243,6 +248,8 @@ class _State:
         )
         if change is not None:
             apply_change(plan, change)
+        if counted is not None:
+            apply_distinct_count(plan, counted, self.p.col("customers", counted).expr)
         self._absorb_named_columns()
         self.check_leftovers()
         return plan

@@ -88,6 +88,8 @@ class Plan:
     # choice points the question left open: (key, [default, *others]); readings.py runs the
     # others and declines when they give a different result (never a silent guess)
     alternatives: list[tuple[str, list]] = field(default_factory=list)
+    # two calendar periods' values, their difference and percent change (period_change.py)
+    period_change: object | None = None
 
     @property
     def is_list(self) -> bool:

@@ -13,6 +13,7 @@ import datetime as dt
 
 from sqlglot import exp
 
+from toolkit.assistant.period_change import attach as attach_period_change
 from toolkit.assistant.plan import (
     CannotAnswer,
     Column,
@@ -248,7 +249,8 @@ def _period_pair(st, words) -> bool:
     said once belongs to both; a month or quarter with no year at all is left to decline."""
     periods = st.time.periods
     # ("October and November 2024" may ask for one total over both: not read as a pair)
-    if len(periods) != 2 or st.time.grain or not {"vs", "versus", "compared"} & words:
+    changed = getattr(st, "period_change", False)  # "% change from November to December"
+    if len(periods) != 2 or st.time.grain or not ({"vs", "versus", "compared"} & words or changed):
         return False
     a, b = periods
     if a.kind != b.kind or a.kind not in _PAIR_GRAIN or a.rival or b.rival:
@@ -392,7 +394,9 @@ def build_plan(
     ):
         filters, groups = _versus_to_group(p, model, filters, groups)
 
-    if "much" in words and not measures:
+    # "how much did transactions grow from Q2 to Q3": between two periods "how much" asks the
+    # size of the change, and the rows named (transactions) are counted
+    if "much" in words and not measures and not (getattr(st, "period_change", False) and entities):
         raise CannotAnswer("How much of what? Name a measure such as spend, LTV or credit limit.")
     if open_q and not st.time.periods and not st.time.grain:
         raise CannotAnswer(
@@ -795,6 +799,11 @@ def build_plan(
         # (a calendar period: the reading says the describe text, "in Q3 2024 or in Q4 2024")
         target.append(Condition(table, cond, describe=text, period=st.time.periods[0]))
         plan.notes.append(text)
+    elif getattr(st, "period_change", False):
+        raise CannotAnswer(
+            "Name two periods of one kind with their year and no other split by time, e.g. "
+            "'% change in total spend from November to December 2024'."
+        )
     for index, period in enumerate([] if pair else st.time.periods):
         period = _open_year(st, period, f"year@{index}")
         period = _open_window(st, period, f"window@{index}")
@@ -926,6 +935,9 @@ def build_plan(
         raise _by_what(st, limit)
     _drop_empty_groups(plan)
     _order(plan, st, desc, limit, superlative)
+    if pair and getattr(st, "period_change", False):
+        # after the order: "top 3 states by spend growth" ranks by the change (period_change.py)
+        attach_period_change(plan, st.time.periods, st)
     return plan
 
 

@@ -33,6 +33,7 @@ ORDINALS = {
     "fourth": 4,
     "4th": 4,
 }
+_YEAR_GLUE = {"to", "and", "vs", "versus"}
 _LEAD = {"in", "over", "during", "for", "within", "from", "of", "the", "across", "throughout"}
 
 
@@ -180,7 +181,12 @@ def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
             period = Period("quarter", quarter=q, year=year)
             end = j + 1 if year else (i + 1 if w.startswith("q") else i + 2)
         elif _year(tok(i)) is not None and (
-            word(i - 1) in _LEAD or i == n - 1 or word(i - 1) == ""
+            word(i - 1) in _LEAD
+            or i == n - 1
+            or word(i - 1) == ""
+            # "from 2023 to 2024 for Texas": the second of two years joined by "to"/"and"/"vs"
+            # (it was read only at the end of the question)
+            or (word(i - 1) in _YEAR_GLUE and i >= 2 and taken[i - 2] and _year(tokens[i - 2]))
         ):
             period = Period("year", year=_year(tok(i)))
             end = i + 1

@@ -81,6 +81,9 @@ PEOPLE_GRAIN: set[str] = set(_V["people_grain"])
 RISE_WORDS: set[str] = set(_V["rise_words"])
 FALL_WORDS: set[str] = set(_V["fall_words"])
 CHANGE_WORDS: set[str] = set(_V["change_words"])
+PERIOD_CHANGE_WORDS: set[str] = set(_V["period_change_words"]) | {
+    stem(w) for w in _V["period_change_words"]
+}
 CHANGE_COLUMNS: dict[str, str] = dict(_V["change_columns"])
 # fillers match on the word or its stem
 FILLER: set[str] = set(_V["filler"]) | {stem(w) for w in _V["filler"]}
