@@ -197,3 +197,18 @@ def test_distinct_count_of_another_table_declines(gold):
     # which rows the categories are counted over (all, or those with spend) is unsaid
     declined(gold, "how many different merchant categories did we see spend in last month?")
     declined(gold, "how many states per segment")
+
+
+def test_dev16_probe_misses_fixed(gold):
+    # "how old" names the age (it had declined "what the average applies to")
+    out = answer(gold, "how old are our Platinum customers on average?")
+    sql = "select avg(age) from gold.customer_360_profile where card_type = 'Platinum'"
+    assert out["rows"][0][0] == pytest.approx(one_value(gold, sql))
+    # "spent money at": the noun adds nothing to the verb (it was left over and declined)
+    out = answer(gold, "how many customers spent money at restaurants in 2024?")
+    sql = (
+        "select count(distinct t.customer_id) from gold.fct_transactions t "
+        "join gold.dim_merchant_category m using (merchant_category_key) where t.status = "
+        "'approved' and m.category_name = 'Restaurants' and year(t.transaction_date) = 2024"
+    )
+    assert out["rows"] == [[one_value(gold, sql)]]

@@ -80,6 +80,9 @@ def normalise(text: str) -> str:
     # "how much went to dining": the money that went there is the spend
     text = re.sub(r"\bhow much (?=(?:went|goes|go|came|comes)\b)", "how much spend ", text,
                   flags=re.IGNORECASE)  # fmt: skip
+    # "customers who spent money at restaurants": money is what spending spends; the verb alone
+    # is read as before ("spent at restaurants"), the noun had been left over and declined
+    text = re.sub(r"\b(spend|spends|spent|spending) money\b", r"\1", text, flags=re.IGNORECASE)
     # "I need / we want the number of ...": the verb, not the model's "needs" / "wants"
     # (essential / discretionary categories), which had silently added a filter
     text = re.sub(r"\b(i|we|you|they|i'd|we'd)\s+(?:really\s+|just\s+|would\s+|also\s+)?(?:need|want)(?:ed)?\b",
