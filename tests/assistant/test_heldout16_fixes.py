@@ -4,6 +4,16 @@ questions here are not the set's).
 * a per-customer figure that is already a last-90-day one (the travel share of spend) asked
   "over the last 90 days" is that figure: the window restates the column's own; any other
   window still declines;
+* with customer ids named, the customer attributes listed ("segment, card type and LTV for
+  C000310", "churn probability and risk category for C000123") are columns to show (a
+  dimension was declined as unread, or dropped when its words were fillers); a looked-up
+  customer's age is their age; several ids are any of them (one equality per id joined by AND
+  had returned no row);
+* an average transaction value of a group named as people ("for Gold customers", "of
+  Platinum cardholders") has the same two readings as one without them (the mean of the
+  customers' own averages, the mean over their transactions): declined naming both unless
+  the question says which ("per customer", "customer average", "per transaction", "across all
+  their transactions");
 """
 
 from __future__ import annotations
@@ -58,3 +68,98 @@ def test_last_90_days_travel_share_by_a_group(gold):
 )
 def test_another_window_on_the_travel_share_still_declines(gold, question):
     assert "can't be limited to that period" in _declines(gold, question)
+
+
+# -- attributes listed for customers named by id
+@pytest.mark.parametrize(
+    ("question", "customer", "columns"),
+    [
+        ("give me the state, risk category and credit limit of C000201", "C000201",
+         ["state", "churn_risk_category", "credit_limit"]),
+        ("card type and segment for customer C000042?", "C000042", ["card_type", "customer_segment"]),
+        ("what are the risk level, churn score and age of C000015", "C000015",
+         ["churn_risk_category", "churn_risk_score", "age"]),
+    ],
+)  # fmt: skip
+def test_attributes_listed_for_a_customer_are_all_shown(gold, question, customer, columns):
+    out = _answer(gold, question)
+    expected = gold.execute(
+        f"select {', '.join(columns)} from {PROFILE} where customer_id = ?", [customer]
+    ).fetchone()
+    assert len(out["rows"]) == 1
+    row = dict(zip(out["columns"], out["rows"][0], strict=True))
+    assert row["customer_id"] == customer
+    for name, value in zip(columns, expected, strict=True):
+        assert row[name] == (
+            pytest.approx(float(value)) if isinstance(value, float | int) else value
+        )
+
+
+def test_a_value_beside_its_column_is_still_a_filter(gold):
+    # "the Declining segment" names the value's column, not a column to show
+    reason = _declines(gold, "is C000010 in the Declining segment?")
+    assert "Ask for the attribute itself" in reason
+
+
+def test_several_customer_ids_are_any_of_them(gold):
+    out = _answer(gold, "segment and LTV for C000001 and C000002")
+    expected = gold.execute(
+        f"select customer_id, customer_segment, lifetime_value from {PROFILE} "
+        "where customer_id in ('C000001', 'C000002') order by 1"
+    ).fetchall()
+    got = [(r[out["columns"].index("customer_id")], r[out["columns"].index("customer_segment")],
+            r[out["columns"].index("lifetime_value")]) for r in out["rows"]]  # fmt: skip
+    assert got == [(a, b, pytest.approx(float(c))) for a, b, c in expected]
+    total = _answer(gold, "total spend of C000003 and C000004 in 2024")
+    expected_total = _one(
+        gold,
+        f"select sum(amount) from {TXN} where status = 'approved' and year(transaction_date) = 2024 "
+        "and customer_id in ('C000003', 'C000004')",
+    )
+    assert total["rows"][0][0] == pytest.approx(expected_total)
+
+
+# -- the average transaction value of a group of customers: two readings unless one is said
+@pytest.mark.parametrize(
+    "question",
+    [
+        "average transaction value of Platinum cardholders",
+        "ATV for Silver customers in Texas?",
+        "what is the avg ticket size for high risk customers",
+    ],
+)
+def test_atv_of_customers_declines_naming_both_readings(gold, question):
+    reason = _declines(gold, question)
+    assert "two readings" in reason and "'per customer' or 'per transaction'" in reason
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "average transaction value of Platinum cardholders across all their transactions",
+        "avg ticket size of Platinum customers per transaction",
+    ],
+)
+def test_atv_over_the_transactions_when_said(gold, question):
+    out = _answer(gold, question)
+    expected = _one(
+        gold,
+        f"select avg(t.amount) from {TXN} t join {PROFILE} p using (customer_id) "
+        "where t.status = 'approved' and p.card_type = 'Platinum'",
+    )
+    assert out["rows"][0][0] == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "customer average transaction value for Platinum cardholders",
+        "average transaction value per customer for Platinum customers",
+    ],
+)
+def test_atv_as_the_customers_own_average_when_said(gold, question):
+    out = _answer(gold, question)
+    expected = _one(
+        gold, f"select avg(avg_transaction_value) from {PROFILE} where card_type = 'Platinum'"
+    )
+    assert out["rows"][0][0] == pytest.approx(expected)

@@ -68,6 +68,9 @@ from toolkit.assistant.vocabulary import (
 
 __all__ = ["CannotAnswer", "Parser"]
 
+# tables holding one row per customer: their columns are attributes of a looked-up customer
+_CUSTOMER_ATTRIBUTE_TABLES = {"customers", "churn_predictions", "customer_segments"}
+
 
 # --- the parser --------------------------------------------------------------------------
 
@@ -380,6 +383,7 @@ class _State:
             ),
             0,
         )
+        looked_up = any(token.customer_id for token in self.tokens)
         for t in self.tags:
             col = t.first("column")
             table_item = t.first("table")
@@ -538,6 +542,19 @@ class _State:
                 is_group = True
                 if self.tokens[t.end - 1].raw.lower().endswith("s"):
                     self.plural_ranked = True
+            elif (
+                looked_up
+                and col is not None
+                and col.table in _CUSTOMER_ATTRIBUTE_TABLES
+                and self.p.col(col.table, col.name).kind != "fact"
+                and not value
+                and not self._beside_own_value(t, col)
+            ):
+                # "show me segment, card type and LTV for C000310", "churn probability and risk
+                # category for C000123": with customer ids named, an attribute of theirs is a
+                # column to show (set 16 declined 'segment' in such a list, and dropped "card
+                # type" unseen); "the Declining segment" still names its value's column
+                is_group = True
             elif lead == "and" and (
                 j - 1 in group_ends
                 # "by month and channel": the time grain is the first split
@@ -550,7 +567,8 @@ class _State:
             if col:
                 column = self.p.col(col.table, col.name)
                 if column.kind == "fact":
-                    if col.name != "age":
+                    # (a looked-up customer's age is their age, not their age band)
+                    if col.name != "age" or looked_up:
                         continue  # "top customers by LTV": a fact after "by" ranks, it does not group
                     col = Item("column", col.table, "age_band")
                 groups.append((col.table, col.name))
@@ -570,6 +588,26 @@ class _State:
             self.mark(*range(t.start, t.end))
         self.group_found = bool(groups) or "who" in self.words
         return groups, group_tags
+
+    def _beside_own_value(self, t: Tag, col: Item) -> bool:
+        """ "the Declining segment", "card type Platinum": a value of the column next to it
+        (at most the/of/a/an/card between) says which column the value is of."""
+        names = {col.name} | ({"state_name"} if col.name == "state" else set())
+        for other in self.tags:
+            if other is t:
+                continue
+            between = (
+                range(t.end, other.start) if other.start >= t.end else range(other.end, t.start)
+            )
+            if len(between) > 2 or any(
+                self.w(k) not in {"the", "of", "a", "an", "card"} for k in between
+            ):
+                continue
+            if any(it.kind in ("value", "filter") and it.name in names for it in other.items):
+                return True
+            if any(it.kind == "filter" for it in other.items):
+                return True  # "high value travelers segment": a named filter beside it
+        return False
 
     def _past_qualifier(self, j: int) -> int:
         """ "top 3 travel categories", "which premium customers": a value or named filter

