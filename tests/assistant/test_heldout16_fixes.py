@@ -14,6 +14,8 @@ questions here are not the set's).
   customers' own averages, the mean over their transactions): declined naming both unless
   the question says which ("per customer", "customer average", "per transaction", "across all
   their transactions");
+* "top risk factors": a column whose own name begins with the ranking word (top_risk_factors)
+  is named, not ranked; "top 5 customers by churn score" still ranks;
 """
 
 from __future__ import annotations
@@ -163,3 +165,29 @@ def test_atv_as_the_customers_own_average_when_said(gold, question):
         gold, f"select avg(avg_transaction_value) from {PROFILE} where card_type = 'Platinum'"
     )
     assert out["rows"][0][0] == pytest.approx(expected)
+
+
+# -- a ranking word that begins a column's own name
+@pytest.mark.parametrize(
+    ("question", "customer"),
+    [("what are the top risk factors of customer C000012", "C000012"),
+     ("top risk factors and churn score for C000005", "C000005")],
+)  # fmt: skip
+def test_top_in_a_column_name_is_not_a_ranking(gold, question, customer):
+    out = _answer(gold, question)
+    expected = gold.execute(
+        f"select top_risk_factors from {PROFILE} where customer_id = ?", [customer]
+    ).fetchone()[0]
+    assert len(out["rows"]) == 1
+    assert out["rows"][0][out["columns"].index("top_risk_factors")] == expected
+
+
+def test_top_n_still_ranks(gold):
+    out = _answer(gold, "top 5 customers by churn score")
+    expected = [
+        r[0]
+        for r in gold.execute(
+            f"select customer_id from {PROFILE} order by churn_risk_score desc, customer_id limit 5"
+        ).fetchall()
+    ]
+    assert [r[0] for r in out["rows"]] == expected

@@ -139,6 +139,19 @@ class _State:
         self._undo_day_windows()
         self._absorb_open_ended_absence()
         self._name_top_columns()
+        self._ranking_word_in_a_name()
+
+    def _ranking_word_in_a_name(self) -> None:
+        """ "top risk factors for C000077?": a phrase naming a column whose own name begins
+        with the ranking word (top_risk_factors) uses the word as part of the name, not as a
+        ranking (held-out set 16 asked "rank by what?"). A synonym that only starts with such
+        a word ("biggest category") keeps it a ranking word."""
+        for t in self.tags:
+            word = self.w(t.start)
+            if word in DESC_WORDS | ASC_WORDS and any(
+                it.kind == "column" and it.name.startswith(f"{word}_") for it in t.items
+            ):
+                self.words[t.start] = f"{word}~"  # a column's word now, never a ranking
 
     def _name_top_columns(self) -> None:
         """ "have Supermarkets as their top category": "top <thing>" after a possessive names
