@@ -18,6 +18,10 @@ questions here are not the set's).
   is named, not ranked; "top 5 customers by churn score" still ranks;
 * "all quarters", "all months" (plural) is a split into every one of them, like "every
   quarter"; a clash with another split said ("yearly ..., all months") still declines;
+* "the biggest/largest (single) purchase ... who made it", "which customer made the largest
+  transaction": one transaction named in the singular is one row (its customer and amount),
+  not every customer's largest; "per customer", "by customer", plural purchases or customers
+  and "top N customers by largest purchase" keep their lists.
 """
 
 from __future__ import annotations
@@ -216,3 +220,52 @@ def test_all_months_of_a_year(gold):
 
 def test_all_months_against_another_split_declines(gold):
     assert "'months'" in _declines(gold, "yearly spend, all months")
+
+
+# -- the largest single transaction: one row
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        ("which customer made the biggest purchase last month?",
+         "transaction_date between date '2024-11-01' and date '2024-11-30'"),
+        ("largest single transaction in Q3 2024: who was it and what was the amount",
+         "transaction_date between date '2024-07-01' and date '2024-09-30'"),
+    ],
+)  # fmt: skip
+def test_the_largest_single_transaction_is_one_row(gold, question, where):
+    out = _answer(gold, question)
+    expected = gold.execute(
+        f"select customer_id, amount from {TXN} where status = 'approved' and {where} "
+        "order by amount desc limit 2"
+    ).fetchall()
+    assert expected[0][1] != expected[1][1]  # no tie at the cut
+    assert len(out["rows"]) == 1
+    assert out["rows"][0][0] == expected[0][0]
+    assert out["rows"][0][-1] == pytest.approx(float(expected[0][1]))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "largest purchase per customer in 2024",
+        "largest purchase by customer in 2024",
+        "which customers made the biggest purchases in 2024",
+    ],
+)
+def test_each_customers_largest_purchase_is_still_a_list(gold, question):
+    out = _answer(gold, question)
+    expected = _one(
+        gold,
+        f"select count(distinct customer_id) from {TXN} "
+        "where status = 'approved' and year(transaction_date) = 2024",
+    )
+    assert len(out["rows"]) == expected
+
+
+def test_top_n_customers_by_largest_purchase_still_ranks(gold):
+    out = _answer(gold, "top 5 customers by largest purchase")
+    expected = gold.execute(
+        f"select customer_id, max(amount) from {TXN} where status = 'approved' "
+        "group by 1 order by 2 desc, 1 limit 5"
+    ).fetchall()
+    assert [r[0] for r in out["rows"]] == [r[0] for r in expected]
