@@ -25,7 +25,7 @@ from toolkit.assistant.lexicon import Item, Lexicon
 from toolkit.assistant.model import SemanticModel
 from toolkit.assistant.period_change import read_period_change
 from toolkit.assistant.plan import CannotAnswer, Measure, Plan, sql
-from toolkit.assistant.planning import TXN_SIDE, build_plan
+from toolkit.assistant.planning import PER_CUSTOMER_MEANS, TXN_SIDE, build_plan
 from toolkit.assistant.timeparse import Period, TimeInfo, extract_time
 from toolkit.assistant.tokenise import Token, tokenize
 from toolkit.assistant.vocabulary import (
@@ -424,9 +424,12 @@ class _State:
                 lead == "per"
                 and not col
                 and table_item.table in ("customers", "transactions")
-                and AVERAGING & set(self.words)
+                and (AVERAGING & set(self.words) or self._mean_named())
             ):
-                self.mark(j)  # "average LTV per customer": the unit averaged over, not a group
+                # "average LTV per customer": the unit averaged over, not a group; so in "ATV of
+                # Platinum customers per transaction", whose measure is itself a mean (it had
+                # listed a row per customer)
+                self.mark(j)
                 continue
             if lead == "across" and not col and table_item.table == "customers":
                 # "total credit limit across premium cardholders": one total over those
@@ -568,6 +571,12 @@ class _State:
                 # column to show (set 16 declined 'segment' in such a list, and dropped "card
                 # type" unseen); "the Declining segment" still names its value's column
                 is_group = True
+            elif self._text_attribute_of_customers(t, col, value, first_content):
+                # "top risk factors for high risk customers in Texas": each customer's own
+                # text, shown in the list of those customers (it declined on 'risk', 'factors')
+                is_group = True
+                if ("customers", "__entity__") not in groups:
+                    groups.append(("customers", "__entity__"))
             elif lead == "and" and (
                 j - 1 in group_ends
                 # "by month and channel": the time grain is the first split
@@ -601,6 +610,28 @@ class _State:
             self.mark(*range(t.start, t.end))
         self.group_found = bool(groups) or "who" in self.words
         return groups, group_tags
+
+    def _text_attribute_of_customers(self, t: Tag, col: Item | None, value, first_content) -> bool:
+        """A customer's free-text attribute (a column with no listed values, not an enum: the
+        risk factors, the segment reason) opening the question and followed by "for"/"of"/
+        "among" and a phrase ending on customers: the text of each of them, since such a
+        column has no values to split by. Columns with listed values ("card type of customers
+        in Texas") are not read here."""
+        if col is None or value is not None or t.start != first_content:
+            return False
+        if col.table not in _CUSTOMER_ATTRIBUTE_TABLES:
+            return False
+        column = self.p.col(col.table, col.name)
+        if column.kind != "dimension" or column.is_enum or column.sample_values:
+            return False
+        if col.name in ("customer_id", "full_name") or self.w(t.end) not in {"for", "of", "among"}:
+            return False
+        return any(
+            it.kind == "table" and it.table == "customers"
+            for other in self.tags
+            if other.start > t.end
+            for it in other.items
+        )
 
     def _beside_own_value(self, t: Tag, col: Item) -> bool:
         """ "the Declining segment", "card type Platinum": a value of the column next to it
@@ -1201,6 +1232,15 @@ class _State:
             if it.kind == "column" and self.p.col(it.table, it.name).kind == "fact":
                 return it
         return None
+
+    def _mean_named(self) -> bool:
+        """A customer's own mean ticket is named ("ATV", "avg ticket"): a mean without an
+        averaging word."""
+        return any(
+            it.kind == "column" and it.name in PER_CUSTOMER_MEANS
+            for t in self.tags
+            for it in t.items
+        )
 
     def _on_average(self) -> bool:
         words = self.words

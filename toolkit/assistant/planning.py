@@ -490,6 +490,13 @@ def build_plan(
         else:
             column = p.col(item.table, item.name)
             agg = m["agg"]
+            if (
+                agg is None
+                and not ids
+                and entity_group is None
+                and _clause_group_mean(st, item, filters)
+            ):
+                agg = "AVG"  # "... per customer": the mean of those customers' own figures
             if agg is None:
                 if (
                     entity_group is not None
@@ -1170,13 +1177,13 @@ def _period_bound_summaries(st, out):
     )
 
 
-_PER_CUSTOMER_MEANS = {"avg_transaction_value", "median_transaction_value"}
+PER_CUSTOMER_MEANS = {"avg_transaction_value", "median_transaction_value"}
 
 
 def _per_transaction_reading(st, item, agg, groups, filters, entities, open_q) -> bool:
     """A customer's mean/median ticket asked with transaction-side filters, groups or a
     period (and not about "customers who ...") means the transactions' mean/median."""
-    if item.name not in _PER_CUSTOMER_MEANS or agg not in (None, "AVG", "MEDIAN") or open_q:
+    if item.name not in PER_CUSTOMER_MEANS or agg not in (None, "AVG", "MEDIAN") or open_q:
         return False
     if "customers" in entities or {"who", "whose"} & set(st.words):
         return False
@@ -1199,13 +1206,15 @@ def _ticket_grain(st, item, agg, groups, entities, open_q, filters=()) -> str | 
     (held-out set 14 answered the first alone). Naming the group as people ("for Gold
     customers", "of Platinum cardholders") does not choose either (held-out set 16 answered
     the per-customer mean alone; no earlier set's reference takes one reading for it)."""
-    if item.name not in _PER_CUSTOMER_MEANS or agg not in (None, "AVG") or open_q:
-        return None
-    if not (groups or filters):
+    if item.name not in PER_CUSTOMER_MEANS or agg not in (None, "AVG") or open_q:
         return None
     said = _grain_said(st.words) or _mean_over_said(st.words)
     if said:  # "per transaction" takes the transactions' mean, "per customer" the column
+        # (also with no group or filter: "average transaction value per transaction" had
+        # averaged the customers' own averages)
         return "transaction" if said in {"transaction", "purchase"} else None
+    if not (groups or filters):
+        return None
     if {"who", "whose"} & set(st.words):
         return None
     options = ["customer", "transaction"]
@@ -1247,6 +1256,87 @@ def _mean_over_said(words) -> str | None:
         ):
             return "customer"
     return None
+
+
+def _window_of_named_customers(st, plan: Plan) -> None:
+    """ "travel spend % of customer C000123 over the last 90 days": with the customers named
+    by id, a window asks about their figure in it, not which of them transacted then (it had
+    added "customers with transactions in the window", a condition nobody asked). A
+    last-90-day column asked over the last 90 days is its own figure (LTV and the
+    transaction count read their 90-day columns); any other figure or window declines. A
+    question on whether they transacted ("did C000123 shop in ...", "... who bought ...")
+    keeps the condition."""
+    # (the words of a name do not count: "travel spend %" is a column, not a purchase verb)
+    free = {w for i, w in enumerate(st.words) if st.tag_at(i) is None}
+    if _RELATIVE & free or _CLAUSE_VERBS & free:
+        return
+    shown = [c for c in plan.columns if c.label not in ("customer_id", "full_name")]
+    if not shown:
+        return
+    names = [{col.name for col in c.expr.find_all(exp.Column)} for c in shown]
+    if _profile_window(st.time.periods) == "spend_last_90_days" and all(
+        cols and all(_TXN_SUMMARIES.get(n) for n in cols) for cols in names
+    ):
+        for c in shown:
+            if isinstance(c.expr, exp.Column):  # the column itself: its label follows it
+                c.label = _TXN_SUMMARIES[c.expr.name]
+                c.expr = exp.column(c.label)
+                continue
+            for col in list(c.expr.find_all(exp.Column)):
+                col.replace(exp.column(_TXN_SUMMARIES[col.name]))
+        st.time.periods = []
+        plan.notes.append("in the last 90 days")
+        return
+    listed = ", ".join(c.label.replace("_", " ") for c in shown)
+    raise CannotAnswer(
+        f"The {listed} of a named customer is one fixed figure (current, all-time or last 90 "
+        "days) and can't be limited to that period; ask for their spend or transactions in the "
+        "period instead."
+    )
+
+
+def _clause_group_mean(st, item, filters) -> bool:
+    """ "average transaction value of customers who shopped online", "ATV of customers who
+    bought travel in 2024": a customer's own mean ticket named for customers picked by a
+    clause on their transactions is one figure of that group (it had listed every customer),
+    and it has three readings: the mean of those customers' own averages (over all their
+    transactions), the mean over their matching transactions, or over all of them. Declined
+    naming them unless "per customer" / "customer average" says the first (True: average the
+    column). A list word other than the clause's "who" ("list the ATV of customers who ...")
+    keeps the list (False)."""
+    if item.name not in PER_CUSTOMER_MEANS:
+        return False
+    clause = next(
+        (
+            i
+            for i, w in enumerate(st.words)
+            if w in _CLAUSE_WORDS
+            and (before := st.tag_at(i - 1)) is not None
+            and any(it.kind == "table" and it.table == "customers" for it in before.items)
+        ),
+        None,
+    )
+    if clause is None:
+        return False
+    if any(w in _LIST_VERBS for k, w in enumerate(st.words) if k != clause):
+        return False
+    inside = [f for f in filters if f["table"] in TXN_SIDE and f["pos"] > clause]
+    verb = any(w in _CLAUSE_VERBS for w in st.words[clause + 1 :])
+    timed = verb and any(start > clause for start, _ in st.time.spans)
+    if not (inside or timed):
+        return False
+    said = _grain_said(st.words) or _mean_over_said(st.words)
+    if said in {"customer", "cardholder", "client"}:
+        return True
+    named = [_filter_condition(st.p, st.model, f).describe for f in inside]
+    what = " and ".join(d for d in named if d) or "in the period named"
+    raise CannotAnswer(
+        "That question has three readings with different answers, so I won't pick one: (1) the "
+        "mean of those customers' own average transaction values (over all their transactions), "
+        f"(2) the mean over their transactions that match ({what}), or (3) the mean over all "
+        "their transactions. Say 'per customer' for (1), or ask e.g. 'average transaction value "
+        "of online purchases' for (2)."
+    )
 
 
 def _customer_side_only(groups, filters) -> bool:
@@ -1529,7 +1619,7 @@ def _one_extreme_transaction(plan: Plan, st, model, limit) -> None:
         return
     label = plan.measures[0].label
     metric = model.tables["transactions"].metrics.get(label)
-    if metric is None or not metric.expr.upper().startswith("MAX("):
+    if metric is None or not metric.expr.upper().startswith(("MAX(", "MIN(")):
         return
     named = [t for t in st.tags if any(it.kind == "metric" and it.name == label for it in t.items)]
     if len(named) != 1 or st.tokens[named[0].end - 1].raw.lower().endswith("s"):
@@ -1542,6 +1632,16 @@ def _one_extreme_transaction(plan: Plan, st, model, limit) -> None:
         for t in people
     ):
         return
+    if metric.expr.upper().startswith("MIN("):
+        # "who made the smallest transaction last month": the smallest amounts repeat (36
+        # approved $1.00 purchases in Nov 2024), so one row would hide the ties and the list of
+        # each customer's smallest, highest first, answered something else (H31's probe)
+        raise CannotAnswer(
+            "The smallest transaction is often shared: several transactions can have the same "
+            "lowest amount, so I won't name one customer. Ask for the amount ('smallest "
+            "transaction amount last month') or for a list ranked lowest first ('bottom 50 "
+            "customers by smallest transaction last month')."
+        )
     plan.order = [(label, True)] + [o for o in plan.order if o[0] != label]
     plan.limit = 1
 
@@ -1639,6 +1739,14 @@ def _list_plan(
         if is_open_question(st) and table == "customers"
         else ("transactions", "transaction_date")
     )
+    if (
+        ids
+        and table == "customers"
+        and st.time.periods
+        and not semi.conditions
+        and date_col[0] in TXN_SIDE
+    ):
+        _window_of_named_customers(st, plan)
     for index, period in enumerate(st.time.periods):
         period = _open_year(st, period, f"year@{index}")
         cond, text = period_condition(p.col_expr(*date_col), period, getattr(st, "asof", None))
