@@ -209,3 +209,49 @@ def test_counting_the_group_still_counts(gold):
         f"select count(*) from {PROFILE} where churn_risk_category = 'High Risk' and state = 'TX'",
     )
     assert out["rows"] == [[expected]]
+
+
+# -- 6. a window said as a hyphenated adjective ("90-day") is the trailing window
+def _top_spenders(gold, days, limit, where="true"):
+    return [
+        (r[0], pytest.approx(float(r[1])))
+        for r in gold.execute(
+            f"select t.customer_id, sum(t.amount) s from {TXN} t join {PROFILE} c using (customer_id) "
+            f"where t.status = 'approved' and {where} and t.transaction_date > date '2024-12-31' - "
+            f"interval {days} day group by 1 order by s desc, 1 limit {limit}"
+        ).fetchall()
+    ]
+
+
+@pytest.mark.parametrize(
+    ("question", "days", "limit", "where"),
+    [
+        ("5 highest 90-day spenders", 90, 5, "true"),
+        ("top 10 30-day spenders in Texas", 30, 10, "c.state = 'TX'"),
+        ("the 3 biggest 90-day spenders", 90, 3, "true"),
+    ],
+)
+def test_hyphenated_window_before_spenders(gold, question, days, limit, where):
+    out = _answer(gold, question)
+    assert [(r[0], r[-1]) for r in out["rows"]] == _top_spenders(gold, days, limit, where)
+
+
+def test_hyphenated_window_on_a_rate(gold):
+    out = _answer(gold, "30-day decline rate by channel")
+    expected = dict(
+        gold.execute(
+            f"select channel, 100.0 * count(*) filter (where status = 'declined') / count(*) from {TXN} "
+            "where transaction_date > date '2024-12-31' - interval 30 day group by 1"
+        ).fetchall()
+    )
+    assert {r[0]: pytest.approx(r[1]) for r in out["rows"]} == expected
+
+
+def test_hyphenated_names_of_the_model_keep_their_columns(gold):
+    out = _answer(gold, "average 90-day spend for Gold customers")
+    expected = _one(gold, f"select avg(spend_last_90_days) from {PROFILE} where card_type = 'Gold'")
+    assert out["rows"][0][0] == pytest.approx(expected)
+    ages = _answer(gold, "how many customers aged 25-34")
+    assert ages["rows"][0][0] == _one(
+        gold, f"select count(*) from {PROFILE} where age between 25 and 34"
+    )

@@ -658,6 +658,11 @@ class _State:
         just before the rows ranked or asked for qualifies them; the words that lead the
         phrase ("top 3", "which") stand before the qualifier (held-out set 11: "top 3
         travel categories by spend" asked "Top 3 by what?"). The qualifier stays a filter."""
+        span = next((sp for sp in self.time.spans if sp[0] <= j < sp[1]), None)
+        if span is not None and j == span[1] - 1:
+            # "5 highest 90-day spenders", "top 10 2024 spenders": a period said as an
+            # adjective qualifies the rows too; the ranking words stand before it
+            j = self.prev_word_idx(span[0], skip=("the", "a", "an", "our"))
         qualifier = self.tag_at(j)
         if qualifier is None or not all(i.kind in ("value", "filter") for i in qualifier.items):
             return j
@@ -1616,7 +1621,9 @@ def _ranked_people(tokens: list[Token]) -> list[Token]:
         out.append(token)
         if token.text not in RANKED_PEOPLE:
             continue
-        if not any(t.text in RANKED_PEOPLE_WORDS for t in tokens[max(0, i - 3) : i]):
+        # (a period said as an adjective in between, "top 10 30-day spenders", is not counted)
+        back = 5 if i > 1 and tokens[i - 1].hyphened and tokens[i - 2].number is not None else 3
+        if not any(t.text in RANKED_PEOPLE_WORDS for t in tokens[max(0, i - back) : i]):
             continue
         token.text = "customer"
         if any(t.text == "by" for t in tokens[i + 1 :]):

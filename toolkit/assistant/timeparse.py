@@ -132,6 +132,20 @@ def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
             # "in 90 days", "for 60 days": the trailing window
             period = Period("rolling", _unit(tok(i + 2)), int(tok(i + 1).number))
             end = i + 3
+        elif (
+            tok(i) is not None
+            and tok(i).number is not None
+            and not _year(tok(i))
+            and tok(i + 1) is not None
+            and tok(i + 1).hyphened
+            and _unit(tok(i + 1)) in ("DAY", "WEEK", "MONTH")
+        ):
+            # "5 highest 90-day spenders", "30-day decline rate": a number joined to a unit by a
+            # hyphen, as an adjective, is the trailing window ending on the as-of date (it had
+            # read 90 as the row limit and "day" as a date); synonyms such as "90-day spend"
+            # are claimed by the model's names first
+            period = Period("rolling", _unit(tok(i + 1)), int(tok(i).number))
+            end = i + 2
         elif w in {"this", "current"} and _unit(tok(i + 1)):
             period = Period("current", _unit(tok(i + 1)))
             end = i + 2

@@ -31,6 +31,8 @@ class Token:
     is_percent: bool = False
     is_money: bool = False
     customer_id: str | None = None
+    # joined to the token before by a hyphen ("90-day"): a compound adjective
+    hyphened: bool = False
 
     @property
     def key(self) -> str:
@@ -96,7 +98,9 @@ def normalise(text: str) -> str:
     text = re.sub(r"(?<=[a-zA-Z])\s*\+\s*(?=[a-zA-Z])", " and ", text)
     # a dollar sign alone ("travel $ by card type") is the spend, not a number's unit
     text = re.sub(r"\$(?!\s?\d)", " spend ", text)
-    text = re.sub(r"(?<=[a-zA-Z])-(?=[a-zA-Z0-9])|(?<=[0-9])-(?=[a-zA-Z])", " ", text)
+    # (a number's hyphen before a unit stays: "90-day" is read as an adjective, the tokens mark it)
+    text = re.sub(r"(?<=[a-zA-Z])-(?=[a-zA-Z0-9])|(?<=[0-9])-(?=[a-zA-Z])(?!(?:day|week|month)s?\b)", " ", text,
+                  flags=re.IGNORECASE)  # fmt: skip
     # "# of silver cardholders": the sign before a word is "number" (the tokens keep no "#")
     text = re.sub(r"#\s*(?=[a-zA-Z])", "number ", text)
     # "for less than a year", "more than a week ago": the article is the number one
@@ -151,8 +155,13 @@ def _parse_number(raw: str) -> tuple[float, bool, bool]:
 
 def tokenize(question: str) -> list[Token]:
     tokens: list[Token] = []
-    for match in _TOKEN.finditer(normalise(question)):
+    text = normalise(question)
+    last_end = -1
+    for match in _TOKEN.finditer(text):
         raw = match.group(0)
+        joined = last_end >= 0 and match.start() == last_end + 1 and text[last_end] == "-"
+        last_end = match.end()
+        before = len(tokens)
         if match.group("num"):
             value, percent, money = _parse_number(raw)
             tokens.append(Token("#", raw, number=value, is_percent=percent, is_money=money))
@@ -171,6 +180,8 @@ def tokenize(question: str) -> list[Token]:
                 tokens.append(Token("#", raw, number=float(NUMBER_WORDS[low])))
                 continue
             tokens.append(Token(stem(low), raw))
+        if joined and len(tokens) > before:
+            tokens[-1].hyphened = True
     return tokens
 
 
