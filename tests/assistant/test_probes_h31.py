@@ -24,6 +24,8 @@ from answers import answer as _answer
 from answers import declined as _declines
 from answers import one_value as _one
 
+from toolkit.assistant.local import ask_local
+
 PROFILE = "gold.customer_360_profile"
 TXN = "gold.fct_transactions"
 
@@ -255,3 +257,27 @@ def test_hyphenated_names_of_the_model_keep_their_columns(gold):
     assert ages["rows"][0][0] == _one(
         gold, f"select count(*) from {PROFILE} where age between 25 and 34"
     )
+
+
+# -- 7. an account's age is how long it has been open; a customer's is their age
+@pytest.mark.parametrize(
+    ("question", "order", "limit", "where"),
+    [
+        ("the 3 oldest accounts", "account_open_date asc", 3, "true"),
+        ("5 newest accounts in Texas", "account_open_date desc", 5, "state = 'TX'"),
+        ("who has the oldest account", "account_open_date asc", 1, "true"),
+        ("which customer has the newest account", "account_open_date desc", 1, "true"),
+    ],
+)
+def test_oldest_accounts_rank_by_how_long_they_are_open(gold, question, order, limit, where):
+    out = _answer(gold, question)
+    expected = gold.execute(
+        f"select customer_id from {PROFILE} where {where} order by {order}, customer_id limit {limit}"
+    ).fetchall()
+    assert [r[0] for r in out["rows"]] == [e[0] for e in expected]
+
+
+@pytest.mark.parametrize("question", ["the 3 oldest customers", "oldest account holders"])
+def test_oldest_people_are_not_read_as_accounts(gold, question):
+    out = ask_local(question, gold)
+    assert out["sql"] is None or "tenure" not in out["sql"]

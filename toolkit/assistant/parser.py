@@ -31,6 +31,8 @@ from toolkit.assistant.tokenise import Token, tokenize
 from toolkit.assistant.vocabulary import (
     ABBREVIATIONS,
     ABSENCE_WORDS,
+    ACCOUNT_AGE_MEASURE,
+    ACCOUNT_NOUNS,
     AGE_FOLLOWERS,
     AGG_WORDS,
     ASC_WORDS,
@@ -48,6 +50,8 @@ from toolkit.assistant.vocabulary import (
     MERCHANT_NOUNS,
     NEGATED_GLUE,
     NEGATIONS,
+    NEWEST_WORDS,
+    OLDEST_WORDS,
     PEOPLE_GRAIN,
     PERCENT_WORDS,
     POSTPOSED_AGG,
@@ -114,6 +118,7 @@ class _State:
         for token in self.tokens:  # "avg ticket size" is "average ticket size"
             token.text = ABBREVIATIONS.get(token.text, token.text)
         self.tokens = _ranked_people(self.tokens)
+        self.tokens = _account_age(self.tokens)
         self.tokens = _superlative_qualifier(self.tokens, parser.lex)
         self.tokens = _active_qualifier(self.tokens, parser.lex)
         self.tokens = _averaged_count(self.tokens, parser.lex)
@@ -1631,6 +1636,29 @@ def _ranked_people(tokens: list[Token]) -> list[Token]:
         if i + 1 < len(tokens) and tokens[i + 1].text in _CLAUSE_LEADS:
             continue  # "top 5 buyers who shopped online": which spend? still "Top 5 by what?"
         out += [Token("by", "by"), Token(RANKED_PEOPLE_MEASURE, RANKED_PEOPLE_MEASURE)]
+    return out
+
+
+def _account_age(tokens: list[Token]) -> list[Token]:
+    """ "the 3 oldest accounts", "who has the newest account": the age of an account is how
+    long it has been open (its tenure), so "oldest" ranks highest by it and "newest" lowest (it
+    declined: no measure). Only when the account noun follows the word and is not a person
+    ("oldest account holders": their age or their account's? left unread, as "oldest
+    customers", a person's age, is)."""
+    out: list[Token] = []
+    for i, token in enumerate(tokens):
+        out.append(token)
+        if token.text not in OLDEST_WORDS | NEWEST_WORDS or i + 1 >= len(tokens):
+            continue
+        if tokens[i + 1].text not in ACCOUNT_NOUNS or (
+            i + 2 < len(tokens) and tokens[i + 2].text in {"holder", "owner"}
+        ):
+            continue
+        token.text = "highest" if token.text in OLDEST_WORDS else "lowest"
+        if any(t.text == "by" for t in tokens[i + 2 :]):
+            continue
+        rest = [tokens[i + 1], Token("by", "by"), Token(ACCOUNT_AGE_MEASURE, ACCOUNT_AGE_MEASURE)]
+        return out + rest + tokens[i + 2 :]
     return out
 
 

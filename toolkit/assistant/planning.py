@@ -1778,6 +1778,11 @@ def _list_plan(
     if extra and (desc is not None or limit or "top" in st.words):
         by = measured[0] if ranking else extra[0]
         plan.order = [(by.label, desc if desc is not None else True)]
+        if by.label == "tenure_days" and all(c.label != "account_open_date" for c in plan.columns):
+            # "the 3 oldest accounts": the day each was opened is what the tenure counts from
+            plan.columns.append(
+                Column("account_open_date", "customers", sql("account_open_date"), "date")
+            )
     plan.order.append((plan.columns[0].label, False))
     if superlative and extra and not limit:
         plan.limit = 1

@@ -59,6 +59,11 @@ RANKING_VERBS: set[str] = set(_V["ranking_verbs"])
 RANKED_PEOPLE: set[str] = {stem(w) for w in _V["ranked_people"]["nouns"]}
 RANKED_PEOPLE_MEASURE: str = _V["ranked_people"]["measure"]
 RANKED_PEOPLE_WORDS: set[str] = set(_V["ranked_people"]["words"])
+# "the 3 oldest accounts": ranked by how long the account has been open
+ACCOUNT_NOUNS: set[str] = {stem(w) for w in _V["account_age"]["nouns"]}
+ACCOUNT_AGE_MEASURE: str = _V["account_age"]["measure"]
+OLDEST_WORDS: set[str] = set(_V["account_age"]["oldest"])
+NEWEST_WORDS: set[str] = set(_V["account_age"]["newest"])
 # "when were the churn scores last updated?" (a table's latest write time)
 UPDATE_VERBS: set[str] = {stem(w) for w in _V["update_verbs"]}
 RECENCY_WORDS: set[str] = set(_V["recency_words"])
