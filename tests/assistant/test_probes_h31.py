@@ -281,3 +281,52 @@ def test_oldest_accounts_rank_by_how_long_they_are_open(gold, question, order, l
 def test_oldest_people_are_not_read_as_accounts(gold, question):
     out = ask_local(question, gold)
     assert out["sql"] is None or "tenure" not in out["sql"]
+
+
+# -- 8. how many merchant categories: their own rows, or those with spend when it says so
+NOV = "t.transaction_date between '2024-11-01' and '2024-11-30'"
+
+
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        ("how many different merchant categories did we see spend in last month?", NOV),
+        ("how many merchant categories did customers shop at last month", NOV),
+        ("number of categories with spend in 2024", "year(t.transaction_date) = 2024"),
+        (
+            "how many categories had online spend in December 2024",
+            "t.channel = 'Online' and t.transaction_date between '2024-12-01' and '2024-12-31'",
+        ),
+        (
+            "how many merchant categories did Gold customers shop at last month",
+            f"{NOV} and t.customer_id in (select customer_id from {PROFILE} where card_type = 'Gold')",
+        ),
+    ],
+)
+def test_categories_with_spend_are_counted_over_approved_transactions(gold, question, where):
+    out = _answer(gold, question)
+    expected = _one(
+        gold,
+        f"select count(distinct m.category_name) from {TXN} t join gold.dim_merchant_category m "
+        f"using (merchant_category_key) where t.status = 'approved' and {where}",
+    )
+    assert out["rows"] == [[expected]]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how many merchant categories are there", "how many distinct merchant categories are there"],
+)
+def test_bare_category_count_is_the_dimension(gold, question):
+    out = _answer(gold, question)
+    assert out["rows"] == [
+        [_one(gold, "select count(distinct category_name) from gold.dim_merchant_category")]
+    ]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how many merchant categories are popular", "how many categories had spend over 1M in 2024"],
+)
+def test_other_category_counts_still_decline(gold, question):
+    assert _declines(gold, question)

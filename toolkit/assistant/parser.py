@@ -19,7 +19,13 @@ from toolkit.assistant.change import (
     read_change,
     read_percent_change,
 )
-from toolkit.assistant.distinct_count import apply_distinct_count, read_distinct_count
+from toolkit.assistant.distinct_count import (
+    OtherCount,
+    apply_distinct_count,
+    apply_other_count,
+    other_count_plan,
+    read_distinct_count,
+)
 from toolkit.assistant.ground import Tag, tag
 from toolkit.assistant.lexicon import Item, Lexicon
 from toolkit.assistant.model import SemanticModel
@@ -235,6 +241,9 @@ class _State:
         # periods is claimed first, so its "grow" is not read as a customer's spend rising
         change = None if read_period_change(self) else read_change(self)
         counted = read_distinct_count(self)  # "how many states do we have customers in"
+        if isinstance(counted, OtherCount) and counted.over == "rows":
+            self.check_leftovers()
+            return other_count_plan(counted, self.p.col(counted.table, counted.column).expr)
         if change is None:
             read_percent_change(self)
             absorb_restated_windows(self)
@@ -269,7 +278,9 @@ class _State:
         )
         if change is not None:
             apply_change(plan, change)
-        if counted is not None:
+        if isinstance(counted, OtherCount):
+            apply_other_count(plan, counted, self.p.col(counted.table, counted.column).expr)
+        elif counted is not None:
             apply_distinct_count(plan, counted, self.p.col("customers", counted).expr)
         self._absorb_named_columns()
         self.check_leftovers()

@@ -59,6 +59,10 @@ RANKING_VERBS: set[str] = set(_V["ranking_verbs"])
 RANKED_PEOPLE: set[str] = {stem(w) for w in _V["ranked_people"]["nouns"]}
 RANKED_PEOPLE_MEASURE: str = _V["ranked_people"]["measure"]
 RANKED_PEOPLE_WORDS: set[str] = set(_V["ranked_people"]["words"])
+# "how many merchant categories are there / did we see spend in" (distinct_count.py)
+COUNT_BARE: set[str] = set(_V["distinct_count"]["bare"])
+COUNT_SPEND_NOUNS: set[str] = set(_V["distinct_count"]["spend_nouns"])
+COUNT_SPEND_GLUE: set[str] = set(_V["distinct_count"]["spend_glue"])
 # "the 3 oldest accounts": ranked by how long the account has been open
 ACCOUNT_NOUNS: set[str] = {stem(w) for w in _V["account_age"]["nouns"]}
 ACCOUNT_AGE_MEASURE: str = _V["account_age"]["measure"]
