@@ -330,3 +330,42 @@ def test_bare_category_count_is_the_dimension(gold, question):
 )
 def test_other_category_counts_still_decline(gold, question):
     assert _declines(gold, question)
+
+
+# -- 5b. an attribute with listed values: "their X" is a column; "X of customers ..." has two readings
+@pytest.mark.parametrize(
+    ("question", "column", "where"),
+    [
+        ("list customers in Texas with their card type", "card_type", "state = 'TX'"),
+        (
+            "show high risk customers in Ohio and their segment",
+            "customer_segment",
+            "churn_risk_category = 'High Risk' and state = 'OH'",
+        ),
+    ],
+)
+def test_their_attribute_is_a_column_of_the_list(gold, question, column, where):
+    out = _answer(gold, question)
+    expected = gold.execute(
+        f"select customer_id, {column} from {PROFILE} where {where} order by 1"
+    ).fetchall()
+    at = out["columns"].index(column)
+    assert [(r[0], r[at]) for r in out["rows"]] == [tuple(e) for e in expected]
+
+
+@pytest.mark.parametrize(
+    "question", ["card type of customers in Texas", "segment for high risk customers in Ohio"]
+)
+def test_valued_attribute_of_a_customer_group_declines_naming_both(gold, question):
+    reason = _declines(gold, question)
+    assert "Two readings" in reason and "with their" in reason
+
+
+def test_a_split_by_the_attribute_still_counts(gold):
+    out = _answer(gold, "customers in Texas by card type")
+    expected = dict(
+        gold.execute(
+            f"select card_type, count(*) from {PROFILE} where state = 'TX' group by 1"
+        ).fetchall()
+    )
+    assert {r[0]: r[1] for r in out["rows"]} == expected

@@ -587,6 +587,12 @@ class _State:
                 # column to show (set 16 declined 'segment' in such a list, and dropped "card
                 # type" unseen); "the Declining segment" still names its value's column
                 is_group = True
+            elif self._their_attribute(t, col, value):
+                # "list customers in Texas with their card type": each one's own value, a column
+                # of the list (it was dropped unseen: the list came back without it)
+                is_group = True
+                if ("customers", "__entity__") not in groups:
+                    groups.append(("customers", "__entity__"))
             elif self._text_attribute_of_customers(t, col, value, first_content):
                 # "top risk factors for high risk customers in Texas": each customer's own
                 # text, shown in the list of those customers (it declined on 'risk', 'factors')
@@ -627,6 +633,25 @@ class _State:
         self.group_found = bool(groups) or "who" in self.words
         return groups, group_tags
 
+    def _their_attribute(self, t: Tag, col: Item | None, value) -> bool:
+        """ "customers in Texas with their card type", "... and their segment": a customer
+        attribute after "their", with customers named before it."""
+        if col is None or value is not None or self.w(t.start - 1) != "their":
+            return False
+        if self.w(t.start - 2) == "as" or self._beside_own_value(t, col):
+            return False  # "having Supermarkets as their top category": a value's column
+        if (
+            col.table not in _CUSTOMER_ATTRIBUTE_TABLES
+            or self.p.col(col.table, col.name).kind != "dimension"
+        ):
+            return False
+        return any(
+            it.kind == "table" and it.table == "customers"
+            for other in self.tags
+            if other.end <= t.start
+            for it in other.items
+        )
+
     def _text_attribute_of_customers(self, t: Tag, col: Item | None, value, first_content) -> bool:
         """A customer's free-text attribute (a column with no listed values, not an enum: the
         risk factors, the segment reason) opening the question and followed by "for"/"of"/
@@ -638,16 +663,26 @@ class _State:
         if col.table not in _CUSTOMER_ATTRIBUTE_TABLES:
             return False
         column = self.p.col(col.table, col.name)
-        if column.kind != "dimension" or column.is_enum or column.sample_values:
+        if column.kind != "dimension" or col.name in ("customer_id", "full_name"):
             return False
-        if col.name in ("customer_id", "full_name") or self.w(t.end) not in {"for", "of", "among"}:
+        if self.w(t.end) not in {"for", "of", "among"}:
             return False
-        return any(
+        if not any(
             it.kind == "table" and it.table == "customers"
             for other in self.tags
             if other.start > t.end
             for it in other.items
-        )
+        ):
+            return False
+        if column.is_enum or column.sample_values:
+            # "card type of customers in Texas": each customer's card type, or how many have
+            # each? (it listed the customers and dropped the card type unseen)
+            name = col.name.replace("_", " ")
+            raise CannotAnswer(
+                f"Two readings: each customer's {name}, or how many customers have each {name}. "
+                f"Say 'list ... with their {name}' or '... by {name}'."
+            )
+        return True
 
     def _beside_own_value(self, t: Tag, col: Item) -> bool:
         """ "the Declining segment", "card type Platinum": a value of the column next to it
