@@ -33,7 +33,7 @@ from toolkit.assistant.period_change import read_period_change
 from toolkit.assistant.plan import CannotAnswer, Measure, Plan, sql
 from toolkit.assistant.planning import PER_CUSTOMER_MEANS, TXN_SIDE, build_plan
 from toolkit.assistant.timeparse import Period, TimeInfo, extract_time
-from toolkit.assistant.tokenise import Token, tokenize
+from toolkit.assistant.tokenise import Token, stem, tokenize
 from toolkit.assistant.vocabulary import (
     ABBREVIATIONS,
     ABSENCE_WORDS,
@@ -52,6 +52,7 @@ from toolkit.assistant.vocabulary import (
     DISPLAY_COLUMN,
     FILLER,
     GROUP_LEAD,
+    INACTIVITY,
     LINKING_WORDS,
     MERCHANT_NOUNS,
     NEGATED_GLUE,
@@ -125,6 +126,7 @@ class _State:
             token.text = ABBREVIATIONS.get(token.text, token.text)
         self.tokens = _ranked_people(self.tokens)
         self.tokens = _account_age(self.tokens)
+        self.tokens = _gone_without(self.tokens)
         self.tokens = _superlative_qualifier(self.tokens, parser.lex)
         self.tokens = _active_qualifier(self.tokens, parser.lex)
         self.tokens = _averaged_count(self.tokens, parser.lex)
@@ -1115,9 +1117,18 @@ class _State:
         if len(rolling) != len(self.time.spans) or len(self.time.periods) != len(rolling):
             return  # spans and periods only pair up one to one when every span is a window
         for period, (start, end) in zip(self.time.periods, self.time.spans, strict=True):
-            before = self.tag_at(start - 1)
+            # "tenure of over 1,000 days", "days since last purchase is over 60 days": the span
+            # swallowed a leading "of"/"the" and a linking verb may sit before it; the column
+            # is the phrase before those, and "over" the first word after them
+            k = start
+            while k < end and self.w(k) in _DAY_LINKS:
+                k += 1
+            b = start - 1
+            while b >= 0 and self.w(b) in _DAY_LINKS and self.tag_at(b) is None:
+                b -= 1
+            before = self.tag_at(b)
             fact = before and any(it.kind == "column" and _in_days(it.name) for it in before.items)
-            if period.unit in ("DAY", "WEEK", "YEAR") and self.w(start) == "over" and fact:
+            if period.unit in ("DAY", "WEEK", "YEAR") and self.w(k) == "over" and fact:
                 for j in range(start, end):
                     self.taken[j] = self.used[j] = False
                 continue
@@ -1649,8 +1660,15 @@ def period_words(periods: list[Period]) -> str:
 
 
 def _in_days(column: str) -> bool:
-    """A measure counted in days (tenure_days, days_since_last_transaction)."""
+    """A measure counted in days (tenure_days, days_since_last_transaction); a measure over a
+    window of days (spend_last_90_days, transactions_prior_90_days) is not counted in days."""
+    if re.search(r"_(last|prior)_\d+_days$", column):
+        return False
     return column.endswith("_days") or column.startswith("days_")
+
+
+# words between a days-valued column and "over N days" ("tenure of over", "tenure is over")
+_DAY_LINKS = {"of", "the", "is", "are", "was", "being", "that", "which"}
 
 
 def _unnamed_column(t: Tag, k: int, words: list[str]) -> CannotAnswer:
@@ -1706,6 +1724,51 @@ def _account_age(tokens: list[Token]) -> list[Token]:
         rest = [tokens[i + 1], Token("by", "by"), Token(ACCOUNT_AGE_MEASURE, ACCOUNT_AGE_MEASURE)]
         return out + rest + tokens[i + 2 :]
     return out
+
+
+_OPEN_END = {"or", "more", "longer", "plus"}
+
+
+def _gone_without(tokens: list[Token]) -> list[Token]:
+    """ "have gone 60 days or more without buying anything", "went 45+ days with no purchases":
+    a span of days gone without a purchase is the days since the last transaction, at least that
+    many (it declined: the negation's target unread). The phrase is restated as that comparison
+    ("days since last transaction at least 60"); only days, only a purchase after "without" or
+    "with no", and only a lower bound ("or more", "+", or nothing: "gone 60 days" is at least
+    60); "gone under 30 days without ..." is left alone."""
+    verbs, ing = set(INACTIVITY["verbs"]), set(INACTIVITY["ing"])
+    bought = PURCHASE_CORE | PURCHASE_VERBS | TRANSACTION_NOUNS | ing
+    for i, token in enumerate(tokens):
+        if token.text not in verbs or i + 1 >= len(tokens):
+            continue
+        number = tokens[i + 1]
+        if number.number is None or number.is_money or number.is_percent:
+            continue
+        j = i + 2
+        units = 0
+        while j < len(tokens) and (tokens[j].text in _OPEN_END or tokens[j].text == "day"):
+            units += tokens[j].text == "day"
+            j += 1
+        if units != 1:
+            continue
+        if j < len(tokens) and tokens[j].text == "without":
+            j += 1
+        elif (
+            j + 1 < len(tokens)
+            and tokens[j].text == "with"
+            and tokens[j + 1].text in {"no", "zero"}
+        ):
+            j += 2
+        else:
+            continue
+        phrase = j
+        while j < len(tokens) and j - phrase < 4 and tokens[j].text in bought | PURCHASE_PHRASE:
+            j += 1
+        if not any(t.text in bought for t in tokens[phrase:j]):
+            continue
+        said = [Token(stem(w), w) for w in ["with", *INACTIVITY["measure"], "at", "least"]]
+        return [*tokens[:i], *said, number, *tokens[j:]]
+    return tokens
 
 
 _TOP_BY_WORDS = {"spending", "spend", "shopping", "purchase", "purchasing", "merchant"}

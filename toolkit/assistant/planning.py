@@ -38,10 +38,12 @@ from toolkit.assistant.vocabulary import (
     MERIT_RANK_WORDS,
     MONEY,
     OPEN_WORDS,
+    PEOPLE_GRAIN,
     PERCENT_METRICS,
     PURCHASE_VERBS,
     SUMMABLE_FACTS,
     VERBS,
+    WHOLE_POPULATION,
 )
 
 TXN_SIDE = {"transactions", "merchant_categories", "dates"}
@@ -1213,7 +1215,7 @@ def _ticket_grain(st, item, agg, groups, entities, open_q, filters=()) -> str | 
         # (also with no group or filter: "average transaction value per transaction" had
         # averaged the customers' own averages)
         return "transaction" if said in {"transaction", "purchase"} else None
-    if not (groups or filters):
+    if not (groups or filters or _whole_population_said(st.words)):
         return None
     if {"who", "whose"} & set(st.words):
         return None
@@ -1224,6 +1226,19 @@ def _ticket_grain(st, item, agg, groups, entities, open_q, filters=()) -> str | 
 
 
 _GRAIN_NOUNS = GRAIN_NOUNS  # vocabulary.yaml grain_nouns
+
+
+def _whole_population_said(words) -> bool:
+    """ "across the portfolio", "for all customers", "over the whole customer base": the whole
+    population named as the figure's scope asks for one figure of all of it, which has the same
+    two readings as one named group (the mean of the customers' own averages, the mean over all
+    transactions: held-out set 17 answered the first alone). The bare measure name asked alone
+    keeps the column (tests/assistant/test_probes_h31.py)."""
+    nouns, alls = WHOLE_POPULATION["nouns"], WHOLE_POPULATION["all"]
+    return any(
+        w in nouns or (w in alls and nxt in PEOPLE_GRAIN | nouns)
+        for w, nxt in zip(words, [*words[1:], ""], strict=True)
+    )
 
 
 def _grain_said(words) -> str | None:

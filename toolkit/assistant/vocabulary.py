@@ -67,6 +67,7 @@ COUNT_SPEND_GLUE: set[str] = set(_V["distinct_count"]["spend_glue"])
 ACCOUNT_NOUNS: set[str] = {stem(w) for w in _V["account_age"]["nouns"]}
 ACCOUNT_AGE_MEASURE: str = _V["account_age"]["measure"]
 OLDEST_WORDS: set[str] = set(_V["account_age"]["oldest"])
+INACTIVITY: dict[str, list[str]] = dict(_V["inactivity"])
 NEWEST_WORDS: set[str] = set(_V["account_age"]["newest"])
 # "when were the churn scores last updated?" (a table's latest write time)
 UPDATE_VERBS: set[str] = {stem(w) for w in _V["update_verbs"]}
@@ -86,6 +87,7 @@ POSTPOSED_AGG: dict[str, str] = dict(_V["postposed_aggregation"])
 CLAUSE_WORDS: set[str] = set(_V["clause_words"])
 GRAIN_NOUNS: set[str] = set(_V["grain_nouns"])
 PEOPLE_GRAIN: set[str] = set(_V["people_grain"])
+WHOLE_POPULATION: dict[str, set[str]] = {k: set(v) for k, v in _V["whole_population"].items()}
 # a rise or a fall of spend, and the profile columns it is read from
 RISE_WORDS: set[str] = set(_V["rise_words"])
 FALL_WORDS: set[str] = set(_V["fall_words"])

@@ -1,0 +1,131 @@
+"""Generic causes found by held-out set 17's first run (none special-cases a question; the
+questions here are not the set's).
+
+* "over N days" after a days-valued column joined by a linking word ("tenure of over 1,000
+  days", "days since last transaction is over 30 days") compares that column; it is not a
+  trailing window. A column over a window of days (spend_last_90_days) is not days-valued;
+* a per-customer mean (average transaction value) asked over the whole population ("across
+  the portfolio", "for all customers", "the whole customer base") has the same two readings
+  as one named group; "per customer" / "per transaction" still answer;
+* "gone N days (or more / N+) without buying", "went N days with no purchases": the days since
+  the last transaction, at least N (it declined: the negation's target unread); an upper bound
+  ("gone under 30 days without ...") still declines;
+* "travel share of spend", "travel % of spend", "share of spend on travel" name the travel
+  share column (the words "of spend" had added a transaction-grain measure: "different
+  grains");
+* "top factors", "main factors", "key factors" name the customer's top risk factors.
+"""
+
+from __future__ import annotations
+
+import pytest
+from answers import answer as _answer
+from answers import declined as _declines
+from answers import one_value as _one
+
+PROFILE = "gold.customer_360_profile"
+TXN = "gold.fct_transactions"
+
+
+# -- 1. "over N days" after a days-valued column is a comparison on it
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        ("how many customers have a tenure of over 1,200 days", "tenure_days > 1200"),
+        ("count of customers whose tenure is over 1,500 days", "tenure_days > 1500"),
+        (
+            "how many customers have days since last transaction of over 30 days",
+            "days_since_last_transaction > 30",
+        ),
+    ],
+)
+def test_over_n_days_after_a_days_column_compares_it(gold, question, where):
+    out = _answer(gold, question)
+    assert out["rows"][0][0] == _one(gold, f"select count(*) from {PROFILE} where {where}")
+    assert "ending" not in out["interpretation"]  # no trailing window
+
+
+def test_thousands_comma_reads_as_one_number(gold):
+    out = _answer(gold, "customers with credit limit over 1,000")
+    assert len(out["rows"]) == _one(
+        gold, f"select count(*) from {PROFILE} where credit_limit > 1000"
+    )
+
+
+# -- 2. a per-customer mean over the whole population has two readings
+@pytest.mark.parametrize(
+    "question",
+    [
+        "avg transaction value for all customers",
+        "average transaction value across the whole customer base",
+        "ATV across everyone",
+    ],
+)
+def test_mean_ticket_of_the_whole_population_declines_naming_both(gold, question):
+    reason = _declines(gold, question)
+    assert "per customer" in reason and "per transaction" in reason
+
+
+def test_mean_ticket_of_the_whole_population_per_grain_answers(gold):
+    per_txn = _answer(gold, "average transaction value across the portfolio per transaction")
+    assert per_txn["rows"][0][0] == pytest.approx(
+        _one(gold, f"select avg(amount) from {TXN} where status = 'approved'")
+    )
+    per_cust = _answer(gold, "average transaction value for all customers per customer")
+    assert per_cust["rows"][0][0] == pytest.approx(
+        _one(gold, f"select avg(avg_transaction_value) from {PROFILE}")
+    )
+
+
+# -- 7. a span of days gone without buying is the days since the last transaction
+@pytest.mark.parametrize(
+    ("question", "days"),
+    [
+        ("how many clients have gone 45 days or more without making a purchase", 45),
+        ("number of customers who went 30+ days with no transactions", 30),
+        ("how many customers have gone 90 days without using their card", 90),
+    ],
+)
+def test_gone_days_without_buying_is_days_since_last_transaction(gold, question, days):
+    out = _answer(gold, question)
+    expected = _one(
+        gold, f"select count(*) from {PROFILE} where days_since_last_transaction >= {days}"
+    )
+    assert out["rows"][0][0] == expected
+    assert "days since last transaction" in out["interpretation"]
+
+
+def test_gone_under_n_days_without_buying_still_declines(gold):
+    _declines(gold, "how many customers have gone under 30 days without buying")
+
+
+# -- 9. "travel share of spend" names the column
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        ("mean travel % of spend among gold card members", "card_type = 'Gold'"),
+        (
+            "average share of spend on travel for high risk customers",
+            "churn_risk_category = 'High Risk'",
+        ),
+        (
+            "avg travel share of total spend of Declining customers",
+            "customer_segment = 'Declining'",
+        ),
+    ],
+)
+def test_travel_share_of_spend_names_the_column(gold, question, where):
+    out = _answer(gold, question)
+    expected = _one(gold, f"select avg(travel_spend_pct) from {PROFILE} where {where}")
+    assert out["rows"][0][0] == pytest.approx(expected)
+
+
+# -- 8. "top factors" names the risk factors of a named customer
+@pytest.mark.parametrize("question", ["C000105 top factors", "main factors for C000310"])
+def test_factors_of_a_named_customer_are_its_risk_factors(gold, question):
+    cust = next(w for w in question.split() if w.startswith("C000"))
+    out = _answer(gold, question)
+    expected = gold.execute(
+        f"select top_risk_factors from {PROFILE} where customer_id = ?", [cust]
+    ).fetchone()[0]
+    assert len(out["rows"]) == 1 and expected in out["rows"][0]
