@@ -13,7 +13,11 @@ questions here are not the set's).
 * "travel share of spend", "travel % of spend", "share of spend on travel" name the travel
   share column (the words "of spend" had added a transaction-grain measure: "different
   grains");
-* "top factors", "main factors", "key factors" name the customer's top risk factors.
+* "top factors", "main factors", "key factors" name the customer's top risk factors; "why is
+  <id> flagged as / considered (high) (churn) risk" asks for them too (the label words there
+  are no condition: "high risk" had filtered out a customer of another label);
+* "MoM" between two named consecutive months is the change from the first to the second;
+  months further apart still decline.
 """
 
 from __future__ import annotations
@@ -129,3 +133,55 @@ def test_factors_of_a_named_customer_are_its_risk_factors(gold, question):
         f"select top_risk_factors from {PROFILE} where customer_id = ?", [cust]
     ).fetchone()[0]
     assert len(out["rows"]) == 1 and expected in out["rows"][0]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "why is C000042 considered high risk",
+        "why is C000310 marked as at risk of churn",
+        "why is C000105 flagged as a churn risk?",
+    ],
+)
+def test_why_a_named_customer_is_at_risk_is_its_risk_factors(gold, question):
+    cust = next(w.strip("?") for w in question.split() if w.startswith("C000"))
+    out = _answer(gold, question)
+    expected = gold.execute(
+        f"select top_risk_factors from {PROFILE} where customer_id = ?", [cust]
+    ).fetchone()[0]
+    assert len(out["rows"]) == 1 and expected in out["rows"][0]
+
+
+def test_why_without_a_customer_id_still_declines(gold):
+    _declines(gold, "why are high risk customers flagged")
+
+
+# -- 5. "MoM" between two consecutive named months
+def _month_spend(gold, month: str, where: str = "true") -> float:
+    return _one(
+        gold,
+        f"select sum(amount) from {TXN} where status = 'approved' and {where} "
+        f"and date_trunc('month', transaction_date) = date '{month}'",
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "a", "b", "where"),
+    [
+        (
+            "MoM % change in online spend, sep to oct 2024",
+            "2024-09-01",
+            "2024-10-01",
+            "channel = 'Online'",
+        ),
+        ("MoM growth in total spend from nov to dec 2023", "2023-11-01", "2023-12-01", "true"),
+    ],
+)
+def test_mom_between_two_consecutive_months_is_their_change(gold, question, a, b, where):
+    out = _answer(gold, question)
+    before, after = _month_spend(gold, a, where), _month_spend(gold, b, where)
+    assert out["rows"][0][-1] == pytest.approx(100 * (after - before) / before)
+
+
+def test_mom_between_months_further_apart_declines(gold):
+    _declines(gold, "MoM % change in spend, jan to jun 2024")

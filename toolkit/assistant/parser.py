@@ -69,6 +69,7 @@ from toolkit.assistant.vocabulary import (
     RANKED_PEOPLE_MEASURE,
     RANKED_PEOPLE_WORDS,
     RANKING_VERBS,
+    REASON_QUESTION,
     RECENCY_WORDS,
     SPAN_GLUE,
     SUPERLATIVE_AMOUNT,
@@ -127,6 +128,7 @@ class _State:
         self.tokens = _ranked_people(self.tokens)
         self.tokens = _account_age(self.tokens)
         self.tokens = _gone_without(self.tokens)
+        self.tokens = _why_at_risk(self.tokens)
         self.tokens = _superlative_qualifier(self.tokens, parser.lex)
         self.tokens = _active_qualifier(self.tokens, parser.lex)
         self.tokens = _averaged_count(self.tokens, parser.lex)
@@ -1724,6 +1726,30 @@ def _account_age(tokens: list[Token]) -> list[Token]:
         rest = [tokens[i + 1], Token("by", "by"), Token(ACCOUNT_AGE_MEASURE, ACCOUNT_AGE_MEASURE)]
         return out + rest + tokens[i + 2 :]
     return out
+
+
+def _why_at_risk(tokens: list[Token]) -> list[Token]:
+    """ "why is C000218 flagged as a churn risk?", "why is C000042 considered high risk": a
+    why-question on the churn risk of customers named by id asks for the reasons the model
+    keeps, their top risk factors ("why" and "flagged" had been unread words). From "why" to
+    the last risk word the question only names the customers and the label they carry, which
+    is no condition ("high risk" there had filtered the customer out when the label was
+    another): it is restated as the column's phrase and the ids; what follows stays ("... ?
+    top factors pls"). Without a customer id in that part, or without a risk word after
+    "why", "why" stays unread and the question declines."""
+    spec = REASON_QUESTION
+    texts = [t.text for t in tokens]
+    opener = next((i for i, w in enumerate(texts) if w in spec["opener"]), None)
+    if opener is None:
+        return tokens
+    risk = [i for i, w in enumerate(texts) if w in spec["risk"] and i > opener]
+    if not risk:
+        return tokens
+    ids = [t for t in tokens[opener : risk[-1]] if t.customer_id]
+    if not ids:
+        return tokens
+    said = [Token(stem(w), w) for w in spec["column"]]
+    return [*tokens[:opener], *said, *ids, *tokens[risk[-1] + 1 :]]
 
 
 _OPEN_END = {"or", "more", "longer", "plus"}

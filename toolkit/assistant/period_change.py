@@ -21,7 +21,12 @@ from toolkit.assistant.change import _columns_of
 from toolkit.assistant.lexicon import Item
 from toolkit.assistant.plan import CannotAnswer, Plan
 from toolkit.assistant.timeparse import Period, extract_time
-from toolkit.assistant.vocabulary import CHANGE_COLUMNS, PERCENT_WORDS, PERIOD_CHANGE_WORDS
+from toolkit.assistant.vocabulary import (
+    CHANGE_COLUMNS,
+    MONTH_OVER_MONTH,
+    PERCENT_WORDS,
+    PERIOD_CHANGE_WORDS,
+)
 
 _UNITS = ("month", "quarter", "year")
 # "customers whose spend grew", "customers who saw their spend change": a relative clause or a
@@ -50,8 +55,9 @@ def read_period_change(st) -> bool:
     periods = _split_range(st) if len(st.time.periods) == 1 else list(st.time.periods)
     if len(periods) != 2 or any(p.kind not in _UNITS for p in periods):
         return False
+    mom = _month_over_month_named(st, periods)
     if not at:
-        at = _spend_change_named(st)
+        at = _spend_change_named(st) or mom[1:2]
     if len(at) != 1:
         return False
     if _relative(st) or "with" in words[max(0, at[0] - 3) : at[0]]:
@@ -72,7 +78,7 @@ def read_period_change(st) -> bool:
             "from November to December 2024'."
         )
     st.time.periods = [a, b]
-    st.mark(*at)
+    st.mark(*at, *mom)
     # "% change": the percent is the change's unit, not a share of rows; "absolute change"
     # the difference. Said or not, it only decides what a ranking orders by.
     st.period_change_unit = None
@@ -134,6 +140,30 @@ def _spend_change_named(st) -> list[int]:
     tag.items = [Item("metric", spend[0], spend[1])]
     tag.end = word  # the change word is read here, the rest of the phrase is the spend
     return [word]
+
+
+def _month_over_month_named(st, periods: list[Period]) -> list[int]:
+    """ "MoM % change in total spend, oct to nov 2024", "month over month change, Nov to Dec
+    2024": between two named months that follow one another, "month over month" is the change
+    from the first to the second ('MoM' had been an unknown word). Months further apart
+    (a monthly series, or which month's change?) are not read so. Returns the phrase's
+    positions, its change word second (a change word said besides it is the one read)."""
+    a, b = periods
+    if a.kind != "month" or b.kind != "month" or b.year is None:
+        return []
+    if (a.year or b.year) * 12 + a.month + 1 != b.year * 12 + b.month:
+        return []
+    words = st.words
+    free = {k for k in range(len(words)) if st.tag_at(k) is None and not st.taken[k]}
+    for k in sorted(free):
+        if words[k] in _MOM:
+            return [k, k]
+        if words[k : k + 3] == ["month", "over", "month"] and {k + 1, k + 2} <= free:
+            return [k, k + 1, k + 2]
+    return []
+
+
+_MOM = set(MONTH_OVER_MONTH)
 
 
 def _split_range(st) -> list[Period]:

@@ -68,6 +68,8 @@ ACCOUNT_NOUNS: set[str] = {stem(w) for w in _V["account_age"]["nouns"]}
 ACCOUNT_AGE_MEASURE: str = _V["account_age"]["measure"]
 OLDEST_WORDS: set[str] = set(_V["account_age"]["oldest"])
 INACTIVITY: dict[str, list[str]] = dict(_V["inactivity"])
+REASON_QUESTION: dict[str, list[str]] = dict(_V["reason_question"])
+MONTH_OVER_MONTH: set[str] = set(_V["month_over_month"])
 NEWEST_WORDS: set[str] = set(_V["account_age"]["newest"])
 # "when were the churn scores last updated?" (a table's latest write time)
 UPDATE_VERBS: set[str] = {stem(w) for w in _V["update_verbs"]}
