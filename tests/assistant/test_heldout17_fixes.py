@@ -17,7 +17,12 @@ questions here are not the set's).
   <id> flagged as / considered (high) (churn) risk" asks for them too (the label words there
   are no condition: "high risk" had filtered out a customer of another label);
 * "MoM" between two named consecutive months is the change from the first to the second;
-  months further apart still decline.
+  months further apart still decline;
+* "spend in the last 90 days compared to / vs the 90 days before (the prior 90 days), %
+  change" is the last-90-day spend against the prior 90 days (the change metric); spend of
+  some transactions only ("dining spend ...") declines, as the columns hold all spend (the
+  older phrasing "% change in dining spend, last 90 days vs prior 90 days" had answered the
+  change of all spend of customers with a dining purchase).
 """
 
 from __future__ import annotations
@@ -185,3 +190,48 @@ def test_mom_between_two_consecutive_months_is_their_change(gold, question, a, b
 
 def test_mom_between_months_further_apart_declines(gold):
     _declines(gold, "MoM % change in spend, jan to jun 2024")
+
+
+# -- 6. last 90 days against the 90 days before, % change
+_CHANGE_90 = (
+    "select 100.0 * (sum(spend_last_90_days) - sum(spend_prior_90_days)) / sum(spend_prior_90_days) "
+    f"from {PROFILE} where "
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        ("spend in the last 90 days vs the prior 90 days, % change", "true"),
+        ("% change: total spend over the past 90 days against the previous 90 days", "true"),
+        (
+            "how did spend of Gold customers in the last 90 days compare to the 90 days before? % change",
+            "card_type = 'Gold'",
+        ),
+    ],
+)
+def test_last_90_days_against_the_90_before_is_the_change_metric(gold, question, where):
+    out = _answer(gold, question)
+    assert out["rows"][0][0] == pytest.approx(_one(gold, _CHANGE_90 + where))
+    # the same figure from the transactions themselves
+    if where == "true":
+        from_txn = _one(
+            gold,
+            f"select 100.0 * (sum(amount) filter (where transaction_date > d - interval 90 day) "
+            f"- sum(amount) filter (where transaction_date <= d - interval 90 day)) "
+            f"/ sum(amount) filter (where transaction_date <= d - interval 90 day) "
+            f"from {TXN}, (select max(transaction_date) as d from {TXN}) "
+            f"where status = 'approved' and transaction_date > d - interval 180 day",
+        )
+        assert out["rows"][0][0] == pytest.approx(from_txn)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "dining spend in the last 90 days vs the prior 90 days, % change",
+        "% change in online spend, last 90 days vs prior 90 days",
+    ],
+)
+def test_change_of_some_transactions_spend_over_90_day_windows_declines(gold, question):
+    _declines(gold, question)

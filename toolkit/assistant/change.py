@@ -29,6 +29,7 @@ from toolkit.assistant.vocabulary import (
 )
 
 _PRIOR = {"prior", "previous", "preceding", "before"}
+_TXN_SIDE = {"transactions", "merchant_categories", "dates"}
 
 
 @dataclass
@@ -218,7 +219,9 @@ def read_percent_change(st) -> None:
         for t in st.tags
         if any(it.kind in ("metric", "column") and last in _item_columns(st, it) for it in t.items)
     ]
-    if len(at) != 1 or len(named) != 1 or not _PRIOR & set(words):
+    if len(at) == 1 and not named:
+        named = _spend_in_two_90_day_windows(st)
+    if len(at) != 1 or len(named) != 1 or not _PRIOR & set(words) or _txn_side_said(st):
         return
     metric = next(
         (
@@ -236,6 +239,51 @@ def read_percent_change(st) -> None:
     st.taken[i] = True  # the percent is the metric's unit, not a share of rows
     st.mark(i, noun)
     named[0].items = [Item("metric", metric.table, metric.name)]
+
+
+def _txn_side_said(st) -> bool:
+    """ "dining spend ...", "online spend ...": the 90-day columns hold all of a customer's
+    spend, so a change of some transactions' spend is not theirs (it had answered the change
+    of all spend of customers with a dining purchase); left to the ordinary reading."""
+    return any(
+        i.kind in ("value", "filter") and i.table in _TXN_SIDE for t in st.tags for i in t.items
+    )
+
+
+def _spend_in_two_90_day_windows(st) -> list:
+    """ "how did spend in the last 90 days compare to the 90 days before? % change": total spend
+    in the trailing 90-day window against a 90-day window said to come before it is the
+    last-90-day spend against the prior 90 days, the two columns the change metric reads
+    ("before" and "change" had been unread). Only one spend measure, that one window, and
+    one more "90 days" and a word for before ("the 90 days before", "the prior 90 days"); a
+    second window's "day" left loose is no date column then. Returns the spend's tag, now naming
+    the last-90-day column (the caller turns it into the change metric)."""
+    spend = [
+        t for t in st.tags if any(i.kind == "metric" and i.name == "total_spend" for i in t.items)
+    ]
+    periods = st.time.periods
+    if len(spend) != 1 or not periods or not _PRIOR & set(st.words):
+        return []
+    # "dining spend ...", "online spend ...": the columns hold all of a customer's spend, so
+    # spend of some transactions only is not theirs (left to the ordinary reading)
+    if any(
+        i.kind in ("value", "filter") and i.table in _TXN_SIDE for t in st.tags for i in t.items
+    ):
+        return []
+    if any((p.kind, p.unit, p.n) != ("rolling", "DAY", 90) for p in periods):
+        return []
+    loose = _loose_90_day_windows(st)
+    if len(periods) + len(loose) != 2:
+        return []
+    days = {k + 1 for k in loose}
+    st.tags = [t for t in st.tags if not (t.start in days and t.end == t.start + 1)]
+    table = next(
+        key
+        for key, table in st.model.tables.items()
+        if CHANGE_COLUMNS["last_90_days"] in table.columns
+    )
+    spend[0].items = [Item("column", table, CHANGE_COLUMNS["last_90_days"])]
+    return spend
 
 
 def _item_columns(st, item) -> frozenset[str]:
