@@ -22,7 +22,11 @@ questions here are not the set's).
   change" is the last-90-day spend against the prior 90 days (the change metric); spend of
   some transactions only ("dining spend ...") declines, as the columns hold all spend (the
   older phrasing "% change in dining spend, last 90 days vs prior 90 days" had answered the
-  change of all spend of customers with a dining purchase).
+  change of all spend of customers with a dining purchase);
+* "jul-dec 2023 vs jul-dec 2024, % change": a hyphen between two month names is a span of
+  months ("jul to dec"), and two spans over the same months of two years are compared like
+  the two years limited to those months; naming the later first still asks which is the base
+  (as "spend change Q4 vs Q3 2024" does, test_capabilities16).
 """
 
 from __future__ import annotations
@@ -235,3 +239,53 @@ def test_last_90_days_against_the_90_before_is_the_change_metric(gold, question,
 )
 def test_change_of_some_transactions_spend_over_90_day_windows_declines(gold, question):
     _declines(gold, question)
+
+
+# -- 4. the same span of months in two years
+def _span_spend(gold, year: int, first: int, last: int, where: str) -> float:
+    return _one(
+        gold,
+        f"select sum(t.amount) from {TXN} t join gold.dim_merchant_category m using (merchant_category_key) "
+        f"where t.status = 'approved' and {where} and year(t.transaction_date) = {year} "
+        f"and month(t.transaction_date) between {first} and {last}",
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "first", "last", "where"),
+    [
+        (
+            "travel spend jul-dec 2023 vs jul-dec 2024, % change",
+            7,
+            12,
+            "m.category_group = 'Travel'",
+        ),
+        (
+            "% change in online spend, aug to oct 2023 vs aug to oct 2024",
+            8,
+            10,
+            "t.channel = 'Online'",
+        ),
+    ],
+)
+def test_same_months_of_two_years_change(gold, question, first, last, where):
+    out = _answer(gold, question)
+    a = _span_spend(gold, 2023, first, last, where)
+    b = _span_spend(gold, 2024, first, last, where)
+    row = out["rows"][0]
+    assert row[0] == pytest.approx(a) and row[1] == pytest.approx(b)
+    assert row[-1] == pytest.approx(100 * (b - a) / a)
+
+
+def test_month_span_with_a_hyphen_is_a_range(gold):
+    out = _answer(gold, "total spend sep-nov 2024")
+    expected = _one(
+        gold,
+        f"select sum(amount) from {TXN} where status = 'approved' "
+        "and transaction_date between date '2024-09-01' and date '2024-11-30'",
+    )
+    assert out["rows"][0][0] == pytest.approx(expected)
+
+
+def test_same_months_later_year_first_asks_for_the_base(gold):
+    assert "base" in _declines(gold, "travel spend jul-dec 2024 vs jul-dec 2023, % change")

@@ -53,7 +53,9 @@ def read_period_change(st) -> bool:
     words = st.words
     at = [i for i, w in enumerate(words) if w in PERIOD_CHANGE_WORDS and st.tag_at(i) is None]
     periods = _split_range(st) if len(st.time.periods) == 1 else list(st.time.periods)
-    if len(periods) != 2 or any(p.kind not in _UNITS for p in periods):
+    if len(periods) != 2 or not (
+        all(p.kind in _UNITS for p in periods) or same_months_of_two_years(*periods)
+    ):
         return False
     mom = _month_over_month_named(st, periods)
     if not at:
@@ -142,6 +144,18 @@ def _spend_change_named(st) -> list[int]:
     return [word]
 
 
+def same_months_of_two_years(a: Period, b: Period) -> bool:
+    """ "jul-dec 2024 vs jul-dec 2023": two ranges over the same calendar months, each within
+    one year, of two different years; compared as those two years limited to those months."""
+    return (
+        a.kind == b.kind == "range"
+        and a.year == a.end_year
+        and b.year == b.end_year
+        and (a.month, a.end_month) == (b.month, b.end_month)
+        and a.year != b.year
+    )
+
+
 def _month_over_month_named(st, periods: list[Period]) -> list[int]:
     """ "MoM % change in total spend, oct to nov 2024", "month over month change, Nov to Dec
     2024": between two named months that follow one another, "month over month" is the change
@@ -190,13 +204,16 @@ def _split_range(st) -> list[Period]:
 def _start(p: Period) -> dt.date:
     if p.kind == "year":
         return dt.date(p.year, 1, 1)
-    month = p.month if p.kind == "month" else 3 * p.quarter - 2
+    month = p.month if p.kind in ("month", "range") else 3 * p.quarter - 2
     return dt.date(p.year, month, 1)
 
 
 def _name(p: Period) -> str:
     if p.kind == "year":
         return str(p.year)
+    if p.kind == "range":
+        first, last = (dt.date(p.year, m, 1).strftime("%B") for m in (p.month, p.end_month))
+        return f"{first} to {last} {p.year}"  # (also an output column name: no hyphen)
     if p.kind == "quarter":
         return f"Q{p.quarter} {p.year}"
     return _start(p).strftime("%B %Y")
@@ -213,7 +230,7 @@ def attach(plan: Plan, periods: list[Period], st=None) -> None:
     grain = plan.groups[0]
     if periods[0].kind == "quarter":
         grain = next(g for g in plan.groups if g.label.endswith("_quarter_start"))
-    if periods[0].kind == "year":
+    if periods[0].kind in ("year", "range"):  # ranges: the same months of two years
         keys = tuple(p.year for p in periods)
     else:
         keys = tuple(_start(p).isoformat() for p in periods)

@@ -14,6 +14,7 @@ import datetime as dt
 from sqlglot import exp
 
 from toolkit.assistant.period_change import attach as attach_period_change
+from toolkit.assistant.period_change import same_months_of_two_years
 from toolkit.assistant.plan import (
     CannotAnswer,
     Column,
@@ -256,6 +257,9 @@ def _period_pair(st, words) -> bool:
     if len(periods) != 2 or st.time.grain or not ({"vs", "versus", "compared"} & words or changed):
         return False
     a, b = periods
+    if same_months_of_two_years(a, b):  # "jul-dec 2024 vs jul-dec 2023": a split by year
+        st.time.grain = "YEAR"
+        return True
     if a.kind != b.kind or a.kind not in _PAIR_GRAIN or a.rival or b.rival:
         return False
     if a.kind != "year":

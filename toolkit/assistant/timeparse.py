@@ -267,29 +267,47 @@ def _merge_relative_year(info: TimeInfo, tokens: list[Token]) -> None:
 def _merge_range(info: TimeInfo, tokens: list[Token], taken: list[bool]) -> None:
     """ "from March to June 2024", "between Q1 and Q3 2024": two months (or two quarters) joined
     by "to" (or "between ... and") are one range, not two periods (which declined). A year
-    said once applies to both ends; with no year at all the question still declines."""
-    if len(info.periods) != 2 or len(info.spans) != 2:
+    said once applies to both ends; with no year at all the question still declines. Each
+    two neighbouring periods are tried ("jul to dec 2024 vs jul to dec 2023": two ranges)."""
+    if len(info.periods) != len(info.spans):
         return
-    (a, b), ((s1, e1), (s2, e2)) = info.periods, info.spans
+    periods, spans, k = [], [], 0
+    while k < len(info.periods):
+        if k + 1 < len(info.periods):
+            merged = _merge_two(info.periods[k : k + 2], info.spans[k : k + 2], tokens, taken)
+            if merged is not None:
+                periods.append(merged[0])
+                spans.append(merged[1])
+                k += 2
+                continue
+        periods.append(info.periods[k])
+        spans.append(info.spans[k])
+        k += 1
+    info.periods, info.spans = periods, spans
+
+
+def _merge_two(pair, pair_spans, tokens, taken):
+    """Two neighbouring months (or quarters) joined by "to" (or "between ... and") as one range
+    and its span; None when they are not one."""
+    (a, b), ((s1, e1), (s2, e2)) = pair, pair_spans
     if a.kind != b.kind or a.kind not in ("month", "quarter") or s2 != e1 + 1:
-        return
+        return None
     glue = tokens[e1].text
     opener = s1 - 1 if s1 > 0 and tokens[s1 - 1].text == "between" and not taken[s1 - 1] else None
     if not (glue == "to" or (glue == "and" and opener is not None)):
-        return
+        return None
     first = a.month if a.kind == "month" else (a.quarter - 1) * 3 + 1
     last = b.month if b.kind == "month" else b.quarter * 3
     y1, y2 = a.year, b.year
     if y1 is None and y2 is None:
-        return
+        return None
     if y1 is None:
         y1 = y2 if first <= last else y2 - 1
     if y2 is None:
         y2 = y1 if last >= first else y1 + 1
     if (y2, last) < (y1, first):
-        return
+        return None
     start = opener if opener is not None else s1
     for j in range(start, e2):
         taken[j] = True
-    info.periods = [Period("range", year=y1, month=first, end_year=y2, end_month=last)]
-    info.spans = [(start, e2)]
+    return Period("range", year=y1, month=first, end_year=y2, end_month=last), (start, e2)

@@ -98,6 +98,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"(?<=[a-zA-Z])\s*\+\s*(?=[a-zA-Z])", " and ", text)
     # a dollar sign alone ("travel $ by card type") is the spend, not a number's unit
     text = re.sub(r"\$(?!\s?\d)", " spend ", text)
+    # "jul-dec 2024": a hyphen between two month names is a span of months, "jul to dec 2024"
+    text = _MONTH_SPAN.sub(r"\1 to \2", text)
     # (a number's hyphen before a unit stays: "90-day" is read as an adjective, the tokens mark it)
     text = re.sub(r"(?<=[a-zA-Z])-(?=[a-zA-Z0-9])|(?<=[0-9])-(?=[a-zA-Z])(?!(?:day|week|month)s?\b)", " ", text,
                   flags=re.IGNORECASE)  # fmt: skip
@@ -120,6 +122,7 @@ _YEAR_FIRST = re.compile(
     r"(?:quarter|half))",
     re.IGNORECASE,
 )
+_MONTH_SPAN = re.compile(rf"\b({_MONTHS})\s*-\s*({_MONTHS})\b", re.IGNORECASE)
 _CONTRACTED = {"d": "would", "m": "am", "re": "are", "ll": "will", "ve": "have"}
 _UNITS = {"d": "days", "wk": "weeks", "wks": "weeks", "mo": "months", "mos": "months"}
 _DECADE_WORDS = {"twenties": 2, "thirties": 3, "forties": 4, "fifties": 5, "sixties": 6,
