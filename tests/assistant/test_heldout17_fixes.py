@@ -22,7 +22,9 @@ questions here are not the set's).
   change" is the last-90-day spend against the prior 90 days (the change metric); spend of
   some transactions only ("dining spend ...") declines, as the columns hold all spend (the
   older phrasing "% change in dining spend, last 90 days vs prior 90 days" had answered the
-  change of all spend of customers with a dining purchase);
+  change of all spend of customers with a dining purchase), and so does the 90-day change
+  metric named with a transaction value ("dining spend growth ..."), unless a clause picks the
+  customers ("of customers who shop online");
 * "jul-dec 2023 vs jul-dec 2024, % change": a hyphen between two month names is a span of
   months ("jul to dec"), and two spans over the same months of two years are compared like
   the two years limited to those months; naming the later first still asks which is the base
@@ -239,6 +241,27 @@ def test_last_90_days_against_the_90_before_is_the_change_metric(gold, question,
 )
 def test_change_of_some_transactions_spend_over_90_day_windows_declines(gold, question):
     _declines(gold, question)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "dining spend growth, last 90 days vs prior 90 days",
+        "travel spend growth for gold customers",
+    ],
+)
+def test_90_day_change_metric_of_some_transactions_declines(gold, question):
+    assert "all their spend" in _declines(gold, question)
+
+
+def test_90_day_change_of_customers_picked_by_a_clause_still_answers(gold):
+    out = _answer(gold, "spend growth of customers who shop online, last 90 days vs prior 90 days")
+    expected = _one(
+        gold,
+        _CHANGE_90
+        + f"customer_id in (select customer_id from {TXN} where status = 'approved' and channel = 'Online')",
+    )
+    assert out["rows"][0][0] == pytest.approx(expected)
 
 
 # -- 4. the same span of months in two years

@@ -250,6 +250,26 @@ def _txn_side_said(st) -> bool:
     )
 
 
+_CLAUSE = {"who", "whose", "that", "with", "having"}
+
+
+def decline_filtered_90_day_change(st) -> None:
+    """ "dining spend growth, last 90 days vs prior 90 days", "online spend change 90d %": a
+    metric of the last and prior 90-day spend columns holds all of a customer's spend, so with
+    a value of the transactions named and no clause on the customers ("of customers who shop
+    online") it is not that spend's change; it had answered the change of all spend of the
+    customers with such a purchase. Declined rather than guessed."""
+    last, prior = CHANGE_COLUMNS["last_90_days"], CHANGE_COLUMNS["prior_90_days"]
+    if not any(_reads(st, item, {last, prior}) for t in st.tags for item in t.items):
+        return
+    if _txn_side_said(st) and not _CLAUSE & set(st.words):
+        raise CannotAnswer(
+            "The 90-day spend change is held per customer over all their spend, not for some of "
+            "their transactions; ask e.g. 'dining spend in Q3 vs Q4 2024, % change' for named "
+            "periods, or the change of customers who bought dining."
+        )
+
+
 def _spend_in_two_90_day_windows(st) -> list:
     """ "how did spend in the last 90 days compare to the 90 days before? % change": total spend
     in the trailing 90-day window against a 90-day window said to come before it is the

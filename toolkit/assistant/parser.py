@@ -16,6 +16,7 @@ from sqlglot import exp
 from toolkit.assistant.change import (
     absorb_restated_windows,
     apply_change,
+    decline_filtered_90_day_change,
     read_change,
     read_percent_change,
 )
@@ -251,6 +252,7 @@ class _State:
         if change is None:
             read_percent_change(self)
             absorb_restated_windows(self)
+            decline_filtered_90_day_change(self)
         ids = [i for i, t in enumerate(self.tokens) if t.customer_id]
         comparisons = self.read_comparisons()
         self.condition_spans = [(c["at"], c["end"], ("cmp", k)) for k, c in enumerate(comparisons)]
