@@ -148,6 +148,7 @@ class _State:
         self.words = [t.text if t.number is None else "#" for t in self.tokens]
         self.agg_superlatives: set[int] = set()
         self.rank_word: str | None = None  # the first ranking word read ("top", "best")
+        self.order_word: str | None = None  # the word that set the order ("worst first" too)
         self.comparator_tokens: set[int] = set()
         self.absent_recency = False  # "haven't bought in 60+ days" read as days since last
         self.negated_tags: set[int] = set()  # "excluding declined transactions": a filter
@@ -1497,6 +1498,7 @@ class _State:
                 continue  # "the largest transaction" is MAX; "at least" / "or more" compare
             if w in DESC_WORDS | ASC_WORDS and self.w(i + 1) == "first" and i > 0:
                 desc = w in DESC_WORDS  # "..., highest first": the order only, no ranking
+                self.order_word = w  # ("worst first" of a decline rate is the highest first)
                 self.mark(i, i + 1)
                 continue
             if w in DESC_WORDS | ASC_WORDS and (
@@ -1505,6 +1507,7 @@ class _State:
             ):
                 # "in order of highest", "from highest to lowest": the order only, no ranking
                 desc = w in DESC_WORDS
+                self.order_word = w
                 extra = [i + 1, i + 2] if self.w(i + 1) == "to" else [i - 1, i - 2]
                 self.mark(i, *extra, *([i - 1] if self.w(i - 1) == "from" else []))
                 self.comparator_tokens.update(extra)  # (the second word is no ranking either)
@@ -1531,7 +1534,7 @@ class _State:
                 if desc is None:
                     desc = w in DESC_WORDS
                     # kept for a decline that quotes it: "top 5 ... by what?" (planning)
-                    self.rank_word = w
+                    self.rank_word = self.order_word = w
                     self.rank_at = i
                 self.mark(i)
                 nxt = self.tokens[i + 1] if i + 1 < len(self.tokens) else None

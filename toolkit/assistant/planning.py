@@ -31,8 +31,10 @@ from toolkit.assistant.vocabulary import (
     AGG_LABEL,
     AGG_WORDS,
     ASKING_WORDS,
+    BAD_WHEN_HIGH,
     CLAUSE_WORDS,
     COUNT_METRICS,
+    GOOD_WHEN_HIGH,
     GRAIN_NOUNS,
     GROUP_LEAD,
     LIST_WORDS,
@@ -41,6 +43,7 @@ from toolkit.assistant.vocabulary import (
     OPEN_WORDS,
     PEOPLE_GRAIN,
     PERCENT_METRICS,
+    POLARITY_WORDS,
     PURCHASE_VERBS,
     SUMMABLE_FACTS,
     VERBS,
@@ -1603,8 +1606,34 @@ def _share_of_total(base_measure: Measure) -> Measure:
     return Measure(label, base_measure.table, ratio, base_measure.uses_status, style="percent")
 
 
+_AGG_PREFIXES = ("average_", "total_", "median_", "max_", "min_", "sum_")
+
+
+def _merit_direction(st, label: str, desc):
+    """ "worst decline rate", "best approval rate": "best"/"worst" rank by merit, so the end
+    kept follows the measure's polarity (vocabulary.yaml `polarity`): the worst of a measure
+    that is bad when high is its highest. A measure of no known polarity ("best age") is asked,
+    not guessed. Other ranking words (highest, top, most) keep their own direction."""
+    word = getattr(st, "order_word", None) or ""
+    merit = POLARITY_WORDS.get(word)
+    if merit is None:
+        return desc
+    names = {label} | {label[len(p) :] for p in _AGG_PREFIXES if label.startswith(p)}
+    if names & BAD_WHEN_HIGH:
+        return merit == "bad"
+    if names & GOOD_WHEN_HIGH:
+        return merit == "good"
+    shown = label.replace("_", " ")
+    raise CannotAnswer(
+        f"'{word}' {shown}: is a high {shown} good or bad? I can't tell which end is "
+        f"the {word}. Say 'highest' or 'lowest' {shown}."
+    )
+
+
 def _order(plan: Plan, st, desc, limit, superlative) -> None:
     first = plan.measures[0].label
+    if desc is not None and plan.groups:
+        desc = _merit_direction(st, first, desc)
     time_groups = [g for g in plan.groups if g.style in ("date", "year")]
     if superlative and plan.groups:
         plan.order = [(first, desc if desc is not None else True)]
@@ -1796,6 +1825,8 @@ def _list_plan(
         raise _by_what(st, limit)
     if extra and (desc is not None or limit or "top" in st.words):
         by = measured[0] if ranking else extra[0]
+        if desc is not None:
+            desc = _merit_direction(st, by.label, desc)
         plan.order = [(by.label, desc if desc is not None else True)]
         if by.label == "tenure_days" and all(c.label != "account_open_date" for c in plan.columns):
             # "the 3 oldest accounts": the day each was opened is what the tenure counts from

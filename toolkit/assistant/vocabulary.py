@@ -39,6 +39,10 @@ DESC_WORDS: set[str] = set(_V["descending_words"])
 ASC_WORDS: set[str] = set(_V["ascending_words"])
 # "top segment": better by some measure, not bigger, so a count alone does not rank it
 MERIT_RANK_WORDS: set[str] = set(_V["merit_rank_words"])
+# "worst decline rate" is the highest: the direction of "best"/"worst" follows the measure's polarity
+POLARITY_WORDS: dict[str, str] = dict(_V["polarity"]["words"])
+BAD_WHEN_HIGH: set[str] = set(_V["polarity"]["bad_when_high"])
+GOOD_WHEN_HIGH: set[str] = set(_V["polarity"]["good_when_high"])
 COUNT_WORDS: set[str] = set(_V["count_words"])
 GROUP_LEAD: set[str] = set(_V["group_lead_words"])
 AVERAGING: set[str] = set(_V["averaging_words"])

@@ -1,0 +1,79 @@
+"""Generic causes found by held-out set 18's first run (none special-cases a question; the
+questions here are not the set's).
+
+* "best"/"worst" rank by merit: the end kept follows the measure's polarity
+  (vocabulary.yaml `polarity`): the worst decline rate, churn probability or days since the
+  last purchase is the highest, the best spend, LTV or approval rate the highest; "best"/
+  "worst" of a measure of no known polarity (age, tenure) declines;
+"""
+
+from __future__ import annotations
+
+import pytest
+from answers import answer as _answer
+from answers import declined as _declines
+
+PROFILE = "gold.customer_360_profile"
+TXN = "gold.fct_transactions"
+CATS = "gold.dim_merchant_category"
+
+
+# -- 1. "best"/"worst" follow the measure's polarity
+def _decline_rate_by(gold, column: str, desc: bool) -> tuple:
+    return gold.execute(
+        f"select {column}, 100.0 * count(*) filter (where status = 'declined') / count(*) as r "
+        f"from {TXN} t join {CATS} m using (merchant_category_key) "
+        f"group by 1 order by r {'desc' if desc else 'asc'} limit 1"
+    ).fetchone()
+
+
+@pytest.mark.parametrize(
+    ("question", "column", "desc"),
+    [
+        ("which channel has the worst decline rate?", "channel", True),
+        ("category with the best decline rate", "category_name", False),
+        ("which channel had the best approval rate", "channel", True),
+    ],
+)
+def test_best_and_worst_follow_the_measures_polarity(gold, question, column, desc):
+    out = _answer(gold, question)
+    if "approval" in question:
+        ref = gold.execute(
+            f"select {column}, 100.0 * count(*) filter (where status = 'approved') / count(*) r "
+            f"from {TXN} group by 1 order by r desc limit 1"
+        ).fetchone()
+    else:
+        ref = _decline_rate_by(gold, column, desc)
+    assert out["rows"] == [[ref[0], pytest.approx(ref[1])]]
+
+
+def test_worst_churn_probability_segment_is_the_highest(gold):
+    out = _answer(gold, "which segment has the worst average churn probability?")
+    ref = gold.execute(
+        f"select customer_segment, avg(churn_probability) a from {PROFILE} "
+        "group by 1 order by a desc limit 1"
+    ).fetchone()
+    assert out["rows"] == [[ref[0], pytest.approx(ref[1])]]
+
+
+def test_worst_first_of_days_since_last_purchase_lists_the_longest_first(gold):
+    out = _answer(gold, "the 5 worst customers by days since last transaction")
+    days = [row[-1] for row in out["rows"]]
+    ref = [r[0] for r in gold.execute(
+        f"select days_since_last_transaction from {PROFILE} order by 1 desc limit 5"
+    ).fetchall()]  # fmt: skip
+    assert days == ref
+
+
+def test_worst_first_order_of_a_bad_when_high_rate(gold):
+    out = _answer(gold, "decline rate by channel in 2024, worst first")
+    rates = [row[1] for row in out["rows"]]
+    assert len(rates) == 3 and rates == sorted(rates, reverse=True)
+
+
+@pytest.mark.parametrize(
+    "question", ["which state has the best average age", "segment with the worst tenure"]
+)
+def test_best_or_worst_of_a_measure_of_unknown_polarity_declines(gold, question):
+    reason = _declines(gold, question)
+    assert "good or bad" in reason
