@@ -5,6 +5,8 @@ questions here are not the set's).
   (vocabulary.yaml `polarity`): the worst decline rate, churn probability or days since the
   last purchase is the highest, the best spend, LTV or approval rate the highest; "best"/
   "worst" of a measure of no known polarity (age, tenure) declines;
+* the last-90-day spend "vs" / "compared with" the prior 90 days, no change asked, answers
+  both totals (it had answered the last 90 days alone); a side it cannot total declines;
 """
 
 from __future__ import annotations
@@ -77,3 +79,36 @@ def test_worst_first_order_of_a_bad_when_high_rate(gold):
 def test_best_or_worst_of_a_measure_of_unknown_polarity_declines(gold, question):
     reason = _declines(gold, question)
     assert "good or bad" in reason
+
+
+# -- 2. the last 90 days vs the prior 90 days answers both sides
+@pytest.mark.parametrize(
+    "question",
+    [
+        "total spend in the last 90 days compared with the previous 90 days",
+        "spend in the last 90 days vs the prior 90 days",
+        "total spend last 90 days versus the preceding 90 days",
+    ],
+)
+def test_last_vs_prior_90_days_answers_both_totals(gold, question):
+    out = _answer(gold, question)
+    ref = gold.execute(
+        f"select sum(spend_last_90_days), sum(spend_prior_90_days) from {PROFILE}"
+    ).fetchone()
+    assert [float(v) for v in out["rows"][0][:2]] == pytest.approx([float(v) for v in ref])
+
+
+def test_last_vs_prior_90_days_by_group_answers_both_per_group(gold):
+    out = _answer(gold, "total spend last 90 days vs prior 90 days by card type")
+    ref = gold.execute(
+        f"select card_type, sum(spend_last_90_days), sum(spend_prior_90_days) from {PROFILE} "
+        "group by 1"
+    ).fetchall()
+    got = {row[0]: (float(row[1]), float(row[2])) for row in out["rows"]}
+    assert len(got) == len(ref)
+    for card, last, prior in ref:
+        assert got[card] == pytest.approx((float(last), float(prior)))
+
+
+def test_last_vs_prior_90_days_with_a_side_it_cannot_total_declines(gold):
+    _declines(gold, "average spend last 90 days vs the prior 90 days")

@@ -16,9 +16,11 @@ from functools import lru_cache
 
 from sqlglot import exp
 
+from toolkit.assistant.ground import Tag
 from toolkit.assistant.lexicon import Item
 from toolkit.assistant.plan import CannotAnswer, Condition, Plan, sql
 from toolkit.assistant.vocabulary import (
+    AGG_WORDS,
     CHANGE_COLUMNS,
     CHANGE_WORDS,
     COMPARATORS,
@@ -239,6 +241,88 @@ def read_percent_change(st) -> None:
     st.taken[i] = True  # the percent is the metric's unit, not a share of rows
     st.mark(i, noun)
     named[0].items = [Item("metric", metric.table, metric.name)]
+
+
+_VERSUS = {"vs", "versus", "compared", "against"}
+
+
+def read_both_90_day_sides(st) -> None:
+    """ "total spend last 90 days vs the prior 90 days", "spend in the last 90 days compared to
+    the 90 days before": the last-90-day spend set against a prior 90-day window with no change
+    asked (a "% change" is read by read_percent_change first) asks for both figures, the total
+    of the last and of the prior 90-day spend. It had answered the last 90 days alone, the
+    second window read as restating the first (held-out set 18). The prior window becomes the
+    prior-90-day total, the metric of the same form over the other column; when the first side
+    is no such total ("average spend ...", a listed column) the question declines rather than
+    drop a side."""
+    words = set(st.words)
+    if not _VERSUS & words or not _PRIOR & words:
+        return
+    last, prior = CHANGE_COLUMNS["last_90_days"], CHANGE_COLUMNS["prior_90_days"]
+    if any(_item_reads(st, it, prior) for t in st.tags for it in t.items):
+        return  # both sides named already ("spend last 90 days vs spend prior 90 days")
+    sides = [t for t in st.tags if any(_item_reads(st, it, last) for it in t.items)]
+    if any(AGG_WORDS.get(w, "SUM") != "SUM" for w in st.words) and (
+        sides or _spend_in_two_90_day_windows(st)
+    ):
+        # "average spend in the last 90 days compared to the prior 90 days": per customer or
+        # per transaction; the totals would drop the average
+        raise CannotAnswer(
+            "An average over the last and prior 90 days has several readings (per customer, per "
+            "transaction); ask for 'total spend last 90 days vs the prior 90 days' or the "
+            "'% change'."
+        )
+    if not sides:
+        sides = _spend_in_two_90_day_windows(st)
+        if sides:  # the trailing-window spend is the last-90-day total
+            sides[0].items = [_same_over(st, "total_spend", "amount", last) or sides[0].items[0]]
+    if not sides:
+        return
+    periods = st.time.periods
+    loose = _loose_90_day_windows(st)
+    windows = [p for p in periods if (p.kind, p.unit, p.n) == ("rolling", "DAY", 90)]
+    if len(sides) != 1 or len(windows) != len(periods) or not 1 <= len(periods) + len(loose) <= 2:
+        return
+    side = sides[0]
+    item = next(it for it in side.items if _item_reads(st, it, last))
+    other = _same_over(st, item.name, last, prior) if item.kind == "metric" else None
+    if other is None:
+        raise CannotAnswer(
+            "That compares the last 90 days with the prior 90 days; ask for both figures, e.g. "
+            "'total spend last 90 days and total spend prior 90 days', or for the '% change'."
+        )
+    side.items = [item]
+    inside = [i for start, end in st.time.spans for i in range(start, end)]
+    at = max([side.end, *inside, *loose])
+    st.time.periods = []
+    st.mark(*inside, *loose, *[k + 1 for k in loose if st.w(k + 1) == "day"])
+    st.mark(*[i for i, w in enumerate(st.words) if w in _PRIOR | _VERSUS | {"to", "with"}
+              and st.tag_at(i) is None])  # fmt: skip
+    st.tags = sorted([*st.tags, Tag(at, at + 1, [other])], key=lambda t: t.start)
+    st.p_notes = ["the last 90 days and the 90 days before"]
+
+
+def _item_reads(st, item, column: str) -> bool:
+    """Does ``item`` name ``column`` or a metric reading it alone?"""
+    if item.kind == "column":
+        return item.name == column
+    return item.kind == "metric" and _item_columns(st, item) == {column}
+
+
+def _same_over(st, name: str, column: str, other: str) -> Item | None:
+    """The metric of the same form as ``name`` over ``other`` instead of ``column``
+    (SUM(spend_last_90_days) -> SUM(spend_prior_90_days)), if the model has one."""
+    metric = next((t.metrics[name] for t in st.model.tables.values() if name in t.metrics), None)
+    if metric is None:
+        return None
+    want = sql(metric.expr).transform(
+        lambda n: exp.column(other) if isinstance(n, exp.Column) and n.name == column else n
+    )
+    for key, table in st.model.tables.items():
+        for m in table.metrics.values():
+            if sql(m.expr) == want:
+                return Item("metric", key, m.name)
+    return None
 
 
 def _txn_side_said(st) -> bool:

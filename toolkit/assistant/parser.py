@@ -17,6 +17,7 @@ from toolkit.assistant.change import (
     absorb_restated_windows,
     apply_change,
     decline_filtered_90_day_change,
+    read_both_90_day_sides,
     read_change,
     read_percent_change,
 )
@@ -252,6 +253,7 @@ class _State:
             return other_count_plan(counted, self.p.col(counted.table, counted.column).expr)
         if change is None:
             read_percent_change(self)
+            read_both_90_day_sides(self)
             absorb_restated_windows(self)
             decline_filtered_90_day_change(self)
         ids = [i for i, t in enumerate(self.tokens) if t.customer_id]
