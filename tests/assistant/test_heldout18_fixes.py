@@ -10,6 +10,9 @@ questions here are not the set's).
 * "most popular <thing>" is popular by purchase count or by spend: both are run and the
   question declines naming both when they differ ("most common" keeps the count, as
   test_generalisation asks; no earlier set reads "popular" either way);
+* a bare "average transaction value" (no group, filter, customer or list) has the two readings
+  "ATV across the portfolio" has (the customers' own averages, or all approved transactions);
+  "per customer" / "per transaction" answer, and a list or one customer keeps the column;
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import pytest
 from answers import answer as _answer
 from answers import declined as _declines
+from answers import one_value as _one
 
 PROFILE = "gold.customer_360_profile"
 TXN = "gold.fct_transactions"
@@ -144,3 +148,24 @@ def test_most_popular_declines_naming_both_when_they_differ(gold, question, wher
 def test_most_popular_by_a_named_measure_answers(gold):
     out = _answer(gold, "most popular merchant category among Platinum cardholders by spend")
     assert out["rows"][0][0] == _top_category(gold, "sum(t.amount)", "p.card_type = 'Platinum'")
+
+
+# -- 4. the bare average transaction value names both readings
+@pytest.mark.parametrize(
+    "question",
+    ["average transaction value", "what's our ATV?", "tell me the avg transaction value"],
+)
+def test_bare_average_transaction_value_declines_naming_both(gold, question):
+    reason = _declines(gold, question)
+    per_customer = _one(gold, f"select avg(avg_transaction_value) from {PROFILE}")
+    per_txn = _one(gold, f"select avg(amount) from {TXN} where status = 'approved'")
+    assert f"{per_customer:,.2f}" in reason and f"{per_txn:,.2f}" in reason
+
+
+def test_average_transaction_value_of_one_customer_or_a_list_keeps_the_column(gold):
+    one = _answer(gold, "avg transaction value of C000123")
+    assert one["rows"][0][-1] == pytest.approx(
+        _one(gold, f"select avg_transaction_value from {PROFILE} where customer_id = 'C000123'")
+    )
+    listed = _answer(gold, "list customers with their average transaction value")
+    assert len(listed["rows"]) == _one(gold, f"select count(*) from {PROFILE}")

