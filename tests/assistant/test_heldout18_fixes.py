@@ -13,6 +13,8 @@ questions here are not the set's).
 * a bare "average transaction value" (no group, filter, customer or list) has the two readings
   "ATV across the portfolio" has (the customers' own averages, or all approved transactions);
   "per customer" / "per transaction" answer, and a list or one customer keeps the column;
+* "..., biggest LTV first": a ranking word, a figure's name and "first" order the rows by that
+  figure (no ranking); a figure not among those asked for declines;
 """
 
 from __future__ import annotations
@@ -169,3 +171,28 @@ def test_average_transaction_value_of_one_customer_or_a_list_keeps_the_column(go
     )
     listed = _answer(gold, "list customers with their average transaction value")
     assert len(listed["rows"]) == _one(gold, f"select count(*) from {PROFILE}")
+
+
+# -- 5a. "<ranking word> <figure> first" orders the rows by that figure
+@pytest.mark.parametrize(
+    ("question", "where", "column", "desc"),
+    [
+        ("list the Platinum customers with LTV over 20k, highest LTV first",
+         "card_type = 'Platinum' and lifetime_value > 20000", "lifetime_value", True),
+        ("show gold customers in Ohio with their credit limit and LTV, lowest credit limit first",
+         "card_type = 'Gold' and state = 'OH'", "credit_limit", False),
+        ("list platinum customers in Texas with their churn score and LTV, highest LTV first",
+         "card_type = 'Platinum' and state = 'TX'", "lifetime_value", True),
+    ],
+)  # fmt: skip
+def test_a_figure_named_before_first_orders_the_rows(gold, question, where, column, desc):
+    out = _answer(gold, question)
+    ref = gold.execute(
+        f"select customer_id from {PROFILE} where {where} "
+        f"order by {column} {'desc' if desc else 'asc'}, customer_id"
+    ).fetchall()
+    assert [row[0] for row in out["rows"]] == [r[0] for r in ref]
+
+
+def test_a_figure_named_before_first_that_is_not_shown_declines(gold):
+    _declines(gold, "list customers in Ohio with their LTV, highest churn score first")

@@ -150,6 +150,8 @@ class _State:
         self.agg_superlatives: set[int] = set()
         self.rank_word: str | None = None  # the first ranking word read ("top", "best")
         self.order_word: str | None = None  # the word that set the order ("worst first" too)
+        self.order_names: set[str] = set()  # "biggest LTV first": what the rows are ordered by
+        self.order_phrase_at: int | None = None  # where that phrase's ranking word stands
         self.comparator_tokens: set[int] = set()
         self.absent_recency = False  # "haven't bought in 60+ days" read as days since last
         self.negated_tags: set[int] = set()  # "excluding declined transactions": a filter
@@ -257,6 +259,7 @@ class _State:
             absorb_restated_windows(self)
             decline_filtered_90_day_change(self)
         ids = [i for i, t in enumerate(self.tokens) if t.customer_id]
+        self._read_order_phrase()
         comparisons = self.read_comparisons()
         self.condition_spans = [(c["at"], c["end"], ("cmp", k)) for k, c in enumerate(comparisons)]
         percent = self.read_percent()
@@ -294,6 +297,40 @@ class _State:
         self._absorb_named_columns()
         self.check_leftovers()
         return plan
+
+    def _read_order_phrase(self) -> None:
+        """ "..., biggest LTV first", "lowest credit limit first": a ranking word, a figure's
+        name and "first" order the rows by that figure, no ranking (it declined on 'first').
+        The name is taken out of the tags (it names no second figure) and kept as what the
+        rows are ordered by; the planner declines if that figure is not one asked for."""
+        for i, w in enumerate(self.words):
+            named = self.tag_at(i + 1)
+            if (
+                i > 0
+                and w in DESC_WORDS | ASC_WORDS
+                and not self.used[i]
+                and named is not None
+                and named.start == i + 1
+                and self.w(named.end) == "first"
+                and (named.first("metric") or named.first("column"))
+            ):
+                self.order_names = {
+                    name
+                    for it in named.items
+                    if it.kind in ("metric", "column")
+                    for name in (it.name, *self._metric_columns(it))
+                }
+                self.order_phrase_at = i
+                self.tags = [t for t in self.tags if t is not named]
+                self.mark(*range(i, named.end + 1))
+                return
+
+    def _metric_columns(self, item) -> list[str]:
+        """The column a one-column metric aggregates (total_lifetime_value -> lifetime_value)."""
+        if item.kind != "metric":
+            return []
+        metric = self.model.tables[item.table].metrics[item.name]
+        return [c.name for c in sql(metric.expr).find_all(exp.Column)][:1]
 
     def _absorb_named_columns(self) -> None:
         """ "where the state is Florida", "the channel is mobile": a column named right before
@@ -1502,6 +1539,10 @@ class _State:
                 desc = w in DESC_WORDS  # "..., highest first": the order only, no ranking
                 self.order_word = w  # ("worst first" of a decline rate is the highest first)
                 self.mark(i, i + 1)
+                continue
+            if i == self.order_phrase_at:
+                desc = w in DESC_WORDS  # "..., biggest LTV first" (_read_order_phrase)
+                self.order_word = w
                 continue
             if w in DESC_WORDS | ASC_WORDS and (
                 (self.w(i - 1) == "of" and self.w(i - 2) == "order")

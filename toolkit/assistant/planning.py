@@ -1655,6 +1655,9 @@ def _popular_by_spend(st) -> bool:
 
 def _order(plan: Plan, st, desc, limit, superlative) -> None:
     first = plan.measures[0].label
+    if getattr(st, "order_names", None) and first not in st.order_names:
+        # "..., biggest LTV first" where the first figure is another one: not guessed
+        raise CannotAnswer("I can't tell which figure the rows are to be ordered by.")
     if desc is not None and plan.groups:
         desc = _merit_direction(st, first, desc)
     time_groups = [g for g in plan.groups if g.style in ("date", "year")]
@@ -1848,6 +1851,11 @@ def _list_plan(
         raise _by_what(st, limit)
     if extra and (desc is not None or limit or "top" in st.words):
         by = measured[0] if ranking else extra[0]
+        if getattr(st, "order_names", None):
+            # "..., biggest LTV first": ordered by the figure named there, never another column
+            by = next((c for c in extra if c.label in st.order_names), None)
+            if by is None:
+                raise CannotAnswer("I can't tell which figure the rows are to be ordered by.")
         if desc is not None:
             desc = _merit_direction(st, by.label, desc)
         plan.order = [(by.label, desc if desc is not None else True)]
