@@ -15,6 +15,8 @@ questions here are not the set's).
   "per customer" / "per transaction" answer, and a list or one customer keeps the column;
 * "..., biggest LTV first": a ranking word, a figure's name and "first" order the rows by that
   figure (no ranking); a figure not among those asked for declines;
+* "total 2024 spend by region": a year between an aggregation word and its measure is the
+  measure's year; "all time" / "of all time" is no period (both declined on the word);
 """
 
 from __future__ import annotations
@@ -196,3 +198,33 @@ def test_a_figure_named_before_first_orders_the_rows(gold, question, where, colu
 
 def test_a_figure_named_before_first_that_is_not_shown_declines(gold):
     _declines(gold, "list customers in Ohio with their LTV, highest churn score first")
+
+
+# -- 5b. a year before the measure; "all time"
+
+
+@pytest.mark.parametrize(("question", "year"), [("total 2023 spend by channel", 2023),
+                                                ("sum 2024 spend per channel", 2024)])  # fmt: skip
+def test_a_year_before_the_measure_is_its_year(gold, question, year):
+    out = _answer(gold, question)
+    ref = gold.execute(
+        f"select channel, sum(amount) from {TXN} where status = 'approved' "
+        f"and year(transaction_date) = {year} group by 1"
+    ).fetchall()
+    assert {r[0]: float(r[1]) for r in out["rows"]} == pytest.approx(
+        {r[0]: float(r[1]) for r in ref}
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [
+        ("how many declined transactions has C000042 had, all time?",
+         f"select count(*) from {TXN} where status = 'declined' and customer_id = 'C000042'"),
+        ("number of online transactions of all time",
+         f"select count(*) from {TXN} where status = 'approved' and channel = 'Online'"),
+    ],
+)  # fmt: skip
+def test_all_time_is_no_period(gold, question, sql):
+    out = _answer(gold, question)
+    assert out["rows"][0][0] == _one(gold, sql)

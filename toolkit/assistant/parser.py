@@ -138,7 +138,7 @@ class _State:
         self.taken = [False] * n
         protected = tag(self.tokens, self.taken, parser.lex, only_time_words=True)
         before_time = list(self.taken)
-        self.time: TimeInfo = extract_time(self.tokens, self.taken)
+        self.time: TimeInfo = extract_time(self.tokens, self.taken, frozenset(AGG_WORDS))
         # tokens explained so far: time expressions; model phrases count once a reading uses them
         self.used = [
             now and not before for now, before in zip(self.taken, before_time, strict=True)

@@ -82,8 +82,13 @@ def _year(token: Token | None) -> int | None:
     return None
 
 
-def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
-    """Find time expressions among the tokens not already claimed by lexicon phrases."""
+def extract_time(
+    tokens: list[Token], taken: list[bool], measure_leads: frozenset[str] = frozenset()
+) -> TimeInfo:
+    """Find time expressions among the tokens not already claimed by lexicon phrases.
+    ``measure_leads``: words that open a measure's phrase (the aggregation words of
+    vocabulary.yaml, given by the parser: this stage reads no vocabulary), after which a year
+    is the measure's ("total 2024 spend")."""
     info = TimeInfo(periods=[], grain=None, spans=[])
     i = 0
     n = len(tokens)
@@ -196,6 +201,9 @@ def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
             end = j + 1 if year else (i + 1 if w.startswith("q") else i + 2)
         elif _year(tok(i)) is not None and (
             word(i - 1) in _LEAD
+            # "total 2024 spend", "average 2023 decline rate": a year between an aggregation
+            # word and its measure is the measure's year (it declined on '2024')
+            or (word(i - 1) in measure_leads and _unit(tok(i + 1)) is None)
             or i == n - 1
             or word(i - 1) == ""
             # "from 2023 to 2024 for Texas": the second of two years joined by "to"/"and"/"vs"
@@ -224,6 +232,10 @@ def extract_time(tokens: list[Token], taken: list[bool]) -> TimeInfo:
         elif _unit(tok(i)) and word(i + 1) in {"by", "over"} and _unit(tok(i + 2)) == _unit(tok(i)):
             info.grain = _unit(tok(i))
             end = i + 3
+        elif w == "all" and word(i + 1) == "time":
+            # "all time", "of all time": no period at all, every transaction (it declined on
+            # 'time'); the span is read so the words are not left over
+            end = i + 2
         elif w == "over" and word(i + 1) == "time":
             info.grain = "MONTH"
             end = i + 2
