@@ -17,6 +17,9 @@ questions here are not the set's).
   figure (no ranking); a figure not among those asked for declines;
 * "total 2024 spend by region": a year between an aggregation word and its measure is the
   measure's year; "all time" / "of all time" is no period (both declined on the word);
+* a split by a unit over a range said besides it ("decline rate by month, July to December
+  2024") or over two consecutive years ("by quarter for 2023 and 2024") runs over that range
+  (both declined as two periods); years further apart still decline;
 """
 
 from __future__ import annotations
@@ -228,3 +231,29 @@ def test_a_year_before_the_measure_is_its_year(gold, question, year):
 def test_all_time_is_no_period(gold, question, sql):
     out = _answer(gold, question)
     assert out["rows"][0][0] == _one(gold, sql)
+
+
+# -- 5c. a split over a range, or over two consecutive years
+def test_split_by_month_over_a_range_of_months(gold):
+    out = _answer(gold, "approval rate per month, from August to November 2024")
+    ref = gold.execute(
+        "select date_trunc('month', transaction_date) m, "
+        "100.0 * count(*) filter (where status = 'approved') / count(*) "
+        f"from {TXN} where transaction_date between date '2024-08-01' and date '2024-11-30' "
+        "group by m order by m"
+    ).fetchall()
+    assert [r[-1] for r in out["rows"]] == pytest.approx([r[1] for r in ref])
+
+
+def test_split_by_quarter_over_two_consecutive_years(gold):
+    out = _answer(gold, "dining spend per quarter in 2023 and 2024")
+    ref = gold.execute(
+        f"select year(transaction_date), quarter(transaction_date), sum(amount) from {TXN} "
+        f"join {CATS} m using (merchant_category_key) where status = 'approved' "
+        "and m.category_group = 'Dining' group by 1, 2 order by 1, 2"
+    ).fetchall()
+    assert [float(r[-1]) for r in out["rows"]] == pytest.approx([float(r[2]) for r in ref])
+
+
+def test_split_over_two_years_further_apart_declines(gold):
+    _declines(gold, "spend by quarter for 2022 and 2024")

@@ -90,6 +90,7 @@ def extract_time(
     vocabulary.yaml, given by the parser: this stage reads no vocabulary), after which a year
     is the measure's ("total 2024 spend")."""
     info = TimeInfo(periods=[], grain=None, spans=[])
+    period_spans: list[tuple[int, int]] = []  # the spans of the periods (not of a grain)
     i = 0
     n = len(tokens)
 
@@ -248,13 +249,14 @@ def extract_time(
                 start -= 1
             if period is not None:
                 info.periods.append(period)
+                period_spans.append((start, end))
             info.spans.append((start, end))
             for j in range(start, end):
                 taken[j] = True
             i = end
         else:
             i += 1
-    _merge_range(info, tokens, taken)
+    _merge_range(info, tokens, taken, period_spans)
     _merge_relative_year(info, tokens)
     return info
 
@@ -276,26 +278,52 @@ def _merge_relative_year(info: TimeInfo, tokens: list[Token]) -> None:
     info.spans = [(s1, e2)]
 
 
-def _merge_range(info: TimeInfo, tokens: list[Token], taken: list[bool]) -> None:
+def _merge_range(
+    info: TimeInfo, tokens: list[Token], taken: list[bool], period_spans: list[tuple[int, int]]
+) -> None:
     """ "from March to June 2024", "between Q1 and Q3 2024": two months (or two quarters) joined
     by "to" (or "between ... and") are one range, not two periods (which declined). A year
     said once applies to both ends; with no year at all the question still declines. Each
-    two neighbouring periods are tried ("jul to dec 2024 vs jul to dec 2023": two ranges)."""
-    if len(info.periods) != len(info.spans):
+    two neighbouring periods are tried ("jul to dec 2024 vs jul to dec 2023": two ranges). A
+    split said besides ("decline rate by month, July to December 2024") keeps its own span:
+    the range is then split by that unit (it had declined as two periods)."""
+    if len(info.periods) != len(period_spans):
         return
+    others = [span for span in info.spans if span not in period_spans]
     periods, spans, k = [], [], 0
     while k < len(info.periods):
         if k + 1 < len(info.periods):
-            merged = _merge_two(info.periods[k : k + 2], info.spans[k : k + 2], tokens, taken)
+            pair, pair_spans = info.periods[k : k + 2], period_spans[k : k + 2]
+            merged = _merge_two(pair, pair_spans, tokens, taken) or _split_years(
+                info, pair, pair_spans, tokens, taken
+            )
             if merged is not None:
                 periods.append(merged[0])
                 spans.append(merged[1])
                 k += 2
                 continue
         periods.append(info.periods[k])
-        spans.append(info.spans[k])
+        spans.append(period_spans[k])
         k += 1
-    info.periods, info.spans = periods, spans
+    info.periods, info.spans = periods, sorted(others + spans)
+
+
+def _split_years(info, pair, pair_spans, tokens, taken):
+    """ "grocery spend by quarter for 2023 and 2024": two consecutive years joined by "and" or
+    "to" under a split by a smaller unit are the one range the split runs over (it declined
+    as two periods). Years further apart ("2022 and 2024") would take in the year between,
+    and no split keeps the pair to the readings of two periods; None then."""
+    (a, b), ((s1, e1), (s2, e2)) = pair, pair_spans
+    if info.grain not in ("MONTH", "QUARTER", "WEEK", "DAY") or (a.kind, b.kind) != (
+        "year",
+        "year",
+    ):
+        return None
+    if b.year != a.year + 1 or s2 != e1 + 1 or tokens[e1].text not in ("and", "to"):
+        return None
+    for j in range(s1, e2):
+        taken[j] = True
+    return Period("range", year=a.year, month=1, end_year=b.year, end_month=12), (s1, e2)
 
 
 def _merge_two(pair, pair_spans, tokens, taken):
