@@ -20,6 +20,9 @@ questions here are not the set's).
 * a split by a unit over a range said besides it ("decline rate by month, July to December
   2024") or over two consecutive years ("by quarter for 2023 and 2024") runs over that range
   (both declined as two periods); years further apart still decline;
+* "median dining purchase in 2024", "typical travel purchase": an averaging word, a value of
+  the transactions and a singular transaction noun is that mean of those transactions' amount
+  (as "largest travel purchase" was); a customer value ("median Gold purchase") still declines;
 """
 
 from __future__ import annotations
@@ -257,3 +260,28 @@ def test_split_by_quarter_over_two_consecutive_years(gold):
 
 def test_split_over_two_years_further_apart_declines(gold):
     _declines(gold, "spend by quarter for 2022 and 2024")
+
+
+# -- 5d. an averaging word before a transaction value and its noun
+@pytest.mark.parametrize(
+    ("question", "agg", "where"),
+    [
+        ("median travel purchase in 2023", "median",
+         "m.category_group = 'Travel' and year(t.transaction_date) = 2023"),
+        ("typical online purchase in 2024", "avg",
+         "t.channel = 'Online' and year(t.transaction_date) = 2024"),
+    ],
+)  # fmt: skip
+def test_averaging_word_before_a_transaction_value_and_noun(gold, question, agg, where):
+    out = _answer(gold, question)
+    assert out["rows"][0][0] == pytest.approx(
+        _one(
+            gold,
+            f"select {agg}(t.amount) from {TXN} t join {CATS} m using (merchant_category_key) "
+            f"where t.status = 'approved' and {where}",
+        )
+    )
+
+
+def test_averaging_word_before_a_customer_value_and_noun_still_declines(gold):
+    _declines(gold, "median Gold purchase")

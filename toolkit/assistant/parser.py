@@ -1854,13 +1854,20 @@ def _superlative_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
     """ "largest single travel purchase last quarter", "biggest online transaction": a value of
     the transactions between the superlative and its noun hid the model's "largest
     transaction" ("Largest by what?", held-out set 12). The value moves after the noun, where
-    it is an ordinary filter; a customer value ("biggest Gold purchase") is left alone."""
+    it is an ordinary filter; a customer value ("biggest Gold purchase") is left alone. An
+    averaging word before a singular noun reads the same way ("median dining purchase in
+    2024", "average online transaction": the model's "median purchase" of those transactions;
+    they declined finding no measure); a plural ("average online purchases") is left alone."""
     for i, token in enumerate(tokens):
-        if token.text not in SUPERLATIVE_AMOUNT:
+        if token.text not in SUPERLATIVE_AMOUNT | AVERAGING:
             continue
         for k in range(i + 2, min(i + 5, len(tokens))):
             if tokens[k].text not in TRANSACTION_NOUNS:
                 continue
+            if token.text in AVERAGING and (
+                tokens[k].raw.lower().endswith("s") or _continues_a_phrase(tokens, k, lex)
+            ):
+                break  # ("median mobile purchase amount": the noun's own phrase goes on)
             grain = [t for t in tokens[i + 1 : k] if t.text in {"single", "individual"}]
             middle = [t for t in tokens[i + 1 : k] if t.text not in {"single", "individual"}]
             items = lex.phrases.get(tuple(t.key for t in middle), []) if middle else []
@@ -1870,6 +1877,14 @@ def _superlative_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
                 return [*tokens[: i + 1], *grain, tokens[k], *middle, *tokens[k + 1 :]]
             break
     return tokens
+
+
+def _continues_a_phrase(tokens: list[Token], k: int, lex: Lexicon) -> bool:
+    """Does the token after ``k`` go on a model phrase with it ("purchase amount")?"""
+    if k + 1 >= len(tokens):
+        return False
+    pair = (tokens[k].key, tokens[k + 1].key)
+    return any(key[j : j + 2] == pair for key in lex.phrases for j in range(len(key) - 1))
 
 
 def _averaged_count(tokens: list[Token], lex: Lexicon) -> list[Token]:
