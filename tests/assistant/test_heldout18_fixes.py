@@ -23,6 +23,8 @@ questions here are not the set's).
 * "median dining purchase in 2024", "typical travel purchase": an averaging word, a value of
   the transactions and a singular transaction noun is that mean of those transactions' amount
   (as "largest travel purchase" was); a customer value ("median Gold purchase") still declines;
+* "when was C000310's last purchase?": "when" asks for a date, so a phrase naming a date
+  column once "date" is added is that column;
 """
 
 from __future__ import annotations
@@ -285,3 +287,17 @@ def test_averaging_word_before_a_transaction_value_and_noun(gold, question, agg,
 
 def test_averaging_word_before_a_customer_value_and_noun_still_declines(gold):
     _declines(gold, "median Gold purchase")
+
+
+# -- 5e. "when" asks for a date column
+@pytest.mark.parametrize(
+    ("question", "cid", "column"),
+    [
+        ("when was the last transaction of C000042", "C000042", "last_transaction_date"),
+        ("when was C000123's first purchase?", "C000123", "first_transaction_date"),
+    ],
+)
+def test_when_reads_the_date_column(gold, question, cid, column):
+    out = _answer(gold, question)
+    ref = gold.execute(f"select {column} from {PROFILE} where customer_id = ?", [cid]).fetchone()
+    assert len(out["rows"]) == 1 and str(out["rows"][0][-1]) == str(ref[0])

@@ -132,6 +132,7 @@ class _State:
         self.tokens = _gone_without(self.tokens)
         self.tokens = _why_at_risk(self.tokens)
         self.tokens = _superlative_qualifier(self.tokens, parser.lex)
+        self.tokens = _when_a_date(self.tokens, parser.lex)
         self.tokens = _active_qualifier(self.tokens, parser.lex)
         self.tokens = _averaged_count(self.tokens, parser.lex)
         n = len(self.tokens)
@@ -1876,6 +1877,23 @@ def _superlative_qualifier(tokens: list[Token], lex: Lexicon) -> list[Token]:
             ):
                 return [*tokens[: i + 1], *grain, tokens[k], *middle, *tokens[k + 1 :]]
             break
+    return tokens
+
+
+def _when_a_date(tokens: list[Token], lex: Lexicon) -> list[Token]:
+    """ "when was C000310's last purchase?": "when" asks for a date, so a phrase that names a
+    date column once "date" is added ("last purchase" + "date" is last_transaction_date) is
+    that column (it declined on 'last'). Only a phrase that is nothing by itself, only after
+    a leading "when"; the first such phrase."""
+    if not tokens or tokens[0].text != "when":
+        return tokens
+    for i in range(1, len(tokens)):
+        for end in range(min(len(tokens), i + 3), i, -1):
+            keys = tuple(t.key for t in tokens[i:end])
+            dated = lex.phrases.get((*keys, "date"), [])
+            if keys in lex.phrases or not dated or any(it.kind != "column" for it in dated):
+                continue
+            return [*tokens[:end], Token("date", "date"), *tokens[end:]]
     return tokens
 
 
