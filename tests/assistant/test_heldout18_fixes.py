@@ -25,6 +25,9 @@ questions here are not the set's).
   (as "largest travel purchase" was); a customer value ("median Gold purchase") still declines;
 * "when was C000310's last purchase?": "when" asks for a date, so a phrase naming a date
   column once "date" is added is that column;
+* "how did Q4 2024 spend compare to Q3 2024? % change": "how did A compare to B" makes B the
+  base, the later named first; the earlier named first has two bases (grammar, calendar) and
+  asks, and "A vs B" with the later first still asks.
 """
 
 from __future__ import annotations
@@ -301,3 +304,27 @@ def test_when_reads_the_date_column(gold, question, cid, column):
     out = _answer(gold, question)
     ref = gold.execute(f"select {column} from {PROFILE} where customer_id = ?", [cid]).fetchone()
     assert len(out["rows"]) == 1 and str(out["rows"][0][-1]) == str(ref[0])
+
+
+# -- 5f. "how did A compare to B": B is the base
+def _spend(gold, start: str, end: str) -> float:
+    return _one(
+        gold,
+        f"select sum(amount) from {TXN} where status = 'approved' "
+        f"and transaction_date between date '{start}' and date '{end}'",
+    )
+
+
+def test_how_did_a_compare_to_b_takes_b_as_the_base(gold):
+    out = _answer(gold, "how did Q4 2024 spend compare to Q3 2024? % change")
+    q3 = _spend(gold, "2024-07-01", "2024-09-30")
+    q4 = _spend(gold, "2024-10-01", "2024-12-31")
+    assert out["rows"][0][-1] == pytest.approx(100 * (q4 - q3) / q3)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["how did Q3 2024 spend compare to Q4 2024? % change", "spend Q4 2024 vs Q3 2024, % change"],
+)
+def test_other_orders_still_ask_for_the_base(gold, question):
+    assert "base" in _declines(gold, question)

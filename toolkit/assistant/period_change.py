@@ -48,6 +48,23 @@ class PeriodChange:
     rank: tuple[str, bool, int] | None = None
 
 
+def _compared_to(st) -> bool:
+    """ "how did Dec 2024 spend compare to Nov 2024?", "how does Q4 compare with Q3 2024": the
+    question asks how A compares to B, so B, said after "compare to/with", is the base whatever
+    the order. Only that grammar: a question word and a form of "do" open it, one period stands
+    before the verb and one after "to"/"with"; "A vs B" with the later first still asks."""
+    words = st.words
+    verb = next((i for i, w in enumerate(words) if w == "compare"), None)
+    if verb is None or st.w(verb + 1) not in {"to", "with"}:
+        return False
+    if words[:2] not in (["how", "did"], ["how", "doe"], ["how", "do"]):
+        return False
+    spans = [span for span in st.time.spans if span[1] <= verb or span[0] > verb]
+    return (
+        sum(end <= verb for _, end in spans) == 1 and sum(start > verb for start, _ in spans) == 1
+    )
+
+
 def read_period_change(st) -> bool:
     """Claim a change word over two calendar periods; True when the question is one."""
     words = st.words
@@ -74,6 +91,14 @@ def read_period_change(st) -> bool:
         raise CannotAnswer("Compare two periods of one kind, e.g. 'from Q3 to Q4 2024'.")
     if a.kind != "year" and a.year is None and b.year is not None:
         a = dataclasses.replace(a, year=b.year)  # "from November to December 2024"
+    if a.year is not None and b.year is not None and _compared_to(st):
+        if _start(a) < _start(b):
+            # "how did Nov compare to Dec": Dec is the base by the grammar, Nov by the calendar
+            raise CannotAnswer(
+                "Which period is the base? 'How did A compare to B' measures A against B; say "
+                "e.g. 'the change in spend from November to December 2024'."
+            )
+        a, b = b, a  # "how did Dec 2024 spend compare to Nov 2024": B is the base
     if a.year is not None and b.year is not None and _start(a) >= _start(b):
         raise CannotAnswer(
             "Which period is the base? Name the earlier one first, e.g. 'the change in spend "
