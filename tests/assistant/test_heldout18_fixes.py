@@ -27,7 +27,9 @@ questions here are not the set's).
   column once "date" is added is that column;
 * "how did Q4 2024 spend compare to Q3 2024? % change": "how did A compare to B" makes B the
   base, the later named first; the earlier named first has two bases (grammar, calendar) and
-  asks, and "A vs B" with the later first still asks.
+  asks, and "A vs B" with the later first still asks;
+* any other "vs" / "compared to" whose answer holds one figure, no split and no change (one
+  side read, the other dropped: "customer count vs last year") declines.
 """
 
 from __future__ import annotations
@@ -328,3 +330,21 @@ def test_how_did_a_compare_to_b_takes_b_as_the_base(gold):
 )
 def test_other_orders_still_ask_for_the_base(gold, question):
     assert "base" in _declines(gold, question)
+
+
+# -- 2b. a comparison with one side read declines
+@pytest.mark.parametrize(
+    "question", ["customers count vs last year", "decline rate compared to last year"]
+)
+def test_a_comparison_with_one_side_read_declines(gold, question):
+    assert "one side" in _declines(gold, question)
+
+
+def test_comparisons_with_both_sides_still_answer(gold):
+    out = _answer(gold, "number of customers in texas vs florida")
+    ref = dict(
+        gold.execute(
+            f"select state, count(*) from {PROFILE} where state in ('TX', 'FL') group by 1"
+        ).fetchall()
+    )
+    assert {r[0]: r[1] for r in out["rows"]} == ref

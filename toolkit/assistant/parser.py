@@ -46,6 +46,7 @@ from toolkit.assistant.vocabulary import (
     ASC_WORDS,
     ATTRIBUTE_FOLLOWERS,
     AVERAGING,
+    CHANGE_COLUMNS,
     COMPARATORS,
     COUNT_METRIC_NAMES,
     COUNT_METRICS,
@@ -78,6 +79,7 @@ from toolkit.assistant.vocabulary import (
     TRANSACTION_NOUNS,
     UPDATE_VERBS,
     VERBS,
+    VERSUS_WORDS,
 )
 
 __all__ = ["CannotAnswer", "Parser"]
@@ -297,7 +299,29 @@ class _State:
             apply_distinct_count(plan, counted, self.p.col("customers", counted).expr)
         self._absorb_named_columns()
         self.check_leftovers()
+        if change is None:  # (a rise or fall of spend compares its two windows itself)
+            self._one_side_of_a_comparison(plan)
         return plan
+
+    def _one_side_of_a_comparison(self, plan: Plan) -> None:
+        """ "customer count vs last year": a comparison word with an answer of one figure, no
+        split and no change between periods holds one side alone; declined rather than drop the
+        other silently (held-out set 18 answered the last 90 days of "total spend last 90 days
+        vs the prior 90 days"). A change metric (the 90-day spend change) is both sides."""
+        said = [i for i, w in enumerate(self.words) if w in VERSUS_WORDS and self.tag_at(i) is None]
+        if not said or plan.groups or plan.columns or plan.period_change is not None:
+            return
+        if len(plan.measures) != 1:
+            return
+        used = {c.name for c in plan.measures[0].expr.find_all(exp.Column)}
+        if set(CHANGE_COLUMNS.values()) & used and len(used & set(CHANGE_COLUMNS.values())) > 1:
+            return  # a change metric reads both windows
+        if used & {CHANGE_COLUMNS["month_over_month"]}:
+            return
+        raise CannotAnswer(
+            "That compares two things, but I could read only one side; name both, e.g. 'spend "
+            "in 2023 vs 2024' or 'spend of Gold vs Platinum customers'."
+        )
 
     def _read_order_phrase(self) -> None:
         """ "..., biggest LTV first", "lowest credit limit first": a ranking word, a figure's
