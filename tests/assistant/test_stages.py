@@ -22,7 +22,7 @@ STAGES = [
     (
         "plan",
         {"plan", "planning", "parser", "change", "readings", "interpret"}
-        | {"period_change", "distinct_count"},
+        | {"period_change", "distinct_count", "measure_sense"},
     ),
     ("compile", {"compiler", "verified"}),
     ("guard", {"sql_gate", "guard"}),

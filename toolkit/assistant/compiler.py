@@ -86,11 +86,16 @@ def _semi_join(model, semi: SemiJoin, outer_table: str, database) -> exp.Express
     sub = _apply_joins(sub, model, "transactions", needed, database)
     if parts:
         sub = sub.where(exp.and_(*parts))
+    negate = semi.negate
+    if semi.counts_zero:
+        # "spent under $1,000 in the last 90 days" also holds for a customer who spent nothing:
+        # keep the customers NOT among those whose transactions reach the bound
+        having, negate = exp.Not(this=exp.paren(having)), True
     if having is not None:
         sub = sub.group_by(exp.column("customer_id", table="t")).having(having)
     outer = exp.column("customer_id", table=ALIASES[outer_table])
     membership = exp.In(this=outer, query=exp.Subquery(this=sub))
-    return exp.Not(this=membership) if semi.negate else membership
+    return exp.Not(this=membership) if negate else membership
 
 
 def compile_plan(

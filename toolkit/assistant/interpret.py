@@ -230,6 +230,8 @@ def _semi(semi: SemiJoin, asof) -> str:
     text = what + (f" where {' and '.join(parts)}" if parts else "")
     if semi.having is not None:
         text += f" adding up to {words(semi.having).replace('sum of amount', 'spend')}"
+        if semi.counts_zero:
+            text += " (a customer with none counts as 0)"
     if periods:
         text += " " + " ".join(periods)
     return f"with no {text}" if semi.negate else f"with {text}"

@@ -30,6 +30,7 @@ from toolkit.assistant.distinct_count import (
 )
 from toolkit.assistant.ground import Tag, tag
 from toolkit.assistant.lexicon import Item, Lexicon
+from toolkit.assistant.measure_sense import check_measures
 from toolkit.assistant.model import SemanticModel
 from toolkit.assistant.period_change import read_period_change
 from toolkit.assistant.plan import CannotAnswer, Measure, Plan, sql
@@ -301,6 +302,7 @@ class _State:
         self.check_leftovers()
         if change is None:  # (a rise or fall of spend compares its two windows itself)
             self._one_side_of_a_comparison(plan)
+        check_measures(self.words, self.rank_word, plan)
         return plan
 
     def _one_side_of_a_comparison(self, plan: Plan) -> None:

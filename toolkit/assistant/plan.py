@@ -71,6 +71,25 @@ class SemiJoin:
         """AND ``pred`` into the per-customer HAVING (several thresholds all apply)."""
         self.having = pred if self.having is None else exp.and_(self.having, pred)
 
+    @property
+    def counts_zero(self) -> bool:
+        """True when the HAVING holds only upper bounds ("under", "less than", "at most") on a
+        sum or count of the customer's transactions: a customer with no such transaction has
+        a sum/count of 0, which is under any positive bound, so he belongs in the answer (the
+        IN-subquery over his transactions would drop him). Lower bounds, averages and maxima
+        are unchanged: a customer with no transactions has no average and is not "over"."""
+        if self.having is None or self.negate:
+            return False
+        bounds = list(self.having.flatten()) if isinstance(self.having, exp.And) else [self.having]
+        for bound in bounds:
+            if not isinstance(bound, (exp.LT, exp.LTE)):
+                return False
+            if not isinstance(bound.this, (exp.Sum, exp.Count)):
+                return False
+            if not isinstance(bound.expression, exp.Literal) or float(bound.expression.this) <= 0:
+                return False
+        return True
+
 
 @dataclass
 class Plan:

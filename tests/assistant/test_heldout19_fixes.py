@@ -1,0 +1,96 @@
+"""Generic causes found by held-out set 19's first run and by H35 (none special-cases a
+question; the questions here are not the set's).
+
+* an upper bound ("under", "less than", "fewer than", "at most") on a customer's spend or
+  transaction count over a window holds for a customer with none in the window (0): those
+  customers are counted; lower bounds still need the transactions.
+"""
+
+from __future__ import annotations
+
+import pytest
+from answers import answer as _answer
+from answers import declined as _declines
+from answers import one_value as _one
+
+PROFILE = "gold.customer_360_profile"
+TXN = "gold.fct_transactions"
+
+NOV = "transaction_date >= date '2024-11-01' and transaction_date < date '2024-12-01'"
+LAST90 = "transaction_date > date '2024-12-31' - interval 90 day and transaction_date <= date '2024-12-31'"
+
+
+def _per_customer(gold, agg: str, window: str, cmp: str, where: str = "true") -> float:
+    # every customer, his window total coalesced to 0 (a LEFT JOIN), then the bound
+    return _one(
+        gold,
+        f"select count(*) from {PROFILE} c left join (select customer_id, {agg} as v from {TXN} "
+        f"where status = 'approved' and {window} group by 1) t using (customer_id) "
+        f"where {where} and coalesce(t.v, 0) {cmp}",
+    )
+
+
+# -- 1. upper bounds on a window's spend/count include the customers with none
+@pytest.mark.parametrize(
+    ("question", "agg", "window", "cmp", "where"),
+    [
+        ("how many customers spent under $500 last month?", "sum(amount)", NOV, "< 500", "true"),
+        ("number of gold cardholders who spent less than $2,000 in the last 90 days", "sum(amount)",
+         LAST90, "< 2000", "card_type = 'Gold'"),
+        ("how many customers had fewer than 3 transactions in november 2024?", "count(*)", NOV, "< 3",
+         "true"),
+        # a lower bound still counts only the customers with transactions
+        ("how many customers spent over $1,000 in the last 90 days?", "sum(amount)", LAST90, "> 1000",
+         "true"),
+    ],
+)  # fmt: skip
+def test_upper_bound_on_window_spend_counts_customers_with_none(
+    gold, question, agg, window, cmp, where
+):
+    out = _answer(gold, question)
+    assert float(out["rows"][0][0]) == _per_customer(gold, agg, window, cmp, where), out["sql"]
+
+
+def test_last_90_day_upper_bound_agrees_with_the_profile_column(gold):
+    out = _answer(gold, "how many customers spent under $800 in the last 90 days?")
+    ref = _one(gold, f"select count(*) from {PROFILE} where spend_last_90_days < 800")
+    assert float(out["rows"][0][0]) == ref
+    assert "none counts as 0" in out["interpretation"]
+
+
+# -- 2. figures that are never right (H35): a sum of averages, one figure twice, "best" of a total
+@pytest.mark.parametrize(
+    "question",
+    ["total avg transaction value by segment", "sum of churn probability for gold cardholders",
+     "what is the avg transaction value in total?"],
+)  # fmt: skip
+def test_a_sum_of_per_customer_averages_declines(gold, question):
+    assert "no meaningful total" in _declines(gold, question)
+
+
+@pytest.mark.parametrize(
+    "question", ["gold card spend vs platinum card spend", "online spend versus in-store spend"]
+)
+def test_the_same_figure_twice_declines(gold, question):
+    assert "both came out as" in _declines(gold, question)
+
+
+@pytest.mark.parametrize(
+    ("question", "word"),
+    [("which state has the worst LTV", "worst"), ("segment with the best lifetime value", "best")],
+)
+def test_best_of_a_customer_figure_per_group_names_total_and_average(gold, question, word):
+    reason = _declines(gold, question)
+    assert f"{word} total" in reason and f"{word} average" in reason
+
+
+@pytest.mark.parametrize(
+    ("question", "agg"),
+    [("which card type has the highest total LTV", "sum"), ("which card type has the best average LTV", "avg")],
+)  # fmt: skip
+def test_a_stated_total_or_average_still_ranks(gold, question, agg):
+    out = _answer(gold, question)
+    ref = gold.execute(
+        f"select card_type, {agg}(lifetime_value) v from {PROFILE} group by 1 order by v desc limit 1"
+    ).fetchone()
+    assert out["rows"][0][0] == ref[0] and float(out["rows"][0][1]) == pytest.approx(float(ref[1]))
