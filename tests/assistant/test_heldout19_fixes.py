@@ -94,3 +94,62 @@ def test_a_stated_total_or_average_still_ranks(gold, question, agg):
         f"select card_type, {agg}(lifetime_value) v from {PROFILE} group by 1 order by v desc limit 1"
     ).fetchone()
     assert out["rows"][0][0] == ref[0] and float(out["rows"][0][1]) == pytest.approx(float(ref[1]))
+
+
+# -- 3. set 19's declines: "trended" is "trend"; an "i.e."/"e.g." clause restates the question
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [("how has dining spend trended by month in 2024?", "m.category_group = 'Dining'"),
+     ("how have grocery purchases trended month by month this year", "m.category_group = 'Groceries'")],
+)  # fmt: skip
+def test_trended_is_a_monthly_trend(gold, question, where):
+    out = _answer(gold, question)
+    ref = gold.execute(
+        f"select date_trunc('month', transaction_date) mo, sum(amount), count(*) from {TXN} t "
+        f"join gold.dim_merchant_category m using (merchant_category_key) where status = 'approved' "
+        f"and year(transaction_date) = 2024 and {where} group by 1 order by 1"
+    ).fetchall()
+    assert len(out["rows"]) == len(ref) == 12
+    got = [float(r[1]) for r in out["rows"]]
+    assert got == pytest.approx([float(r[1]) for r in ref]) or got == [float(r[2]) for r in ref]
+
+
+@pytest.mark.parametrize(
+    ("question", "sql"),
+    [("how many gold cardholders in texas? e.g. the ones we might upgrade",
+      f"select count(*) from {PROFILE} where card_type = 'Gold' and state = 'TX'"),
+     ("average credit limit of platinum customers? ie what we extend them",
+      f"select avg(credit_limit) from {PROFILE} where card_type = 'Platinum'")],
+)  # fmt: skip
+def test_an_ie_or_eg_clause_after_the_question_is_set_aside(gold, question, sql):
+    out = _answer(gold, question)
+    assert float(out["rows"][0][0]) == pytest.approx(_one(gold, sql))
+
+
+def test_an_ie_clause_does_not_hide_a_data_change(gold):
+    _declines(gold, "how many gold cardholders? i.e. delete them all")
+
+
+def test_dollar_value_of_transactions_is_their_amount(gold):
+    out = _answer(gold, "total dollar value of declined transactions in 2024")
+    ref = _one(
+        gold,
+        f"select sum(amount) from {TXN} where status = 'declined' and year(transaction_date) = 2024",
+    )
+    assert float(out["rows"][0][0]) == pytest.approx(ref)
+
+
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [("how many customers flagged as medium risk are in the Declining segment?",
+      "customer_segment = 'Declining' and churn_risk_category = 'Medium Risk'"),
+     ("number of gold cardholders marked as medium risk",
+      "card_type = 'Gold' and churn_risk_category = 'Medium Risk'")],
+)  # fmt: skip
+def test_a_labelling_verb_before_a_risk_label_is_the_label(gold, question, where):
+    out = _answer(gold, question)
+    assert float(out["rows"][0][0]) == _one(gold, f"select count(*) from {PROFILE} where {where}")
+
+
+def test_a_labelling_verb_without_a_risk_label_stays_unread(gold):
+    assert "flagged" in _declines(gold, "how many flagged transactions last month")

@@ -41,10 +41,18 @@ _WOULD = re.compile(
     re.IGNORECASE,
 )
 
+# "total LTV of our high-risk customers? i.e. how much value is at risk": an "i.e."/"e.g."
+# clause after the question mark restates it in other words (held-out set 19 declined on
+# 'e'); the question before it is answered, and the guard has seen the whole text
+_RESTATED = re.compile(
+    r"^\s*(?P<ask>[^?]+\?)\s*\(?\s*(?:i\.?\s?e\.?|e\.?\s?g\.?)(?=[\s,:])[,:]?\s+[^?]*\??\s*\)?\s*$",
+    re.IGNORECASE,
+)
+
 
 def restate_context(question: str) -> str:
     """The read question inside a question whose other clause only says why it is asked."""
-    for pattern in (_LEAD, _TRAIL):
+    for pattern in (_LEAD, _TRAIL, _RESTATED):
         match = pattern.match(question)
         if match is not None:
             return match["ask"]

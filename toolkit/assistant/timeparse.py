@@ -240,7 +240,8 @@ def extract_time(
         elif w == "over" and word(i + 1) == "time":
             info.grain = "MONTH"
             end = i + 2
-        elif w in {"trend", "trending", "timeline", "evolution"}:
+        elif w in {"trend", "trends", "trended", "trending", "timeline", "evolution", "evolved"}:
+            # "how has travel spend trended": the past tense is the same question (held-out set 19)
             info.grain = info.grain or "MONTH"
             end = i + 1
         if end is not None:

@@ -77,6 +77,7 @@ ACCOUNT_AGE_MEASURE: str = _V["account_age"]["measure"]
 OLDEST_WORDS: set[str] = set(_V["account_age"]["oldest"])
 INACTIVITY: dict[str, list[str]] = dict(_V["inactivity"])
 REASON_QUESTION: dict[str, list[str]] = dict(_V["reason_question"])
+LABEL_VERBS: dict = dict(_V["label_verbs"])
 MONTH_OVER_MONTH: set[str] = set(_V["month_over_month"])
 NEWEST_WORDS: set[str] = set(_V["account_age"]["newest"])
 # "when were the churn scores last updated?" (a table's latest write time)
