@@ -153,3 +153,23 @@ def test_a_labelling_verb_before_a_risk_label_is_the_label(gold, question, where
 
 def test_a_labelling_verb_without_a_risk_label_stays_unread(gold):
     assert "flagged" in _declines(gold, "how many flagged transactions last month")
+
+
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [("how much business did we do online in 2024", "channel = 'Online' and year(transaction_date) = 2024"),
+     ("how much did we do in travel in november 2024",
+      "category_group = 'Travel' and transaction_date >= date '2024-11-01' and transaction_date < date '2024-12-01'")],
+)  # fmt: skip
+def test_how_much_did_we_do_is_spend(gold, question, where):
+    out = _answer(gold, question)
+    ref = _one(
+        gold,
+        f"select sum(amount) from {TXN} join gold.dim_merchant_category using (merchant_category_key) "
+        f"where status = 'approved' and {where}",
+    )
+    assert float(out["rows"][0][0]) == pytest.approx(ref)
+
+
+def test_do_elsewhere_is_no_measure(gold):
+    assert "How much of what" in _declines(gold, "how much do we lend to platinum customers")
