@@ -18,7 +18,8 @@ HELD_OUT = ("heldout_questions.yaml", "heldout2_questions.yaml", "heldout3_quest
             "heldout11_questions.yaml", "heldout12_questions.yaml",
             "heldout13_questions.yaml", "heldout14_questions.yaml",
             "heldout15_questions.yaml", "heldout16_questions.yaml",
-            "heldout17_questions.yaml", "heldout18_questions.yaml")  # fmt: skip
+            "heldout17_questions.yaml", "heldout18_questions.yaml",
+            "heldout19_questions.yaml")  # fmt: skip
 
 
 def test_results_match_ignores_order_names_and_extra_columns_but_not_values():

