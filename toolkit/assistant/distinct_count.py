@@ -133,42 +133,61 @@ def other_count_plan(counted: OtherCount, expr) -> Plan:
     )
 
 
-def apply_other_count(plan: Plan, counted: OtherCount, expr) -> None:
-    """The distinct values over the approved transactions the plan selects."""
+def _count_distinct_instead(
+    plan: Plan,
+    *,
+    base: str,
+    counted_rows: str,
+    table: str,
+    column: str,
+    expr,
+    example: str,
+    uses_status: bool = False,
+) -> None:
+    """Replace a plain count of the base's rows by a count of the column's distinct values;
+    anything more (a split, a list, another measure) declines."""
     if (
-        plan.base != "transactions"
-        or [m.label for m in plan.measures] != ["transaction_count"]
+        plan.base != base
+        or [m.label for m in plan.measures] != [counted_rows]
         or plan.groups
+        or plan.is_list
     ):
         raise CannotAnswer(
-            f"Ask for the number of {counted.column.replace('_', ' ')} values on its own, e.g. 'how "
-            "many merchant categories had spend last month'."
+            f"Ask for the number of {column.replace('_', ' ')} values on its own, e.g. '{example}'."
         )
     plan.measures = [
         Measure(
-            f"distinct_{counted.column}_count",
-            counted.table,
+            f"distinct_{column}_count",
+            table,
             sql(f"COUNT(DISTINCT {expr})"),
-            uses_status=True,
+            uses_status=uses_status,
             style="count",
         )
     ]
 
 
+def apply_other_count(plan: Plan, counted: OtherCount, expr) -> None:
+    """The distinct values over the approved transactions the plan selects."""
+    _count_distinct_instead(
+        plan,
+        base="transactions",
+        counted_rows="transaction_count",
+        table=counted.table,
+        column=counted.column,
+        expr=expr,
+        example="how many merchant categories had spend last month",
+        uses_status=True,
+    )
+
+
 def apply_distinct_count(plan: Plan, column: str, expr) -> None:
     """Count the column's distinct values instead of the customers."""
-    if (
-        plan.base != "customers"
-        or [m.label for m in plan.measures] != ["customer_count"]
-        or plan.groups
-        or plan.is_list
-    ):
-        raise CannotAnswer(
-            f"Ask for the number of {column.replace('_', ' ')} values on its own, e.g. 'how "
-            "many states do we have customers in'."
-        )
-    plan.measures = [
-        Measure(
-            f"distinct_{column}_count", "customers", sql(f"COUNT(DISTINCT {expr})"), style="count"
-        )
-    ]
+    _count_distinct_instead(
+        plan,
+        base="customers",
+        counted_rows="customer_count",
+        table="customers",
+        column=column,
+        expr=expr,
+        example="how many states do we have customers in",
+    )
