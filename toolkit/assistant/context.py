@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from toolkit.assistant.vocabulary import ASKING_WORDS, LIST_WORDS, load_vocabulary
+from toolkit.assistant.vocabulary import ASKING_WORDS, CONTEXT_CLAUSES, LIST_WORDS
 
 
 # The question part must open with a word that asks or lists, and ask_local screens the
@@ -22,22 +22,22 @@ def _alt(words) -> str:
     return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len)[::-1])
 
 
-_CTX = load_vocabulary()["context_clauses"]
 _OPENER = rf"(?:{_alt(ASKING_WORDS | LIST_WORDS)})\b"
-_WHO = _alt(_CTX["people"])
+_WHO = _alt(CONTEXT_CLAUSES["people"])
 _LEAD = re.compile(
-    rf"^\s*(?:{_alt(_CTX['lead'])})\s+(?:{_WHO})\b[^:?;,.]{{0,60}}?(?::|\s[-\u2013\u2014]+)\s*"
+    rf"^\s*(?:{_alt(CONTEXT_CLAUSES['lead'])})\s+(?:{_WHO})\b[^:?;,.]{{0,60}}?(?::|\s[-\u2013\u2014]+)\s*"
     rf"(?P<ask>{_OPENER}.*)$",
     re.IGNORECASE,
 )
 _TRAIL = re.compile(
     rf"^\s*(?P<ask>{_OPENER}[^?]*\?)\s*[-\u2013\u2014,.]*\s*"
-    rf"(?:{_alt(_CTX['trail'])})\b[^?,;:.]{{0,60}}$",
+    rf"(?:{_alt(CONTEXT_CLAUSES['trail'])})\b[^?,;:.]{{0,60}}$",
     re.IGNORECASE,
 )
 _WOULD = re.compile(
     rf"^\s*(?P<head>how\s+many\s+\w+)\s+would\s+(?:{_WHO})\s+be\s+\w+ing\s+if\s+(?:{_WHO})\s+"
-    rf"\w+\s+(?:{_alt(_CTX['everyone'])})\s+(?P<rest>(?:{_alt(_CTX['relative'])})\s+[^?]+\??)\s*$",
+    rf"\w+\s+(?:{_alt(CONTEXT_CLAUSES['everyone'])})\s+"
+    rf"(?P<rest>(?:{_alt(CONTEXT_CLAUSES['relative'])})\s+[^?]+\??)\s*$",
     re.IGNORECASE,
 )
 

@@ -13,10 +13,8 @@ from __future__ import annotations
 from sqlglot import exp
 
 from toolkit.assistant.plan import CannotAnswer
-from toolkit.assistant.vocabulary import AGG_WORDS, POLARITY_WORDS, VERSUS_WORDS, load_vocabulary
+from toolkit.assistant.vocabulary import AGG_WORDS, POLARITY_WORDS, UNSUMMABLE, VERSUS_WORDS
 
-# per-customer averages, ratios and scores (vocabulary.yaml `unsummable_facts`)
-UNSUMMABLE: set[str] = set(load_vocabulary()["unsummable_facts"])
 TOTAL_WORDS = {w for w, agg in AGG_WORDS.items() if agg == "SUM"}
 
 

@@ -108,6 +108,10 @@ PERIOD_CHANGE_WORDS: set[str] = set(_V["period_change_words"]) | {
     stem(w) for w in _V["period_change_words"]
 }
 CHANGE_COLUMNS: dict[str, str] = dict(_V["change_columns"])
+# a data change named only as the context of a read question (context.py)
+CONTEXT_CLAUSES: dict[str, list[str]] = dict(_V["context_clauses"])
+# per-customer averages, ratios and scores that no sum of customers means (measure_sense.py)
+UNSUMMABLE: set[str] = set(_V["unsummable_facts"])
 # fillers match on the word or its stem
 FILLER: set[str] = set(_V["filler"]) | {stem(w) for w in _V["filler"]}
 COMPARATORS: list[tuple[tuple[str, ...], str]] = [
