@@ -219,7 +219,7 @@ def read_percent_change(st) -> None:
     named = [
         t
         for t in st.tags
-        if any(it.kind in ("metric", "column") and last in _item_columns(st, it) for it in t.items)
+        if any(it.kind in ("metric", "column") and last in item_columns(st, it) for it in t.items)
     ]
     if len(at) == 1 and not named:
         named = _spend_in_two_90_day_windows(st)
@@ -306,7 +306,7 @@ def _item_reads(st, item, column: str) -> bool:
     """Does ``item`` name ``column`` or a metric reading it alone?"""
     if item.kind == "column":
         return item.name == column
-    return item.kind == "metric" and _item_columns(st, item) == {column}
+    return item.kind == "metric" and item_columns(st, item) == {column}
 
 
 def _same_over(st, name: str, column: str, other: str) -> Item | None:
@@ -390,7 +390,7 @@ def _spend_in_two_90_day_windows(st) -> list:
     return spend
 
 
-def _item_columns(st, item) -> frozenset[str]:
+def item_columns(st, item) -> frozenset[str]:
     if item.kind == "column":
         return frozenset({item.name})
     return _columns_of(st.model.tables[item.table].metrics[item.name].expr)

@@ -17,7 +17,7 @@ import datetime as dt
 
 import sqlglot
 
-from toolkit.assistant.change import _columns_of
+from toolkit.assistant.change import item_columns
 from toolkit.assistant.lexicon import Item
 from toolkit.assistant.plan import CannotAnswer, Plan
 from toolkit.assistant.timeparse import Period, extract_time
@@ -154,8 +154,7 @@ def _spend_change_named(st) -> list[int]:
         for t in st.tags
         if len(t.items) == 1
         and t.items[0].kind == "metric"
-        and {last, prior}
-        <= _columns_of(st.model.tables[t.items[0].table].metrics[t.items[0].name].expr)
+        and {last, prior} <= item_columns(st, t.items[0])
         and any(st.w(k) in PERIOD_CHANGE_WORDS for k in range(t.start, t.end))
     ]
     if len(found) != 1 or spend is None:
