@@ -33,8 +33,9 @@ DBT_PROJECT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 # DuckDB's memory limit for dbt builds (C360_DUCKDB_MEMORY_LIMIT overrides it). Below the
 # toolkit's default: the process also holds dbt (~250 MB) and DuckDB's allocations past its
 # limit, and the fact's sort spills either way. At 222K customers / 60M transactions a full
-# build peaked at 2,315 MiB with 1300MB against 2,524 MiB with 1500MB, for no more CPU.
-DBT_MEMORY_LIMIT = "1300MB"
+# `c360 build` peaked at 2,388 MiB (2.50 GB) with 1300MB and 2,193 MiB (2.30 GB) with 1100MB,
+# for the same CPU (166 user-s either way; 42 CPU-s either way at 50K, peak 1,440 MB).
+DBT_MEMORY_LIMIT = "1100MB"
 
 # Columns added to the observability DDL by this module; ALTERed into older databases.
 _DQ_EXTRA_COLUMNS = {"node_id": "varchar", "invocation_id": "varchar", "target": "varchar"}
