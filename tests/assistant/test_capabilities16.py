@@ -89,9 +89,10 @@ def test_change_between_years_and_with_a_filter(gold):
 @pytest.mark.parametrize(
     "question, says",
     [
-        # the base is unclear when the later period is named first
+        # the base is unclear when "from A to B" names the later period first ("Q4 vs Q3"
+        # has no direction: the earlier is the base, test_heldout_tail_fixes)
         ("% change in spend from December to November 2024", "base"),
-        ("spend change Q4 vs Q3 2024", "base"),
+        ("spend change from Q4 2024 to Q3 2024", "base"),
         # a change per customer: no column holds it for calendar periods
         ("customers whose spend grew from Q3 to Q4 2024", "each customer"),
         ("customers with spend growth from Q3 to Q4 2024", "each customer"),

@@ -311,10 +311,22 @@ def interpret(
             names[at - 1 : at + 2] = [f"{quarter} (year and quarter number)"]
         text += ", per " + " and ".join(names)
     if change is not None:
-        a, b = change.names
-        text += (
-            f"; {a} (A) against {b} (B), the change B - A and the percent change 100 * (B - A) / A"
+        a, b = (
+            f"{name} ({said + ', ' if said else ''}{letter})"
+            for name, said, letter in zip(change.names, change.said, "AB", strict=False)
         )
+        if change.later_first:
+            # "dec 2024 vs dec 2023": the earlier period, named second, is the base
+            text += f"; from {a} to {b}, the earlier period as the base"
+        else:
+            text += f"; {a} against {b}"
+        text += ", the change B - A and the percent change 100 * (B - A) / A"
+        if change.move is not None:
+            text += (
+                f"; counted the customers whose {_human(plan.measures[0].label)} "
+                f"{change.move.said()} (none in B counts as 0; customers with none in A are left "
+                "out, a change from nothing has no percent)"
+            )
     if change is not None and change.rank is not None:
         # ranked by the change, not by the measure the plan's own order names
         unit, descending, limit = change.rank

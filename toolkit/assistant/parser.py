@@ -32,7 +32,12 @@ from toolkit.assistant.ground import Tag, tag
 from toolkit.assistant.lexicon import Item, Lexicon
 from toolkit.assistant.measure_sense import check_measures
 from toolkit.assistant.model import SemanticModel
-from toolkit.assistant.period_change import read_period_change
+from toolkit.assistant.period_change import (
+    attach_move,
+    name_relative_pair,
+    read_period_change,
+    restate_customer_move,
+)
 from toolkit.assistant.plan import CannotAnswer, Measure, Plan, sql
 from toolkit.assistant.planning import PER_CUSTOMER_MEANS, TXN_SIDE, build_plan
 from toolkit.assistant.timeparse import Period, TimeInfo, extract_time
@@ -52,12 +57,15 @@ from toolkit.assistant.vocabulary import (
     COUNT_METRIC_NAMES,
     COUNT_METRICS,
     COUNT_WORDS,
+    CROSS_WORDS,
+    DAYS_AGO,
     DESC_WORDS,
     DISPLAY_COLUMN,
     FILLER,
     GROUP_LEAD,
     INACTIVITY,
     LABEL_VERBS,
+    LAST_PURCHASE_VERB,
     LINKING_WORDS,
     MERCHANT_NOUNS,
     NEGATED_GLUE,
@@ -139,9 +147,13 @@ class _State:
         self.tokens = _label_verb(self.tokens)
         self.tokens = _volume_verb(self.tokens)
         self.tokens = _superlative_qualifier(self.tokens, parser.lex)
+        self.tokens = _last_purchase_verb(self.tokens)
         self.tokens = _when_a_date(self.tokens, parser.lex)
+        self.tokens = _days_ago(self.tokens, parser.lex)
         self.tokens = _active_qualifier(self.tokens, parser.lex)
         self.tokens = _averaged_count(self.tokens, parser.lex)
+        # "how many customers' spend fell by more than 50% from Nov to Dec 2024": each one's change
+        self.tokens, self.customer_move = restate_customer_move(self.tokens, parser.lex)
         n = len(self.tokens)
         self.taken = [False] * n
         protected = tag(self.tokens, self.taken, parser.lex, only_time_words=True)
@@ -256,6 +268,7 @@ class _State:
             return latest
         # "% change in spend from November to December 2024": a change between two calendar
         # periods is claimed first, so its "grow" is not read as a customer's spend rising
+        name_relative_pair(self)  # "this month vs last month": the months the as-of date places
         change = None if read_period_change(self) else read_change(self)
         counted = read_distinct_count(self)  # "how many states do we have customers in"
         if isinstance(counted, OtherCount) and counted.over == "rows":
@@ -298,6 +311,8 @@ class _State:
         )
         if change is not None:
             apply_change(plan, change)
+        if self.customer_move is not None:
+            attach_move(plan, self.customer_move)
         if isinstance(counted, OtherCount):
             apply_other_count(plan, counted, self.p.col(counted.table, counted.column).expr)
         elif counted is not None:
@@ -473,6 +488,14 @@ class _State:
                 ),
                 None,
             )
+        if verb is None and "as" in (self.w(i - 1), self.w(i - 2)):
+            # "how much of our approved spend is discretionary, as a %?": the percent said last
+            # asks the same as "what % of our approved spend is discretionary"; the verb before
+            # it splits the whole from the part (it declined with two conditions)
+            verb = next(
+                (j for j in range(i - 1, -1, -1) if self.w(j) in VERBS and not self.tag_at(j)),
+                None,
+            )
         return {"at": i, "verb": verb}
 
     # -- group-bys
@@ -490,6 +513,7 @@ class _State:
             0,
         )
         looked_up = any(token.customer_id for token in self.tokens)
+        crossed = self._crossed_attributes()
         for t in self.tags:
             col = t.first("column")
             table_item = t.first("table")
@@ -504,7 +528,7 @@ class _State:
             j = self._past_qualifier(j)
             lead = self.w(j)
             lead2 = self.w(j - 1)
-            is_group = False
+            is_group = t.start in crossed  # "risk band x card type": split by both
             made_by = (
                 lead == "by"
                 and table_item is not None
@@ -530,7 +554,9 @@ class _State:
                 # and dropped "premium"); "across card types" (a column) still splits
                 self.mark(j)
                 continue
-            if (
+            if is_group:
+                pass
+            elif (
                 lead in GROUP_LEAD
                 or (lead == "in" and lead2 == "each")
                 or (lead == "for" and self.w(t.start - 1) in {"each", "every", "all"})
@@ -709,6 +735,31 @@ class _State:
             self.mark(*range(t.start, t.end))
         self.group_found = bool(groups) or "who" in self.words
         return groups, group_tags
+
+    def _crossed_attributes(self) -> set[int]:
+        """ "risk band x card type counts": a cross word (vocabulary.yaml `cross_words`) right
+        between two attributes (columns that are not facts, no value named) crosses them, a
+        split by both, as "by risk band and card type" is (it declined on 'x'). The starts of
+        the two tags; the word is read."""
+        crossed: set[int] = set()
+        for k, w in enumerate(self.words):
+            if w not in CROSS_WORDS or self.tag_at(k) is not None:
+                continue
+            left = next((t for t in self.tags if t.end == k), None)
+            right = next((t for t in self.tags if t.start == k + 1), None)
+            if left is None or right is None or not all(map(self._attribute_only, (left, right))):
+                continue
+            crossed.update((left.start, right.start))
+            self.mark(k)
+        return crossed
+
+    def _attribute_only(self, t: Tag) -> bool:
+        col = t.first("column")
+        return (
+            col is not None
+            and not (t.first("value") or t.first("filter") or t.first("metric"))
+            and self.p.col(col.table, col.name).kind != "fact"
+        )
 
     def _their_attribute(self, t: Tag, col: Item | None, value) -> bool:
         """ "customers in Texas with their card type", "... and their segment": a customer
@@ -1821,7 +1872,15 @@ def _why_at_risk(tokens: list[Token]) -> list[Token]:
     opener = next((i for i, w in enumerate(texts) if w in spec["opener"]), None)
     if opener is None:
         return tokens
-    risk = [i for i, w in enumerate(texts) if w in spec["risk"] and i > opener]
+    # (the column's own words said after it, "... ? top risk factors", are not the label)
+    column = [stem(w) for w in spec["column"]]
+    inside = {
+        k
+        for i in range(len(texts))
+        if texts[i : i + len(column)] == column
+        for k in range(i, i + len(column))
+    }
+    risk = [i for i, w in enumerate(texts) if w in spec["risk"] and i > opener and i not in inside]
     if not risk:
         return tokens
     ids = [t for t in tokens[opener : risk[-1]] if t.customer_id]
@@ -1971,6 +2030,72 @@ def _when_a_date(tokens: list[Token], lex: Lexicon) -> list[Token]:
                 continue
             return [*tokens[:end], Token("date", "date"), *tokens[end:]]
     return tokens
+
+
+def _last_purchase_verb(tokens: list[Token]) -> list[Token]:
+    """ "when did C000098 last make a purchase?", "did C000042 last buy anything in December":
+    "last" right after a customer id, then a purchase phrase (a purchase verb or noun and its
+    glue: "make a purchase", "buy anything", "shop"), is that customer's last purchase, as "when
+    did C000098 last purchase" is (it declined on 'last'). Anything else after "last" ("last 30
+    days", "last month") is left alone."""
+    spec = LAST_PURCHASE_VERB
+    bought = PURCHASE_CORE | PURCHASE_VERBS | TRANSACTION_NOUNS
+    for i in range(1, len(tokens) - 1):
+        if tokens[i].text not in spec["recency"] or tokens[i - 1].customer_id is None:
+            continue
+        j = i + 1
+        while j < len(tokens) and j - i <= 4 and tokens[j].text in bought | PURCHASE_PHRASE:
+            j += 1
+        if not any(t.text in bought for t in tokens[i + 1 : j]):
+            continue
+        said = [Token(stem(w), w) for w in spec["said"]]
+        return [*tokens[:i], *said, *tokens[j:]]
+    return tokens
+
+
+def _since_phrases(tokens: list[Token], lex: Lexicon) -> list[tuple[int, int]]:
+    """Spans of 1-3 tokens that name a column once "days since" is put before them ("last
+    purchase": "days since last purchase"), longest first at each start."""
+    since = tuple(DAYS_AGO["since"])
+    out = []
+    for i in range(len(tokens)):
+        for end in range(min(len(tokens), i + 3), i, -1):
+            items = lex.phrases.get((*since, *(t.key for t in tokens[i:end])), [])
+            if items and all(it.kind == "column" for it in items):
+                out.append((i, end))
+                break
+    return out
+
+
+def _days_ago(tokens: list[Token], lex: Lexicon) -> list[Token]:
+    """ "how many days ago was C000098's last purchase?", "when did C000098 last make a purchase,
+    and how many days ago was that?": the days from a date to the as-of date are the model's
+    "days since <the date's phrase>" column (days_since_last_transaction; it declined on
+    'days', 'ago'). "how many days ago" and a form of "be"/"do" are read as that phrase: the one
+    after them, or the one said before when "that"/"it" points back to it. With no such phrase
+    the words stay, and the question declines."""
+    spec = DAYS_AGO
+    texts = [t.text for t in tokens]
+    head = [*spec["asks"], *spec["unit"], *spec["ago"]]
+    at = next((i for i in range(len(texts)) if texts[i : i + len(head)] == head), None)
+    if at is None:
+        return tokens
+    j = at + len(head)
+    if j < len(texts) and texts[j] in spec["aux"]:
+        j += 1
+    spans = _since_phrases(tokens, lex)
+    since = [Token(stem(w), w) for w in spec["since"]]
+    if texts[j : j + 1] and texts[j] in spec["back"] and j + 1 == len(texts):
+        before = [span for span in spans if span[1] <= at]
+        if not before:
+            return tokens
+        start, end = before[-1]  # "..., and how many days ago was that?"
+        return [*tokens[:at], *since, *tokens[start:end]]
+    after = [span for span in spans if span[0] >= j]
+    if not after:
+        return tokens
+    start, end = after[0]
+    return [*tokens[:at], *tokens[j:start], *since, *tokens[start:]]
 
 
 def _continues_a_phrase(tokens: list[Token], k: int, lex: Lexicon) -> bool:

@@ -5,13 +5,18 @@ vs Q4 2024 by segment".
 The engine already sets two periods of one unit side by side (a split by that unit over
 both, planning._period_pair). A change word with such a pair asks for one row per group
 holding both values, the difference B - A and the percent change 100 * (B - A) / A, where A
-is the period named first. The base must be plain: the first period named must be the
-earlier one ("from December to November" declines), both periods must be of one unit, and
-the question must measure one figure; anything else declines rather than guess.
+is the base. The base must be plain: named with no direction ("dec 2024 vs dec 2023",
+"between Q4 and Q3") it is the earlier period, and the reading says so; "from December to
+November" (the words against the calendar) declines. Both periods must be of one unit, and
+the question must measure one figure; anything else declines rather than guess. "this month
+vs last month" names the periods the as-of date places (name_relative_pair), and "how many
+customers' spend fell by more than 50% from Nov to Dec" counts customers by their own change
+(restate_customer_move).
 """
 
 from __future__ import annotations
 
+import calendar
 import dataclasses
 import datetime as dt
 
@@ -21,11 +26,16 @@ from toolkit.assistant.change import item_columns
 from toolkit.assistant.lexicon import Item
 from toolkit.assistant.plan import CannotAnswer, Plan
 from toolkit.assistant.timeparse import Period, extract_time
+from toolkit.assistant.tokenise import Token
 from toolkit.assistant.vocabulary import (
     CHANGE_COLUMNS,
+    COMPARATORS,
+    FALL_WORDS,
     MONTH_OVER_MONTH,
     PERCENT_WORDS,
     PERIOD_CHANGE_WORDS,
+    RISE_WORDS,
+    VERSUS_WORDS,
 )
 
 _UNITS = ("month", "quarter", "year")
@@ -38,11 +48,33 @@ _ABSOLUTE = {"absolute", "dollar"}
 RANK_KEY = "growth@0"
 
 
+@dataclasses.dataclass(frozen=True)
+class CustomerMove:
+    """ "how many customers' spend fell by more than 50% from Nov to Dec 2024": each customer's
+    own change between the two periods, the customers counted where it passes the bound."""
+
+    rise: bool
+    op: str | None = None  # ">" or ">=" on the size of the move; None: any rise or fall
+    pct: float | None = None
+
+    def said(self) -> str:
+        way = "rose" if self.rise else "fell"
+        if self.op is None:
+            return way
+        return f"{way} by {'at least' if self.op == '>=' else 'more than'} {self.pct:g}%"
+
+
 @dataclasses.dataclass
 class PeriodChange:
     key_label: str  # the output column that says which period a row is (first day or year)
     keys: tuple  # (A, B): that column's value for each period, A the base
     names: tuple[str, str]  # "November 2024", "December 2024"
+    # the earlier period, named second ("dec 2024 vs dec 2023"), taken as the base A
+    later_first: bool = False
+    # how the question named each period, when the as-of date placed it ("this month")
+    said: tuple = (None, None)
+    # each customer's own change counted where it passes a bound (restate_customer_move)
+    move: CustomerMove | None = None
     # a ranking of the groups by the change: (column suffix "change" or "pct_change",
     # descending, how many rows); None when no ranking was asked
     rank: tuple[str, bool, int] | None = None
@@ -91,6 +123,7 @@ def read_period_change(st) -> bool:
         raise CannotAnswer("Compare two periods of one kind, e.g. 'from Q3 to Q4 2024'.")
     if a.kind != "year" and a.year is None and b.year is not None:
         a = dataclasses.replace(a, year=b.year)  # "from November to December 2024"
+    split = len(st.time.periods) == 1  # the two ends of one range said "from A to B"
     if a.year is not None and b.year is not None and _compared_to(st):
         if _start(a) < _start(b):
             # "how did Nov compare to Dec": Dec is the base by the grammar, Nov by the calendar
@@ -99,11 +132,19 @@ def read_period_change(st) -> bool:
                 "e.g. 'the change in spend from November to December 2024'."
             )
         a, b = b, a  # "how did Dec 2024 spend compare to Nov 2024": B is the base
+    st.period_change_later_first = False
     if a.year is not None and b.year is not None and _start(a) >= _start(b):
-        raise CannotAnswer(
-            "Which period is the base? Name the earlier one first, e.g. 'the change in spend "
-            "from November to December 2024'."
-        )
+        if _start(a) == _start(b) or _directed(st, split):
+            # "from December to November 2024": the words say the change runs from December,
+            # the calendar from November; two bases, so ask
+            raise CannotAnswer(
+                "Which period is the base? Name the earlier one first, e.g. 'the change in spend "
+                "from November to December 2024'."
+            )
+        # "dec 2024 vs dec 2023, % change": "vs" names no direction, and between two periods
+        # of one kind the change has one sensible base, the earlier (year over year); said so
+        a, b = b, a
+        st.period_change_later_first = True
     st.time.periods = [a, b]
     st.mark(*at, *mom)
     # "% change": the percent is the change's unit, not a share of rows; "absolute change"
@@ -120,6 +161,184 @@ def read_period_change(st) -> bool:
             st.period_change_unit = "change" if st.w(i) in _ABSOLUTE else "pct_change"
     st.period_change = True
     return True
+
+
+_COUNT_OPENERS = (("how", "many"), ("number", "of"), ("count", "of"))
+
+
+def restate_customer_move(tokens: list[Token], lex) -> tuple[list[Token], CustomerMove | None]:
+    """ "how many customers' spend fell by more than 50% from nov to dec 2024?", "number of
+    customers whose spend rose by at least 20% from Q3 to Q4 2024": a count of customers by
+    their own change of spend between two named periods (it declined: "which measure does the
+    number apply to?"). Restated as that change per customer ("spend change from nov to dec
+    2024 per customer"), the count and its bound kept aside for :func:`attach_move`. Only this
+    shape: a count opener, a customer noun (and "whose"), the spend, a rise or fall word (not
+    "more than"), then "by more than / at least N%" or nothing, then periods of calendar
+    months, quarters or years; anything else is left as it was."""
+    texts = [t.text for t in tokens]
+    opener = next((o for o in _COUNT_OPENERS if tuple(texts[: len(o)]) == o), None)
+    if opener is None:
+        return tokens, None
+    k = len(opener)
+    noun = next(
+        (
+            end
+            for end in range(min(len(tokens), k + 2), k, -1)
+            if any(
+                it.kind == "table" and it.table == "customers"
+                for it in lex.phrases.get(tuple(t.key for t in tokens[k:end]), [])
+            )
+        ),
+        None,
+    )
+    if noun is None:
+        return tokens, None
+    # "customers' spend", "customers whose spend", and "customers spend" typed without the
+    # apostrophe (it had counted every customer with a purchase in the periods)
+    j = noun + (texts[noun : noun + 1] == ["whose"])
+    move = next(
+        (m for m in range(j + 1, min(len(tokens), j + 4)) if texts[m] in RISE_WORDS | FALL_WORDS),
+        None,
+    )
+    if move is not None and texts[move + 1 : move + 2] == ["than"]:
+        return tokens, None  # "spend more than $500": a bound on the spend, not its change
+    items = lex.phrases.get(tuple(t.key for t in tokens[j:move]), []) if move else []
+    if not items or not all(it.kind == "metric" and it.name == "total_spend" for it in items):
+        return tokens, None
+    m = move + 1 + (texts[move + 1 : move + 2] == ["by"])
+    op = pct = None
+    bound = next((c for c in COMPARATORS if tuple(texts[m : m + len(c[0])]) == c[0]), None)
+    if bound is not None:
+        at = m + len(bound[0])
+        number = tokens[at] if at < len(tokens) else None
+        if bound[1] not in (">", ">=") or number is None or not number.is_percent:
+            return tokens, None  # another bound ("by less than 10%", "$500"): not read here
+        op, pct, m = bound[1], float(number.number), at + 1
+    elif m != move + 1:
+        return tokens, None  # "fell by 50%": exactly? not read here
+    rest = tokens[m:]
+    info = extract_time(rest, [False] * len(rest))
+    if not info.periods or any(
+        p.kind not in ("month", "quarter", "year", "range") for p in info.periods
+    ):
+        return tokens, None
+    said = [*tokens[j:move], Token("change", "change"), *rest]
+    said += [Token("per", "per"), Token("customer", "customer")]
+    return said, CustomerMove(texts[move] in RISE_WORDS, op, pct)
+
+
+def attach_move(plan: Plan, move: CustomerMove) -> None:
+    """Keep the per-customer change of spend restated by :func:`restate_customer_move` to a
+    count of the customers whose change passes the bound; anything else read besides (another
+    split, a ranking) declines."""
+    change = plan.period_change
+    if (
+        change is None
+        or change.rank is not None
+        or [g.label for g in plan.groups if g.label not in _time_labels(plan)]
+        != ["customer_id", "full_name"]
+        or [m.label for m in plan.measures] != ["total_spend"]
+    ):
+        raise CannotAnswer(
+            "I can count customers whose spend rose or fell between two named periods, e.g. "
+            "'how many customers' spend fell by more than 50% from November to December 2024'."
+        )
+    change.move = move
+
+
+def _time_labels(plan: Plan) -> set[str]:
+    change = plan.period_change
+    return {
+        g.label
+        for g in plan.groups
+        if g.label == change.key_label
+        or g.label.endswith(("_year", "_quarter_number", "_quarter_start"))
+        and g.style in ("year", "date")
+    }
+
+
+def _directed(st, split: bool) -> bool:
+    """Do the words give the change a direction? "from A to B" and "A to B" do (the change runs
+    from A); "A vs B", "A compared to B", "between A and B" and "A, B" do not."""
+    spans = st.time.spans
+    if split:
+        return st.tokens[spans[0][0]].text != "between"
+    if len(spans) != 2:
+        return True
+    between = set(st.words[spans[0][1] : spans[1][0]])
+    return not between or ("to" in between and not VERSUS_WORDS & between)
+
+
+_RELATIVE_UNITS = {"MONTH": 1, "QUARTER": 3, "YEAR": 12}
+
+
+def name_relative_pair(st) -> None:
+    """ "spend this month vs last month", "% change this quarter vs last quarter": the current
+    and the previous calendar period of one unit compared are the periods the as-of date places
+    ("this month" = the as-of date's month, "last month" = the one before), named so the pair
+    and change machinery reads them like "November vs December 2024" (they had declined as two
+    periods). Only when the as-of date is the last day of its period: then "this month" is the
+    whole month and "last month" has one reading. Before that "this month" is a part of the
+    month, and "last month" is the whole previous month or the same span of it; two readings
+    that can differ, so the question declines naming both. Only with a word that compares or
+    asks the change ("this month and last month" may ask for one total: left as it was)."""
+    periods = st.time.periods
+    asof = getattr(st, "asof", None)
+    if (
+        len(periods) != 2
+        or asof is None
+        or sorted(p.kind for p in periods) != ["current", "previous"]
+    ):
+        return
+    unit = periods[0].unit
+    if periods[1].unit != unit or unit not in _RELATIVE_UNITS or any(p.rival for p in periods):
+        return
+    if not (VERSUS_WORDS | PERIOD_CHANGE_WORDS) & set(st.words):
+        return
+    months = _RELATIVE_UNITS[unit]
+    first_month = (asof.month - 1) // months * months + 1
+    start = dt.date(asof.year, first_month, 1)
+    end = _shift_months(start, months) - dt.timedelta(days=1)
+    prior = _shift_months(start, -months)
+    word = unit.lower()
+    if asof != end:
+        same = _shift_months(asof, -months)
+        this, last = (_name(_calendar_period(unit, day, "")) for day in (start, prior))
+        raise CannotAnswer(
+            f"This {word} runs from {_day(start)} to {_day(asof)}, the latest day in the data, so "
+            f"'last {word}' has two readings: the whole {word} ({_day(prior)} to "
+            f"{_day(start - dt.timedelta(days=1))}) or the same span of it ({_day(prior)} to "
+            f"{_day(same)}), and the two can differ, so I won't pick one. For the whole {word}, "
+            f"name both: 'in {this} vs {last}'."
+        )
+    st.time.periods = [
+        _calendar_period(unit, start if p.kind == "current" else prior, _said(p, word))
+        for p in periods
+    ]
+
+
+def _said(p: Period, word: str) -> str:
+    return f"this {word}" if p.kind == "current" else f"last {word}"
+
+
+def _calendar_period(unit: str, start: dt.date, said: str) -> Period:
+    if unit == "YEAR":
+        return Period("year", year=start.year, said=said)
+    if unit == "QUARTER":
+        return Period("quarter", year=start.year, quarter=(start.month - 1) // 3 + 1, said=said)
+    return Period("month", year=start.year, month=start.month, said=said)
+
+
+def _shift_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later (earlier when negative), kept inside a shorter month."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def _day(day: dt.date) -> str:
+    return f"{day.day} {day:%b %Y}"
 
 
 def _relative(st) -> bool:
@@ -258,7 +477,14 @@ def attach(plan: Plan, periods: list[Period], st=None) -> None:
         keys = tuple(p.year for p in periods)
     else:
         keys = tuple(_start(p).isoformat() for p in periods)
-    plan.period_change = PeriodChange(grain.label, keys, tuple(_name(p) for p in periods))
+    later_first = bool(getattr(st, "period_change_later_first", False))
+    plan.period_change = PeriodChange(
+        grain.label,
+        keys,
+        tuple(_name(p) for p in periods),
+        later_first,
+        tuple(p.said for p in periods),
+    )
     if plan.limit is not None:
         plan.period_change.rank = _rank(plan, st)
 
@@ -283,11 +509,32 @@ def _rank(plan: Plan, st) -> tuple[str, bool, int]:
     return unit, descending, plan.limit
 
 
+def _count_moved(pivot: str, move: CustomerMove, a: str, b: str) -> str:
+    """The customers of the per-customer pivot whose change passes the bound. A customer with no
+    spend in the base period A has no percent change (division by nothing) and is left out; no
+    spend in B is 0 (a fall of 100%)."""
+    after = f"COALESCE(c.{b}, 0)"
+    if move.op is None:
+        test = f"{after} {'>' if move.rise else '<'} c.{a}"
+    else:
+        op = move.op if move.rise else move.op.replace(">", "<")
+        bound = move.pct if move.rise else -move.pct
+        test = f"100.0 * ({after} - c.{a}) / c.{a} {op} {bound:g}"
+    # a and b are the pivot's own column names (the model's labels and period names)
+    return f"SELECT COUNT(*) AS customer_count FROM ({pivot}) AS c WHERE c.{a} > 0 AND {test}"  # noqa: S608
+
+
 def answer_text(plan: Plan, columns: list[str], rows: list[list], fmt, human) -> str:
     """ "Total spend: November 2024 $1,031,884.50, December 2024 $1,147,003.98, change
     $115,119.48 (11.2%)."; per group, how many groups and the periods."""
     measure = plan.measures[0]
     a, b = plan.period_change.names
+    move = plan.period_change.move
+    if move is not None:
+        return (
+            f"{fmt(rows[0][0], 'count')} customers' {human(measure.label)} {move.said()} from {a} "
+            f"to {b} (customers with no {human(measure.label)} in {a} left out)."
+        )
     if len(rows) == 1:
         va, vb, diff, pct = rows[0][-4:]
         style = measure.style
@@ -309,13 +556,7 @@ def wrap(plan: Plan, inner: str, dialect: str) -> str:
     """Both periods' values side by side for each group, their difference and percent change
     (NULL when the base is 0)."""
     change = plan.period_change
-    time_labels = {
-        g.label
-        for g in plan.groups
-        if g.label == change.key_label
-        or g.label.endswith(("_year", "_quarter_number", "_quarter_start"))
-        and g.style in ("year", "date")
-    }
+    time_labels = _time_labels(plan)
     groups = [g.label for g in plan.groups if g.label not in time_labels]
     measure = plan.measures[0].label
     if isinstance(change.keys[0], int):
@@ -340,7 +581,9 @@ def wrap(plan: Plan, inner: str, dialect: str) -> str:
     if groups:
         text += " GROUP BY " + ", ".join(f"p.{g}" for g in groups)
         ties = ", ".join(f"p.{g}" for g in groups)
-        if change.rank is None:
+        if change.move is not None:
+            text = _count_moved(text, change.move, f"{measure}_{a_name}", f"{measure}_{b_name}")
+        elif change.rank is None:
             text += f" ORDER BY {ties}"
         else:
             # a group missing a period (or with a base of 0 for the percent) has no change:

@@ -172,17 +172,18 @@ def period_condition(
         year = asof_date.year if wanted <= latest else asof_date.year - 1
         if period.year_offset is not None:
             year = asof_date.year + period.year_offset
+    said = f" ({period.said})" if period.said else ""  # "in December 2024 (this month)"
     if period.kind == "year":
-        return sql(f"YEAR({c}) = {int(year)}"), f"in {year}"
+        return sql(f"YEAR({c}) = {int(year)}"), f"in {year}{said}"
     if period.kind == "month":
         return (
             sql(f"YEAR({c}) = {int(year)} AND MONTH({c}) = {int(period.month)}"),
-            f"in {calendar.month_name[period.month]} {year}",
+            f"in {calendar.month_name[period.month]} {year}{said}",
         )
     if period.kind == "quarter":
         return sql(
             f"YEAR({c}) = {int(year)} AND QUARTER({c}) = {int(period.quarter)}"
-        ), f"in Q{period.quarter} {year}"
+        ), f"in Q{period.quarter} {year}{said}"
     if period.kind == "range":
         first = dt.date(int(period.year), int(period.month), 1)
         last_day = calendar.monthrange(int(period.end_year), int(period.end_month))[1]

@@ -54,6 +54,9 @@ class Period:
     end_month: int | None = None
     # a month or quarter "of last year" / "this year": its year relative to the as-of date's
     year_offset: int | None = None
+    # how the question named a calendar period it placed by the as-of date ("this month", "last
+    # quarter"): said beside the period's name in the reading (period_change.name_relative_pair)
+    said: str | None = None
 
 
 @dataclass

@@ -57,7 +57,7 @@ def stem(word: str) -> str:
 
 def normalise(text: str) -> str:
     text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
-    text = text.replace("&", " and ")
+    text = text.replace("&", " and ").replace("×", " x ")  # "risk band × card type": a cross-tab
     # "90+", "1.5k+", "$2,000+": at least that number
     text = re.sub(r"\b(\d(?:[\d,.]*\d)?(?:k|m|%)?)\+", r"\1 or more", text, flags=re.IGNORECASE)
     # shorthand symbols typed for words: "w/ Jewelry", "churn score >= 70", "last 30d"
