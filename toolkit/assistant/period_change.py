@@ -34,6 +34,7 @@ from toolkit.assistant.vocabulary import (
     MONTH_OVER_MONTH,
     PERCENT_WORDS,
     PERIOD_CHANGE_WORDS,
+    PERIOD_OVER_PERIOD,
     RISE_WORDS,
     VERSUS_WORDS,
 )
@@ -106,7 +107,9 @@ def read_period_change(st) -> bool:
         all(p.kind in _UNITS for p in periods) or same_months_of_two_years(*periods)
     ):
         return False
-    mom = _month_over_month_named(st, periods)
+    mom = _over_named(st, periods)
+    if mom:  # (a change word inside a phrase set free by it is read now)
+        at = [i for i, w in enumerate(words) if w in PERIOD_CHANGE_WORDS and st.tag_at(i) is None]
     if not at:
         at = _spend_change_named(st) or mom[1:2]
     if len(at) != 1:
@@ -154,6 +157,13 @@ def read_period_change(st) -> bool:
     before = st.tag_at(at[0] - 1)
     if before is not None and before.end == at[0] and before.first("metric"):
         near.append(before.start - 1)  # "% spend change": the unit before the measure
+    # "..., in percent", "as a %": the change's unit said apart (held-out set 20 took it for a
+    # share of the total)
+    near += [
+        i
+        for i, w in enumerate(words)
+        if w in PERCENT_WORDS and (st.w(i - 1) == "in" or words[max(0, i - 2) : i] == ["as", "a"])
+    ]
     for i in near:
         if st.w(i) in PERCENT_WORDS | _ABSOLUTE and st.tag_at(i) is None:
             st.taken[i] = True
@@ -399,25 +409,54 @@ def same_months_of_two_years(a: Period, b: Period) -> bool:
     )
 
 
-def _month_over_month_named(st, periods: list[Period]) -> list[int]:
-    """ "MoM % change in total spend, oct to nov 2024", "month over month change, Nov to Dec
-    2024": between two named months that follow one another, "month over month" is the change
-    from the first to the second ('MoM' had been an unknown word). Months further apart
-    (a monthly series, or which month's change?) are not read so. Returns the phrase's
-    positions, its change word second (a change word said besides it is the one read)."""
+def _over_named(st, periods: list[Period]) -> list[int]:
+    """ "MoM % change in total spend, oct to nov 2024", "YoY % change in spend, Q4 2024 vs Q4
+    2023", "QoQ growth Q3 to Q4 2024": between two named periods one unit apart, "<unit> over
+    <unit>" (or its abbreviation) is the change from the earlier to the later ('MoM', 'YoY' had
+    been unknown words). Periods further apart (a series, or which period's change?) are not
+    read so. "month over month change in total spend from last month to this month": the phrase
+    is also the profile's own month-over-month column; with another measure named and two
+    months named it is the change of that measure (the column's tag is dropped). Returns the
+    phrase's positions, its change word second (a change word said besides it is the one read)."""
     a, b = periods
-    if a.kind != "month" or b.kind != "month" or b.year is None:
+    if b.year is None or not (
+        (a.kind == b.kind and a.kind in _UNITS) or same_months_of_two_years(a, b)
+    ):
         return []
-    if (a.year or b.year) * 12 + a.month + 1 != b.year * 12 + b.month:
-        return []
+    if a.year is None:
+        a = dataclasses.replace(a, year=b.year)  # "oct to nov 2024"
+    apart = abs(_months(_start(b)) - _months(_start(a)))
+    units = {"year": 12}
+    if a.kind in ("month", "quarter"):
+        units[a.kind] = 1 if a.kind == "month" else 3
     words = st.words
+    mom_column = CHANGE_COLUMNS["month_over_month"]
+    measured = any(it.kind == "metric" and it.name != mom_column for t in st.tags for it in t.items)
+    for tag in list(st.tags):
+        if (
+            units.get("month") == apart == 1
+            and measured
+            and all(it.name == mom_column for it in tag.items)
+            and words[tag.start : tag.start + 3] == ["month", "over", "month"]
+        ):
+            st.tags.remove(tag)  # the profile's column: another measure's change is asked
+            for k in range(tag.start, tag.end):
+                st.taken[k] = False
     free = {k for k in range(len(words)) if st.tag_at(k) is None and not st.taken[k]}
-    for k in sorted(free):
-        if words[k] in _MOM:
-            return [k, k]
-        if words[k : k + 3] == ["month", "over", "month"] and {k + 1, k + 2} <= free:
-            return [k, k + 1, k + 2]
+    for unit, months in units.items():
+        if months != apart:
+            continue
+        shorthand = _MOM if unit == "month" else PERIOD_OVER_PERIOD.get(unit, set())
+        for k in sorted(free):
+            if words[k] in shorthand:
+                return [k, k]
+            if words[k : k + 3] == [unit, "over", unit] and {k + 1, k + 2} <= free:
+                return [k, k + 1, k + 2]
     return []
+
+
+def _months(day: dt.date) -> int:
+    return day.year * 12 + day.month
 
 
 _MOM = set(MONTH_OVER_MONTH)

@@ -32,6 +32,7 @@ from toolkit.assistant.vocabulary import (
     AGG_WORDS,
     ASKING_WORDS,
     BAD_WHEN_HIGH,
+    BANDED_COLUMNS,
     CLAUSE_WORDS,
     COUNT_METRICS,
     GOOD_WHEN_HIGH,
@@ -310,6 +311,26 @@ def _open_window(st, period: Period, key: str) -> Period:
     if hasattr(st, "alternatives") and (key, options) not in st.alternatives:
         st.alternatives.append((key, options))
     return period.rival if getattr(st, "choose", {}).get(key) == "rival" else period
+
+
+def _boolean_label(table, column) -> Column | None:
+    """ "weekend vs weekday spend": a split by a true/false column whose table names a filter for
+    each value (weekends: is_weekend; weekdays: NOT is_weekend) shows each row's label too, the
+    filter's first synonym ('Weekend', 'Weekday'); the true/false column stays beside it (held-out
+    set 20 read false/true as right but unlabelled). Without both filters nothing is added."""
+    if column.data_type.upper() != "BOOLEAN":
+        return None
+    names = {}
+    for flt in table.filters.values():
+        said = " ".join(flt.expr.split()).upper()
+        for value, text in ((True, column.expr.upper()), (False, f"NOT {column.expr.upper()}")):
+            if said == text and flt.synonyms:
+                names[value] = flt.synonyms[0]
+    if len(names) != 2:
+        return None
+    yes, no = (names[v].replace("'", "''").capitalize() for v in (True, False))
+    label = f"{column.name.removeprefix('is_')}_label"
+    return Column(label, table.name, sql(f"CASE WHEN {column.expr} THEN '{yes}' ELSE '{no}' END"))
 
 
 def grain_column(table: str, column: str, expr: exp.Expression, grain: str) -> Column:
@@ -781,6 +802,9 @@ def build_plan(
     # ---- groups
     for table, name in groups:
         column = p.col(table, name)
+        labelled = _boolean_label(p.model.tables[table], column)
+        if labelled is not None:
+            plan.groups.append(labelled)
         plan.groups.append(Column(name, table, sql(column.expr), style="text"))
         if (table, name) == ("customers", "customer_id"):
             plan.groups.append(Column("full_name", "customers", sql("full_name")))
@@ -1777,6 +1801,12 @@ def _list_plan(
             plan.columns.append(
                 Column(m.label, m.table, m.expr, style=m.style.removeprefix("raw:"))
             )
+    if ids and table == "customers":
+        for name in [f for m in raw_columns for f in BANDED_COLUMNS.get(m.label, [])]:
+            if name in model.tables["customers"].columns and all(
+                c.label != name for c in plan.columns
+            ):
+                plan.columns.append(Column(name, "customers", sql(name), style=_style(name)))
     semi = SemiJoin(conditions=[])
     reach = reachable(model, table)
     for f in filters:

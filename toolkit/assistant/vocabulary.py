@@ -81,8 +81,12 @@ REASON_QUESTION: dict[str, list[str]] = dict(_V["reason_question"])
 LAST_PURCHASE_VERB: dict[str, list[str]] = dict(_V["last_purchase_verb"])
 DAYS_AGO: dict[str, list[str]] = {k: [stem(w) for w in v] for k, v in _V["days_ago"].items()}
 LABEL_VERBS: dict = dict(_V["label_verbs"])
+BANDED_COLUMNS: dict[str, list[str]] = dict(_V["banded_columns"])
+OF_PHRASES: list[list[str]] = [[stem(w) for w in p] for p in _V["of_phrases"]]
+WIDE_SUFFIX: set[str] = set(_V["wide_suffix"])
 VOLUME_VERB: dict = dict(_V["volume_verb"])
 MONTH_OVER_MONTH: set[str] = set(_V["month_over_month"])
+PERIOD_OVER_PERIOD: dict[str, set[str]] = {k: set(v) for k, v in _V["period_over_period"].items()}
 NEWEST_WORDS: set[str] = set(_V["account_age"]["newest"])
 # "when were the churn scores last updated?" (a table's latest write time)
 UPDATE_VERBS: set[str] = {stem(w) for w in _V["update_verbs"]}
