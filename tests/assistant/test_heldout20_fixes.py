@@ -167,3 +167,48 @@ def test_the_profile_month_over_month_column_is_unchanged(gold):
     out = _answer(gold, "avg month over month change for gold customers")
     ref = _one(gold, f"select avg(mom_spend_change_pct) from {PROFILE} where card_type = 'Gold'")
     assert float(out["rows"][0][0]) == pytest.approx(ref)
+
+
+# -- 7. a split by a column whose phrase holds an opening word is no question about new customers
+@pytest.mark.parametrize(
+    ("question", "ref"),
+    [
+        ("total ltv per account open year",
+         f"select year(account_open_date), sum(lifetime_value) from {PROFILE} group by 1"),
+        ("number of customers by signup year", f"select year(account_open_date), count(*) from {PROFILE} group by 1"),
+    ],
+)  # fmt: skip
+def test_split_by_an_open_year_column(gold, question, ref):
+    out = _answer(gold, question)
+    assert results_match(gold.execute(ref).fetchall(), out["rows"]), out["rows"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["count of customers by open date year", "how many new customers by account open year"],
+)
+def test_a_date_with_an_unread_unit_or_new_customers_still_declines(gold, question):
+    _declines(gold, question)
+
+
+# -- 8. "on average how many days since the last purchase" = the average of that column
+@pytest.mark.parametrize(
+    ("question", "where"),
+    [
+        ("on average, how many days has it been since the last transaction for platinum customers",
+         "card_type = 'Platinum'"),
+        ("average days since the last purchase for high risk customers", "churn_risk_category = 'High Risk'"),
+    ],
+)  # fmt: skip
+def test_average_days_since_the_last_purchase(gold, question, where):
+    out = _answer(gold, question)
+    ref = _one(gold, f"select avg(days_since_last_transaction) from {PROFILE} where {where}")
+    assert float(out["rows"][0][0]) == pytest.approx(ref)
+
+
+def test_days_since_the_last_purchase_of_one_customer_is_its_value(gold):
+    out = _answer(gold, "how many days since the last purchase for C000010")
+    ref = _one(
+        gold, f"select days_since_last_transaction from {PROFILE} where customer_id = 'C000010'"
+    )
+    assert float(out["rows"][0][-1]) == ref

