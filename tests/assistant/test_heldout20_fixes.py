@@ -212,3 +212,22 @@ def test_days_since_the_last_purchase_of_one_customer_is_its_value(gold):
         gold, f"select days_since_last_transaction from {PROFILE} where customer_id = 'C000010'"
     )
     assert float(out["rows"][0][-1]) == ref
+
+
+# -- 9. "how did <measure> in A compare with B": the two periods side by side
+@pytest.mark.parametrize(
+    ("question", "where", "key"),
+    [
+        ("how did dining spend in Q3 2024 compare with Q3 2023?",
+         "quarter(transaction_date) = 3 and m.category_group = 'Dining'", "year(transaction_date)"),
+        ("how does travel spend in H2 2024 compare to H2 2023",
+         "month(transaction_date) >= 7 and m.category_group = 'Travel'", "year(transaction_date)"),
+    ],
+)  # fmt: skip
+def test_how_did_a_compare_with_b_sets_the_periods_side_by_side(gold, question, where, key):
+    out = _answer(gold, question)
+    ref = gold.execute(
+        f"select {key}, sum(t.amount) from {TXN} t join gold.dim_merchant_category m "
+        f"using (merchant_category_key) where t.status = 'approved' and {where} group by 1"
+    ).fetchall()
+    assert results_match(ref, out["rows"]), out["rows"]

@@ -277,7 +277,12 @@ def _period_pair(st, words) -> bool:
     periods = st.time.periods
     # ("October and November 2024" may ask for one total over both: not read as a pair)
     changed = getattr(st, "period_change", False)  # "% change from November to December"
-    if len(periods) != 2 or st.time.grain or not ({"vs", "versus", "compared"} & words or changed):
+    # ("how did A compare with B": the verb sets them side by side as "compared" does)
+    if (
+        len(periods) != 2
+        or st.time.grain
+        or not ({"vs", "versus", "compared", "compare"} & words or changed)
+    ):
         return False
     a, b = periods
     if same_months_of_two_years(a, b):  # "jul-dec 2024 vs jul-dec 2023": a split by year
