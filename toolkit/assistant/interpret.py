@@ -159,6 +159,8 @@ def window(cond: Condition, asof: dt.date | None) -> str:
 def _condition(cond: Condition, asof) -> str:
     if cond.period is not None:
         return window(cond, asof)
+    if cond.describe and cond.expr.find(exp.Select) is not None:
+        return cond.describe  # a condition on a subquery's value says what the value is
     return words(cond.expr)
 
 

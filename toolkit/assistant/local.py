@@ -7,22 +7,26 @@ read-only.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import re
 import threading
 import time
 from decimal import Decimal
 from functools import lru_cache
 
 import duckdb
+from sqlglot import exp
 
 from toolkit.assistant.answer import answer_line
-from toolkit.assistant.compiler import compile_plan
+from toolkit.assistant.compiler import build_select, compile_plan
 from toolkit.assistant.context import restate_context
 from toolkit.assistant.guard import MAX_ROWS, UnsafeSQL, checked_select, screen_question
 from toolkit.assistant.interpret import interpret
 from toolkit.assistant.lexicon import build_lexicon
 from toolkit.assistant.model import load_model
 from toolkit.assistant.parser import CannotAnswer, Parser
+from toolkit.assistant.plan import Condition, Plan
 from toolkit.assistant.readings import other_readings, same_rows, two_readings
 from toolkit.assistant.restate import restate_hypothetical, restate_request
 from toolkit.assistant.verified import closest_by_text, expand
@@ -145,18 +149,51 @@ def plan_question(question: str, con, *, model_path: str | None = None):
     asof, extra = _DataContext.get(con)
     parser = _parser_for(extra, model_path)
     model = parser.model
+    first_date = _DataContext.first_date(con)
     try:
-        state_plan = parser.parse_with(question, asof=asof, first_date=_DataContext.first_date(con))
-    except CannotAnswer:
+        state_plan = parser.parse_with(question, asof=asof, first_date=first_date)
+    except CannotAnswer as whole:
+        asked = _both_asks(parser, question, None, asof, first_date)
+        if asked is not None:
+            return asked, compile_plan(model, asked, dialect="duckdb", asof=asof), None
         vq = closest_by_text(model, question)
         if vq is None:
-            raise
+            raise whole from None
         return None, expand(model, vq.sql), vq.name
+    asked = _both_asks(parser, question, state_plan, asof, first_date)
+    if asked is not None and asked is not state_plan:
+        return asked, compile_plan(model, asked, dialect="duckdb", asof=asof), None
     signature = state_plan.signature()
     for sig, vq in _verified_signatures(extra, model_path):
         if sig == signature:
             return state_plan, expand(model, vq.sql), vq.name
     return state_plan, compile_plan(model, state_plan, dialect="duckdb", asof=asof), None
+
+
+def _both_asks(parser, question, whole, asof, first_date):
+    """With two asks in the sentence: the whole plan when it covers both, else one plan
+    answering both over the same rows; declines naming both asks when neither holds (never
+    one ask dropped silently). None when the sentence holds one ask (or the whole plan failed
+    and the asks cannot be put together: the whole sentence's own decline stands)."""
+    asks = split_asks(question)
+    if asks is None:
+        return None
+    first_text, second_text = asks
+    parsed = []
+    for text in (first_text, bare_ask(second_text)):
+        try:
+            parsed.append(parser.parse_with(text, asof=asof, first_date=first_date))
+        except CannotAnswer:
+            parsed.append(None)
+    if whole is not None and covers(whole, parsed):
+        return whole
+    if parsed[0] is not None and parsed[1] is not None:
+        together = combine(parsed[0], parsed[1], parser.model)
+        if together is not None:
+            return together
+    if whole is None and None in parsed:
+        return None
+    raise decline(first_text, second_text)
 
 
 def ask_local(
@@ -245,3 +282,142 @@ def compile_question(
     parser = _parser_for(())
     plan = parser.parse_with(question, asof=asof)
     return _compile(parser.model, plan, dialect=dialect, database=database)
+
+
+# --- two asks in one sentence ------------------------------------------------------------
+# Two asks in one sentence: "how many high-risk customers do we have and what's their combined
+# lifetime value?" must never lose one ask silently.
+#
+# A second ask is a clause after "and" / ", and" / "as well as" led by a question word ("what",
+# "how many", "which", "in what", "across how many", ...); "and their <column>" after a list is
+# that list's column, no second ask. The plan read from the whole sentence stands only when it
+# covers what each ask names on its own (the measure's column, the column asked for); an ask
+# with nothing of its own to name ("and
+# how much?", "and what was it?") refers to the other ask's figure. When the plan leaves an ask
+# out, the two asks are put together only when they share the same rows:
+#
+# - a figure and another figure of the same rows ("how many ... and what's their total LTV":
+#   the count and the sum side by side, the first ask's filters and period apply to both);
+# - the largest/smallest value and which <column> it belongs to ("the biggest purchase ... and
+#   which customer made it": the column for every row holding that extreme, ties all shown).
+#
+# Otherwise the question declines naming both asks, so the user asks them one at a time.
+
+_LEAD = (
+    r"(?:what|what's|whats|how|which|who|when|where|in what|in which|across how many|"
+    r"over how many|by how much)"
+)
+_SPLIT = re.compile(r"(?:,\s*and|\band|,?\s*as well as)\s+(?=" + _LEAD + r"\b)", re.IGNORECASE)
+# words that point back at the first ask's rows, not content of the second
+_POINTERS = re.compile(r"\b(?:their|them|they|it|its|those|these|that|of them)\b", re.IGNORECASE)
+_LEADING_GLUE = re.compile(r"^\s*(?:across|over|in)\s+(?=how many|what|which)", re.IGNORECASE)
+# display columns shown beside an asked-for customer; they are not what a list asks
+_DISPLAY = {"customer_id", "full_name"}
+_EXTREMES = (exp.Max, exp.Min)
+
+
+def split_asks(question: str) -> tuple[str, str] | None:
+    """(first ask, second ask) when the sentence holds a second ask, else None."""
+    matches = list(_SPLIT.finditer(question))
+    if not matches:
+        return None
+    m = matches[-1]
+    first = question[: m.start()].strip(" ,;:-—–")
+    second = question[m.end() :].strip(" ?.!")
+    if not first or not second:
+        return None
+    return first, second
+
+
+def bare_ask(second: str) -> str:
+    """The second ask without the words pointing back at the first ask's rows."""
+    text = _LEADING_GLUE.sub("", second)
+    return re.sub(r"\s+", " ", _POINTERS.sub(" ", text)).strip()
+
+
+def _names(expressions) -> set[str]:
+    return {c.name for e in expressions for c in e.find_all(exp.Column)}
+
+
+def _asked(plan: Plan) -> set[str]:
+    """The columns an ask names on its own: a split's column ('which segment'), a measure's
+    column, or a list's columns other than the display id and name."""
+    if plan.groups:
+        return _names(g.expr for g in plan.groups)
+    if plan.measures:
+        return _names(m.expr for m in plan.measures)
+    listed = _names(c.expr for c in plan.columns)
+    return (listed - _DISPLAY) or listed
+
+
+def _shown(plan: Plan) -> set[str]:
+    return _names(e.expr for e in [*plan.measures, *plan.groups, *plan.columns])
+
+
+def covers(plan: Plan, asks: list[Plan | None]) -> bool:
+    """True when the plan shows what every parsed ask names (an ask that cannot be read alone
+    has nothing of its own: every word of it was placed by the whole-sentence plan)."""
+    shown = _shown(plan)
+    # two asks for a figure each need two figures ("how many X, and how many of them are Y")
+    figures = [a for a in asks if a is not None and a.measures and not a.groups]
+    if len(figures) > len(plan.measures):
+        return False
+    return all(ask is None or _asked(ask) <= shown for ask in asks)
+
+
+def _aggregate_only(plan: Plan) -> bool:
+    return bool(plan.measures) and not (
+        plan.groups or plan.columns or plan.period_change or plan.limit or plan.having
+    )
+
+
+def _own_rows(plan: Plan) -> bool:
+    return bool(plan.conditions or plan.semi_joins)
+
+
+def combine(first: Plan, second: Plan, model) -> Plan | None:
+    """One plan answering both asks over the same rows, or None."""
+    if first.alternatives or second.alternatives:
+        return None  # an open reading in either ask: not put together silently
+    if _aggregate_only(first) and _aggregate_only(second) and not _own_rows(second):
+        if second.base != first.base:
+            return None
+        merged = copy.deepcopy(first)
+        labels = {m.label for m in merged.measures}
+        merged.measures += [m for m in second.measures if m.label not in labels]
+        return merged
+    extreme = _extreme_row(first, second, model)
+    return extreme
+
+
+def _extreme_row(first: Plan, second: Plan, model) -> Plan | None:
+    """'the biggest purchase ... and which customer made it': the asked column(s) of the rows
+    holding the extreme value, beside that value (ties: every such row)."""
+    if not _aggregate_only(first) or len(first.measures) != 1 or _own_rows(second):
+        return None
+    measure = first.measures[0]
+    if not isinstance(measure.expr, _EXTREMES) or (second.measures and not second.groups):
+        return None
+    asked = second.groups or list(second.columns)
+    if not asked:
+        return None
+    inner = build_select(model, first)
+    inner.set("limit", None)
+    plan = copy.deepcopy(first)
+    plan.groups = copy.deepcopy(asked)
+    plan.conditions.append(
+        Condition(
+            table=measure.table,
+            expr=exp.EQ(this=measure.expr.this.copy(), expression=exp.Subquery(this=inner)),
+            describe=f"the row holds the {measure.label.replace('_', ' ')} of those rows (ties: all)",
+        )
+    )
+    plan.order = [(c.label, False) for c in plan.groups]
+    return plan
+
+
+def decline(first: str, second: str) -> CannotAnswer:
+    return CannotAnswer(
+        f"That sentence asks two things, '{first}' and '{second}', and I can't answer both in one "
+        "result; ask them one at a time."
+    )

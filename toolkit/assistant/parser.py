@@ -75,6 +75,7 @@ from toolkit.assistant.vocabulary import (
     OLDEST_WORDS,
     PEOPLE_GRAIN,
     PERCENT_WORDS,
+    PORTFOLIO_IDIOM,
     POSTPOSED_AGG,
     PURCHASE_CORE,
     PURCHASE_PHRASE,
@@ -181,10 +182,42 @@ class _State:
         self.absent_recency = False  # "haven't bought in 60+ days" read as days since last
         self.negated_tags: set[int] = set()  # "excluding declined transactions": a filter
         self.condition_spans: list[tuple[int, int, object]] = []  # filters and comparisons
+        self._two_sense_modifier()
         self._undo_day_windows()
         self._absorb_open_ended_absence()
         self._name_top_columns()
         self._ranking_word_in_a_name()
+
+    def _two_sense_modifier(self) -> None:
+        """ "travel customers": a category value modifying a people noun whose word is also part
+        of a customer attribute's value (the High-Value Travelers segment) has two readings -
+        customers with a purchase in that category, or customers in that segment; declined
+        naming both ("customers with a travel purchase", "High-Value Travelers" stay)."""
+        for t in self.tags:
+            value = next((i for i in t.items if i.kind == "value"), None)
+            if (
+                value is None
+                or value.table in _CUSTOMER_ATTRIBUTE_TABLES
+                or t.end >= len(self.tokens)
+            ):
+                continue
+            if self.tokens[t.end].text not in PEOPLE_GRAIN:
+                continue
+            said = {self.tokens[k].text for k in range(t.start, t.end)}
+            for table in _CUSTOMER_ATTRIBUTE_TABLES:
+                for column in self.model.tables[table].columns.values():
+                    for other in column.sample_values:
+                        stems = {stem(w.lower()) for w in re.findall(r"[A-Za-z]+", other)}
+                        # "travel" in "Travelers": a word of the value begins with the one said
+                        named = all(any(w.startswith(x) for w in stems) for x in said if len(x) > 3)
+                        if named and said and other != value.value:
+                            raise CannotAnswer(
+                                f"'{' '.join(self.tokens[k].raw for k in range(t.start, t.end + 1))}' "
+                                f"has two readings: customers with a {value.value} purchase "
+                                f"({value.name.replace('_', ' ')}), or customers in {other} "
+                                f"({column.name.replace('_', ' ')}). Say which, e.g. 'customers "
+                                f"with a {value.value.lower()} purchase' or '{other} customers'."
+                            )
 
     def _ranking_word_in_a_name(self) -> None:
         """ "top risk factors for C000077?": a phrase naming a column whose own name begins
@@ -1891,6 +1924,10 @@ def _of_phrase(tokens: list[Token]) -> list[Token]:
             out.append(Token("of", "of"))
             i += len(phrase)
             continue
+        if _portfolio_idiom(tokens, i):
+            out.append(Token("portfolio", "portfolio"))
+            i += 1
+            continue
         if texts[i] in WIDE_SUFFIX and out and out[-1].text in WHOLE_POPULATION["nouns"]:
             out[-1] = Token("portfolio", "portfolio")  # (the whole book, however it is named)
             i += 1
@@ -1898,6 +1935,19 @@ def _of_phrase(tokens: list[Token]) -> list[Token]:
         out.append(tokens[i])
         i += 1
     return out
+
+
+def _portfolio_idiom(tokens: list[Token], i: int) -> bool:
+    """ "the whole book", "across the book", "book-wide": the singular idiom noun after a
+    determiner or before '-wide' is the portfolio; "books", "the book category" stay the
+    category (vocabulary.yaml portfolio_idiom)."""
+    if tokens[i].raw.lower() not in PORTFOLIO_IDIOM["nouns"]:
+        return False
+    after = tokens[i + 1].text if i + 1 < len(tokens) else ""
+    if after in PORTFOLIO_IDIOM["not_before"]:
+        return False
+    before = tokens[i - 1].text if i > 0 else ""
+    return before in PORTFOLIO_IDIOM["after"] or after in PORTFOLIO_IDIOM["wide"]
 
 
 def _why_at_risk(tokens: list[Token]) -> list[Token]:
@@ -1930,7 +1980,8 @@ def _why_at_risk(tokens: list[Token]) -> list[Token]:
     ids = [t for t in tokens[opener : risk[-1]] if t.customer_id]
     if not ids:
         return tokens
-    said = [Token(stem(w), w) for w in spec["column"]]
+    # the label the customer carries is shown beside its reasons (with the figures it bands)
+    said = [Token(stem(w), w) for w in [*spec["beside"], *spec["column"]]]
     return [*tokens[:opener], *said, *ids, *tokens[risk[-1] + 1 :]]
 
 

@@ -84,6 +84,7 @@ LABEL_VERBS: dict = dict(_V["label_verbs"])
 BANDED_COLUMNS: dict[str, list[str]] = dict(_V["banded_columns"])
 OF_PHRASES: list[list[str]] = [[stem(w) for w in p] for p in _V["of_phrases"]]
 WIDE_SUFFIX: set[str] = set(_V["wide_suffix"])
+PORTFOLIO_IDIOM: dict[str, set[str]] = {k: set(v) for k, v in _V["portfolio_idiom"].items()}
 VOLUME_VERB: dict = dict(_V["volume_verb"])
 MONTH_OVER_MONTH: set[str] = set(_V["month_over_month"])
 PERIOD_OVER_PERIOD: dict[str, set[str]] = {k: set(v) for k, v in _V["period_over_period"].items()}
