@@ -19,7 +19,7 @@ HELD_OUT = ("heldout_questions.yaml", "heldout2_questions.yaml", "heldout3_quest
             "heldout13_questions.yaml", "heldout14_questions.yaml",
             "heldout15_questions.yaml", "heldout16_questions.yaml",
             "heldout17_questions.yaml", "heldout18_questions.yaml",
-            "heldout19_questions.yaml")  # fmt: skip
+            "heldout19_questions.yaml", "heldout20_questions.yaml")  # fmt: skip
 
 
 def test_results_match_ignores_order_names_and_extra_columns_but_not_values():
