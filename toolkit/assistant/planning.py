@@ -35,6 +35,7 @@ from toolkit.assistant.vocabulary import (
     BANDED_COLUMNS,
     CLAUSE_WORDS,
     COUNT_METRICS,
+    COUNT_WORDS,
     GOOD_WHEN_HIGH,
     GRAIN_NOUNS,
     GROUP_LEAD,
@@ -47,6 +48,7 @@ from toolkit.assistant.vocabulary import (
     POLARITY_WORDS,
     POPULARITY_WORDS,
     PURCHASE_VERBS,
+    SET_POINTERS,
     SUMMABLE_FACTS,
     VERBS,
     WHOLE_POPULATION,
@@ -576,6 +578,8 @@ def build_plan(
                 style = "number"
             out.append(Measure(label, item.table, expr, style=style))
 
+    if percent is None and not ids:
+        count_beside_figures(st, measures, out, model)  # "how many X and their average LTV"
     wants_list = bool(
         {"list", "show", "display", "find", "give", "who", "which", "identify", "pull"} & words
     )
@@ -972,6 +976,8 @@ def build_plan(
     _one_kind_of_purchase(st, semi, filters)
     if semi.conditions or semi.having is not None or semi.negate:
         plan.semi_joins.append(semi)
+    if percent is None:
+        share_counted_set(st, plan, measures)  # "number of high-risk customers and their LTV"
     # ---- percentages
     if percent is not None:
         if not numerator and plan.groups and len(plan.measures) == 1:
@@ -1938,3 +1944,168 @@ def _list_plan(
     elif "top" in st.words:
         plan.limit = 10
     return plan
+
+
+# --- two figures of one counted set --------------------------------------------------
+# Two figures of one counted set: "number of high-risk customers and their total LTV".
+#
+# A count of a set named by its rows ("high-risk customers", "platinum customers", "online
+# transactions") joined to another figure of the same rows must answer both over the SAME rows
+# (one result, two columns). Two ways had lost one of them silently:
+#
+# - the count was dropped: "count of platinum customers and their average LTV" answered the
+#   average alone (the count word was read only when no other figure was named);
+# - the set's condition bound to the count only: "number of high-risk customers and their total
+#   lifetime value" counted the model's conditional count (COUNT(CASE WHEN ... END)) and summed
+#   everyone's lifetime value.
+#
+# :func:`count_beside_figures` adds the count the question asks for; :func:`share_counted_set`
+# turns a conditional count beside other figures into a condition every figure shares (a filter
+# the question states applies to every figure), keeps it on the count alone when the second
+# figure is scoped to everyone ("... and the total LTV of all customers"), and declines naming
+# both readings when the other figure comes first or the sentence both points back ("their") and
+# says everyone.
+
+_JOINS = SET_POINTERS["join"]  # "and", "with" between a count and the figure beside it
+_COUNTED = {"customers": "customer", "transactions": "transaction"}
+
+
+def _count_word_at(st) -> int | None:
+    """Index of the count word ("how many", "number of", "count of", "# of") left unread."""
+    words = st.words
+    for i, w in enumerate(words):
+        if st.used[i] or w not in COUNT_WORDS | {"total"}:
+            continue
+        after = words[i + 1] if i + 1 < len(words) else ""
+        if w == "#" and after != "of":  # ("#" also stands for any number: "top # customers")
+            continue
+        if w == "many" and (i == 0 or words[i - 1] != "how"):
+            continue
+        return i
+    return None
+
+
+def count_beside_figures(st, measures: list[dict], out: list[Measure], model) -> None:
+    """ "how many platinum customers and their average LTV": the count of the set named right
+    after the count word is put first, beside the figure named after it."""
+    figures = [m for m in out if not m.style.startswith("raw:")]
+    if not figures or any(
+        m["kind"] == "metric" and m["item"].name in COUNT_METRICS for m in measures
+    ):
+        return
+    at = _count_word_at(st)
+    if at is None:
+        return
+    positions = sorted(m["pos"] for m in measures)
+    before = [p for p in positions if p < at]
+    next_figure = next((p for p in positions if p > at), len(st.words))
+    total = (
+        st.words[at] == "total"
+    )  # "total customers in TX and their ...", not "total customer spend"
+    own_rows = False
+    for t in st.tags:
+        if t.start <= at:
+            continue
+        if t.start >= next_figure:
+            return
+        table = t.first("table")
+        if table is not None and not t.first("metric") and table.table in _COUNTED:
+            if total and t.end >= next_figure:
+                return
+            break
+        if not all(it.kind in ("value", "filter") for it in t.items):
+            return  # something else between the count word and the set: not read here
+        own_rows = True
+    else:
+        return
+    if before and own_rows:
+        # "average LTV and number of platinum customers": is the average of them or of everyone?
+        raise CannotAnswer(
+            "That sentence asks for a figure and then a count of a set; is the figure of that set "
+            "or of everyone? Ask them one at a time, or say 'how many ... and their ...'."
+        )
+    if SET_POINTERS["everyone"] & set(st.words[t.end :]):
+        # "how many high-risk customers and the overall average LTV": two sets, one result each
+        raise CannotAnswer(
+            "That sentence asks for a count of one set and a figure of everyone; ask them one "
+            "at a time (or say 'and their ...' for the figure of the same set)."
+        )
+    if table.table == "customers":
+        count = Measure("customer_count", "customers", sql("COUNT(customer_id)"), style="count")
+    else:
+        metric = model.tables["transactions"].metrics["transaction_count"]
+        count = Measure(metric.name, "transactions", sql(metric.expr), style="count")
+    st.mark(at)
+    out.insert(len(out) if before else 0, count)
+
+
+def _conditional_count(m: Measure) -> exp.If | None:
+    """The single WHEN of a count of a condition's rows (COUNT(CASE WHEN c THEN id END))."""
+    if not isinstance(m.expr, exp.Count) or not isinstance(m.expr.this, exp.Case):
+        return None
+    case = m.expr.this
+    ifs = case.args.get("ifs") or []
+    if len(ifs) != 1 or case.args.get("default") is not None:
+        return None
+    return ifs[0]
+
+
+def _describe(cond: exp.Expression) -> str:
+    if isinstance(cond, exp.EQ) and isinstance(cond.expression, exp.Literal):
+        return str(cond.expression.this).lower().replace(" risk", "-risk")
+    return cond.sql(dialect="snowflake")
+
+
+def share_counted_set(st, plan: Plan, measures: list[dict]) -> None:
+    """A conditional count beside other figures of the same table: the other figures take the
+    set's condition when the count comes first ("... and their / the total LTV", a condition the
+    question states is shared), keep everyone when scoped so ("... and the total LTV of all
+    customers"); declined naming both readings when the figure comes first or the sentence
+    both points back and says everyone."""
+    counted = [(k, _conditional_count(m)) for k, m in enumerate(plan.measures)]
+    counted = [(k, when) for k, when in counted if when is not None]
+    if len(counted) != 1 or len(plan.measures) < 2:
+        return
+    k, when = counted[0]
+    count = plan.measures[k]
+    others = [m for j, m in enumerate(plan.measures) if j != k]
+    if any(m.table != count.table or m.expr.find(exp.Case) is not None for m in others):
+        return  # (a rate or another conditional figure: each keeps its own definition)
+    pos = next(
+        (m["pos"] for m in measures if m["kind"] == "metric" and m["item"].name == count.label),
+        None,
+    )
+    if pos is None:
+        return
+    if any(c.expr == when.this for c in plan.conditions):
+        # "total $ value of declined transactions": the set's condition is already one every
+        # figure shares (the question's filter)
+        plan.measures[k] = Measure(
+            count.label, count.table, exp.Count(this=when.args["true"].copy()), style="count"
+        )
+        return
+    words = st.words
+    join = next((i for i in range(pos + 1, len(words)) if words[i] in _JOINS), None)
+    back = join is not None and join + 1 < len(words) and words[join + 1] in SET_POINTERS["back"]
+    everyone = bool(SET_POINTERS["everyone"] & set(words))
+    set_name = count.label.replace("_count", "").replace("_", " ") + "s"
+    first = all(m["pos"] >= pos for m in measures)  # ("total LTV and number of high-risk ...")
+    if everyone and (not back or words[join + 1] == "the"):
+        return  # "... and the total LTV of all customers": the figure is of everyone
+    if not everyone and first:
+        # the set's condition is one the question states: every figure shares it
+        cond = when.this.copy()
+        plan.measures[k] = Measure(
+            count.label, count.table, exp.Count(this=when.args["true"].copy()), style="count"
+        )
+        plan.conditions.append(
+            Condition(count.table, cond, uses_status="status" in {c.name for c in cond.find_all(exp.Column)},
+                      describe=_describe(cond))
+        )  # fmt: skip
+        return
+    named = " and ".join(m.label.replace("_", " ") for m in others)
+    raise CannotAnswer(
+        f"Two readings: the {named} of the {set_name} only, or of everyone beside the count of "
+        f"{set_name}. Say 'number of {set_name} and their {others[0].label.replace('_', ' ')}' "
+        "for the first, or '... of all customers' for the second."
+    )

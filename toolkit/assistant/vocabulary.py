@@ -44,6 +44,8 @@ POLARITY_WORDS: dict[str, str] = dict(_V["polarity"]["words"])
 BAD_WHEN_HIGH: set[str] = set(_V["polarity"]["bad_when_high"])
 GOOD_WHEN_HIGH: set[str] = set(_V["polarity"]["good_when_high"])
 COUNT_WORDS: set[str] = set(_V["count_words"])
+# "... and their total LTV": a second figure of the counted set (planning.share_counted_set)
+SET_POINTERS: dict[str, set[str]] = {k: set(v) for k, v in _V["set_pointers"].items()}
 # "most popular category": by purchase count or by spend (both run; a decline when they differ)
 POPULARITY_WORDS: set[str] = set(_V["popularity_words"])
 # "A vs B": both sides must be in the answer (a split, two figures or their change)
