@@ -124,3 +124,38 @@ def test_declined_transactions_and_their_amount(gold):
         f"select count(*), avg(amount) from {TXN} where status = 'declined'"
     ).fetchone()
     _same_row(_answer(gold, "number of declined transactions and their average amount"), ref)
+
+
+# -- 2. years written with two digits ("Q4 '24") and en dash ranges ("Jul–Dec 2024")
+def _spend(gold, start: str, end: str) -> float:
+    return float(
+        gold.execute(
+            f"select sum(amount) from {TXN} where status = 'approved' "
+            f"and transaction_date between date '{start}' and date '{end}'"
+        ).fetchone()[0]
+    )
+
+
+def test_two_digit_year(gold):
+    out = _answer(gold, "total spend in Nov '24")
+    assert _close(out["rows"][0][-1], _spend(gold, "2024-11-01", "2024-11-30"))
+
+
+def test_two_digit_years_compared(gold):
+    out = _answer(gold, "spend Q3 '24 versus Q3 '23")
+    got = sorted(float(r[-1]) for r in out["rows"])
+    want = sorted(
+        [_spend(gold, "2024-07-01", "2024-09-30"), _spend(gold, "2023-07-01", "2023-09-30")]
+    )
+    assert len(got) == 2 and all(_close(a, b) for a, b in zip(got, want, strict=True))
+
+
+def test_en_dash_month_range(gold):
+    out = _answer(gold, "approved spend Jun–Aug 2024")
+    assert _close(out["rows"][0][-1], _spend(gold, "2024-06-01", "2024-08-31"))
+
+
+def test_quoted_age_range_is_not_a_year(gold):
+    out = _answer(gold, "how many customers aged '25-34'?")
+    ref = gold.execute(f"select count(*) from {PROFILE} where age between 25 and 34").fetchone()[0]
+    assert int(out["rows"][0][-1]) == ref

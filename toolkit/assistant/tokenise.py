@@ -69,6 +69,10 @@ def normalise(text: str) -> str:
     text = re.sub(r"\s*<\s*(?=[$\d-])", " under ", text)
     text = re.sub(r"\b(\d+)\s?(d|wk|wks|mo|mos)\b", lambda m: f"{m.group(1)} {_UNITS[m.group(2).lower()]}",
                   text, flags=re.IGNORECASE)  # fmt: skip
+    # "Q4 '24", "Dec '23": a year written with its last two digits (not "'25-34'", a range)
+    text = re.sub(r"(?<![\w$'])'(\d\d)\b(?![-\d'.,%])", r"20\1", text)
+    # "Jul–Dec 2024": an en dash between two words or numbers is a range's hyphen
+    text = re.sub(r"(?<=[A-Za-z0-9])–(?=[A-Za-z0-9])", "-", text)
     # "2024's fourth quarter", "2024 Q4", "2024 december": the year said first
     text = re.sub(r"\b((?:19|20)\d\d)'s\b", r"\1", text)
     text = _YEAR_FIRST.sub(lambda m: f"{m.group(2)} {m.group(1)}", text)
